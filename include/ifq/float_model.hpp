@@ -1,0 +1,91 @@
+#pragma once
+// The framework-neutral description of a float quantization network: a
+// sequence of layers, each with its parameters in float32 (as trained).
+// What these layers compute is specified by the double-precision reference
+// evaluator (reference_eval.hpp) and documented in docs/model-format.md.
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ifq/shape.hpp"
+
+namespace ifq {
+
+// x = (pixel - mean[c]) / std[c] for an 8-bit image. The mean is an integer
+// pixel value so the integer runtime can subtract it exactly and zero padding
+// means the same thing in both worlds.
+struct InputLayer {
+  Shape3 shape;
+  std::vector<int> mean;      // one per channel, 0..255
+  std::vector<float> std;     // one per channel, > 0
+};
+
+enum class WeightKind { Float, Binary };
+
+// Binary weights are alpha[o] * sign(w), sign(0) = +1 (the trainer and the
+// converter use the same rule; tests pin it).
+struct ConvLayer {
+  int out_channels = 0, kernel = 1, stride = 1, pad = 0;
+  WeightKind weight_kind = WeightKind::Float;
+  std::vector<float> weight;  // [out][in][kernel][kernel]
+  std::vector<float> alpha;   // [out], binary only
+  std::vector<float> bias;    // [out] or empty
+};
+
+// Fully connected; its input (any CxHxW) is flattened in CHW order.
+struct FcLayer {
+  int out_features = 0;
+  WeightKind weight_kind = WeightKind::Float;
+  std::vector<float> weight;  // [out][in]
+  std::vector<float> alpha;   // [out], binary only
+  std::vector<float> bias;    // [out] or empty
+};
+
+// Darknet semantics: pad is the total padding, begin = pad / 2.
+struct MaxPoolLayer {
+  int size = 2, stride = 2, pad = 0;
+};
+
+// y = gamma * (x - mean) / sqrt(var + eps) + beta; gamma/beta may be empty
+// (meaning 1 and 0, as in the released HWGQ models).
+struct BatchNormLayer {
+  std::vector<float> mean, var, gamma, beta;
+  float eps = 1e-5f;
+};
+
+// HWGQ (Cai et al. 2017): level = #{i : x > thr_i}, thresholds
+// {0, 1.5s, 2.5s, ..., (2^k - 1.5)s}; output = level * step.
+struct HwgqLayer {
+  int bits = 2;
+  float step = 0.5388f;
+};
+
+struct ReluLayer {};
+struct LeakyLayer { float slope = 0.1f; };
+struct FlattenLayer {};
+
+// Marks the output as a YOLOv2 region head (decoding happens outside).
+struct RegionLayer {
+  int classes = 1, num = 5, coords = 4;
+  std::vector<float> anchors;  // 2 * num, in grid cells
+};
+
+using Layer = std::variant<InputLayer, ConvLayer, FcLayer, MaxPoolLayer, BatchNormLayer,
+                           HwgqLayer, ReluLayer, LeakyLayer, FlattenLayer, RegionLayer>;
+
+const char* layer_type_name(const Layer& layer);
+
+struct FloatModel {
+  std::string name;
+  std::vector<Layer> layers;  // layers[0] is the InputLayer
+};
+
+// Validates parameter sizes and geometry; returns the output shape of every
+// layer (index i = after layers[i]). Throws ifq::Error naming the layer.
+std::vector<Shape3> infer_shapes(const FloatModel& model);
+
+// HWGQ helpers shared by evaluator, converter and trainer.
+std::vector<double> hwgq_thresholds(int bits, double step);
+int hwgq_level(double x, int bits, double step);
+
+}  // namespace ifq

@@ -1,0 +1,154 @@
+#include "ifq/float_model.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "core/overloaded.hpp"
+#include "ifq/error.hpp"
+
+namespace ifq {
+namespace {
+
+[[noreturn]] void fail(size_t index, const Layer& layer, const std::string& what) {
+  throw Error("layer " + std::to_string(index) + " (" + layer_type_name(layer) + "): " + what);
+}
+
+void require_size(size_t index, const Layer& layer, const char* name, size_t got, size_t want) {
+  if (got != want)
+    fail(index, layer, std::string(name) + " has " + std::to_string(got) + " values, expected " +
+                           std::to_string(want));
+}
+
+void require_optional_size(size_t index, const Layer& layer, const char* name, size_t got,
+                           size_t want) {
+  if (got != 0) require_size(index, layer, name, got, want);
+}
+
+void check_weights(size_t index, const Layer& layer, WeightKind kind, size_t weights,
+                   size_t alphas, size_t biases, size_t out, size_t fan_in) {
+  require_size(index, layer, "weight", weights, out * fan_in);
+  if (kind == WeightKind::Binary)
+    require_size(index, layer, "alpha", alphas, out);
+  else if (alphas != 0)
+    fail(index, layer, "alpha given for float weights");
+  require_optional_size(index, layer, "bias", biases, out);
+}
+
+}  // namespace
+
+const char* layer_type_name(const Layer& layer) {
+  return std::visit(Overloaded{
+                        [](const InputLayer&) { return "input"; },
+                        [](const ConvLayer&) { return "conv"; },
+                        [](const FcLayer&) { return "fc"; },
+                        [](const MaxPoolLayer&) { return "maxpool"; },
+                        [](const BatchNormLayer&) { return "batchnorm"; },
+                        [](const HwgqLayer&) { return "hwgq"; },
+                        [](const ReluLayer&) { return "relu"; },
+                        [](const LeakyLayer&) { return "leaky"; },
+                        [](const FlattenLayer&) { return "flatten"; },
+                        [](const RegionLayer&) { return "region"; },
+                    },
+                    layer);
+}
+
+std::vector<Shape3> infer_shapes(const FloatModel& model) {
+  if (model.layers.empty() || !std::holds_alternative<InputLayer>(model.layers[0]))
+    throw Error("model '" + model.name + "': the first layer must be an input layer");
+  std::vector<Shape3> shapes;
+  Shape3 cur{};
+  for (size_t i = 0; i < model.layers.size(); ++i) {
+    const Layer& layer = model.layers[i];
+    if (i > 0 && std::holds_alternative<InputLayer>(layer)) fail(i, layer, "only layer 0 may be an input");
+    std::visit(
+        Overloaded{
+            [&](const InputLayer& l) {
+              if (l.shape.c <= 0 || l.shape.h <= 0 || l.shape.w <= 0 || l.shape.c > 4096 ||
+                  l.shape.h > 16384 || l.shape.w > 16384)
+                fail(i, layer, "bad input shape " + l.shape.str());
+              require_size(i, layer, "mean", l.mean.size(), size_t(l.shape.c));
+              require_size(i, layer, "std", l.std.size(), size_t(l.shape.c));
+              for (int m : l.mean)
+                if (m < 0 || m > 255) fail(i, layer, "mean must be an integer pixel value 0..255");
+              for (float s : l.std)
+                if (!(s > 0) || !std::isfinite(s)) fail(i, layer, "std must be positive and finite");
+              cur = l.shape;
+            },
+            [&](const ConvLayer& l) {
+              if (l.out_channels <= 0 || l.kernel <= 0 || l.stride <= 0 || l.pad < 0 ||
+                  l.out_channels > 65536 || l.kernel > 64 || l.pad >= l.kernel + 64)
+                fail(i, layer, "bad geometry");
+              check_weights(i, layer, l.weight_kind, l.weight.size(), l.alpha.size(), l.bias.size(),
+                            size_t(l.out_channels), size_t(cur.c) * l.kernel * l.kernel);
+              if (cur.h + 2 * l.pad < l.kernel || cur.w + 2 * l.pad < l.kernel)
+                fail(i, layer, "kernel larger than padded input " + cur.str());
+              cur = {l.out_channels, conv_out_size(cur.h, l.kernel, l.stride, l.pad),
+                     conv_out_size(cur.w, l.kernel, l.stride, l.pad)};
+            },
+            [&](const FcLayer& l) {
+              if (l.out_features <= 0 || l.out_features > (1 << 24)) fail(i, layer, "bad output count");
+              check_weights(i, layer, l.weight_kind, l.weight.size(), l.alpha.size(), l.bias.size(),
+                            size_t(l.out_features), size_t(cur.elements()));
+              cur = {l.out_features, 1, 1};
+            },
+            [&](const MaxPoolLayer& l) {
+              if (l.size <= 0 || l.stride <= 0 || l.pad < 0 || l.pad >= l.size + l.stride)
+                fail(i, layer, "bad geometry");
+              if (cur.h + l.pad < l.size || cur.w + l.pad < l.size)
+                fail(i, layer, "window larger than input " + cur.str());
+              cur = {cur.c, pool_out_size(cur.h, l.size, l.stride, l.pad),
+                     pool_out_size(cur.w, l.size, l.stride, l.pad)};
+            },
+            [&](const BatchNormLayer& l) {
+              const size_t c = size_t(cur.c);
+              require_size(i, layer, "mean", l.mean.size(), c);
+              require_size(i, layer, "var", l.var.size(), c);
+              require_optional_size(i, layer, "gamma", l.gamma.size(), c);
+              require_optional_size(i, layer, "beta", l.beta.size(), c);
+              if (!(l.eps >= 0) || !std::isfinite(l.eps)) fail(i, layer, "eps must be >= 0");
+              for (size_t k = 0; k < c; ++k)
+                if (!(l.var[k] + l.eps > 0) || !std::isfinite(l.var[k]))
+                  fail(i, layer, "var + eps must be positive (channel " + std::to_string(k) + ")");
+            },
+            [&](const HwgqLayer& l) {
+              if (l.bits < 1 || l.bits > 8) fail(i, layer, "bits must be 1..8");
+              if (!(l.step > 0) || !std::isfinite(l.step)) fail(i, layer, "step must be positive");
+            },
+            [&](const ReluLayer&) {},
+            [&](const LeakyLayer& l) {
+              if (!(l.slope >= 0 && l.slope < 1)) fail(i, layer, "slope must be in [0, 1)");
+            },
+            [&](const FlattenLayer&) { cur = {int(cur.elements()), 1, 1}; },
+            [&](const RegionLayer& l) {
+              if (l.num <= 0 || l.classes <= 0 || l.coords != 4) fail(i, layer, "bad region parameters");
+              require_size(i, layer, "anchors", l.anchors.size(), size_t(2 * l.num));
+              if (cur.c != l.num * (l.coords + 1 + l.classes))
+                fail(i, layer, "input has " + std::to_string(cur.c) + " channels, expected num*(coords+1+classes)");
+            },
+        },
+        layer);
+    if (cur.elements() <= 0 || cur.elements() > (int64_t(1) << 31))
+      fail(i, layer, "output shape " + cur.str() + " is empty or too large");
+    shapes.push_back(cur);
+  }
+  return shapes;
+}
+
+std::vector<double> hwgq_thresholds(int bits, double step) {
+  // HWGQ's first threshold is 0, not 0.5 step: x <= 0 maps to level 0 and any
+  // positive x to at least level 1 (reference: hwgq quant_layer forward).
+  std::vector<double> t;
+  const int levels = 1 << bits;
+  t.push_back(0.0);
+  for (int j = 1; j + 1 < levels; ++j) t.push_back((j + 0.5) * step);
+  return t;
+}
+
+int hwgq_level(double x, int bits, double step) {
+  int level = 0;
+  for (double t : hwgq_thresholds(bits, step))
+    if (x > t) ++level;
+  return level;
+}
+
+}  // namespace ifq

@@ -1,0 +1,205 @@
+// The float model file (docs/model-format.md): safetensors with
+// __metadata__ {"ifq.format": "ifq-float-model", "ifq.version": "1",
+// "ifq.graph": "<JSON>"} and tensors named "layers.<i>.<param>".
+#include <nlohmann/json.hpp>
+
+#include "core/overloaded.hpp"
+#include "format/graph_json.hpp"
+#include "format/safetensors.hpp"
+#include "ifq/model_io.hpp"
+
+namespace ifq {
+namespace {
+
+constexpr const char* kFloatFormat = "ifq-float-model";
+
+std::string key(size_t i, const char* param) { return "layers." + std::to_string(i) + "." + param; }
+
+const char* kind_name(WeightKind k) { return k == WeightKind::Binary ? "binary" : "float"; }
+
+WeightKind parse_kind(const nlohmann::json& j, const std::string& where) {
+  const std::string s = format::json_string(j, "weights", where);
+  if (s == "binary") return WeightKind::Binary;
+  if (s == "float") return WeightKind::Float;
+  throw Error(where + ": unknown weight kind '" + s + "'");
+}
+
+void add_optional(format::SafetensorsWriter& w, const std::string& name, const std::vector<float>& v) {
+  if (!v.empty()) w.add_f32(name, v);
+}
+
+}  // namespace
+
+void save_float_model(const FloatModel& model, const std::string& path) {
+  infer_shapes(model);  // never write a file we could not load back
+  format::SafetensorsWriter w;
+  nlohmann::json layers = nlohmann::json::array();
+  for (size_t i = 0; i < model.layers.size(); ++i) {
+    nlohmann::json j;
+    j["type"] = layer_type_name(model.layers[i]);
+    std::visit(Overloaded{
+                   [&](const InputLayer& l) {
+                     j["channels"] = l.shape.c;
+                     j["height"] = l.shape.h;
+                     j["width"] = l.shape.w;
+                     j["mean"] = l.mean;
+                     w.add_f32(key(i, "std"), l.std);
+                   },
+                   [&](const ConvLayer& l) {
+                     j["filters"] = l.out_channels;
+                     j["size"] = l.kernel;
+                     j["stride"] = l.stride;
+                     j["pad"] = l.pad;
+                     j["weights"] = kind_name(l.weight_kind);
+                     j["bias"] = !l.bias.empty();
+                     w.add_f32(key(i, "weight"), l.weight);
+                     add_optional(w, key(i, "alpha"), l.alpha);
+                     add_optional(w, key(i, "bias"), l.bias);
+                   },
+                   [&](const FcLayer& l) {
+                     j["outputs"] = l.out_features;
+                     j["weights"] = kind_name(l.weight_kind);
+                     j["bias"] = !l.bias.empty();
+                     w.add_f32(key(i, "weight"), l.weight);
+                     add_optional(w, key(i, "alpha"), l.alpha);
+                     add_optional(w, key(i, "bias"), l.bias);
+                   },
+                   [&](const MaxPoolLayer& l) {
+                     j["size"] = l.size;
+                     j["stride"] = l.stride;
+                     j["pad"] = l.pad;
+                   },
+                   [&](const BatchNormLayer& l) {
+                     j["eps"] = l.eps;
+                     j["affine_gamma"] = !l.gamma.empty();
+                     j["affine_beta"] = !l.beta.empty();
+                     w.add_f32(key(i, "mean"), l.mean);
+                     w.add_f32(key(i, "var"), l.var);
+                     add_optional(w, key(i, "gamma"), l.gamma);
+                     add_optional(w, key(i, "beta"), l.beta);
+                   },
+                   [&](const HwgqLayer& l) {
+                     j["bits"] = l.bits;
+                     j["step"] = l.step;
+                   },
+                   [&](const ReluLayer&) {},
+                   [&](const LeakyLayer& l) { j["slope"] = l.slope; },
+                   [&](const FlattenLayer&) {},
+                   [&](const RegionLayer& l) {
+                     j["classes"] = l.classes;
+                     j["num"] = l.num;
+                     j["coords"] = l.coords;
+                     j["anchors"] = l.anchors;
+                   },
+               },
+               model.layers[i]);
+    layers.push_back(j);
+  }
+  nlohmann::json graph = {{"name", model.name}, {"layers", layers}};
+  w.set_meta("ifq.format", kFloatFormat);
+  w.set_meta("ifq.version", std::to_string(kFloatModelVersion));
+  w.set_meta("ifq.graph", graph.dump());
+  w.write(path);
+}
+
+FloatModel load_float_model(const std::string& path) {
+  format::SafetensorsReader r(path);
+  const auto graph = format::parse_graph(path, r.meta("ifq.format"), r.meta("ifq.version"),
+                                         r.meta("ifq.graph"), kFloatFormat, kFloatModelVersion);
+  FloatModel model;
+  try {
+  if (graph.contains("name") && graph["name"].is_string()) model.name = graph["name"].get<std::string>();
+  if (!graph.contains("layers") || !graph["layers"].is_array() || graph["layers"].empty())
+    throw Error(path + ": graph has no layers");
+  if (graph["layers"].size() > 4096) throw Error(path + ": graph has too many layers");
+  Shape3 cur{};
+  size_t i = 0;
+  auto check_count = [&](size_t n) {
+    if (n > (size_t(1) << 31)) throw Error(path + ": layer " + std::to_string(i) + " is too large");
+    return n;
+  };
+  for (const auto& j : graph["layers"]) {
+    const std::string where = path + ": layer " + std::to_string(i);
+    const std::string type = format::json_string(j, "type", where);
+    using format::json_int;
+    if (type == "input") {
+      InputLayer l;
+      l.shape = {int(json_int(j, "channels", where, 1, 4096)), int(json_int(j, "height", where, 1, 16384)),
+                 int(json_int(j, "width", where, 1, 16384))};
+      if (!j.contains("mean") || !j["mean"].is_array()) throw Error(where + ": missing 'mean'");
+      for (const auto& m : j["mean"]) {
+        if (!m.is_number_integer()) throw Error(where + ": 'mean' must hold integers");
+        l.mean.push_back(m.get<int>());
+      }
+      l.std = r.f32(key(i, "std"), size_t(l.shape.c));
+      model.layers.push_back(l);
+    } else if (type == "conv") {
+      ConvLayer l;
+      l.out_channels = int(json_int(j, "filters", where, 1, 65536));
+      l.kernel = int(json_int(j, "size", where, 1, 64));
+      l.stride = int(json_int(j, "stride", where, 1, 64));
+      l.pad = int(json_int(j, "pad", where, 0, 128));
+      l.weight_kind = parse_kind(j, where);
+      l.weight = r.f32(key(i, "weight"), check_count(size_t(l.out_channels) * size_t(cur.c) * l.kernel * l.kernel));
+      if (l.weight_kind == WeightKind::Binary) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_channels));
+      if (j.value("bias", false)) l.bias = r.f32(key(i, "bias"), size_t(l.out_channels));
+      model.layers.push_back(l);
+    } else if (type == "fc") {
+      FcLayer l;
+      l.out_features = int(json_int(j, "outputs", where, 1, 1 << 24));
+      l.weight_kind = parse_kind(j, where);
+      l.weight = r.f32(key(i, "weight"), check_count(size_t(l.out_features) * size_t(cur.elements())));
+      if (l.weight_kind == WeightKind::Binary) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_features));
+      if (j.value("bias", false)) l.bias = r.f32(key(i, "bias"), size_t(l.out_features));
+      model.layers.push_back(l);
+    } else if (type == "maxpool") {
+      MaxPoolLayer l;
+      l.size = int(json_int(j, "size", where, 1, 64));
+      l.stride = int(json_int(j, "stride", where, 1, 64));
+      l.pad = int(json_int(j, "pad", where, 0, 128));
+      model.layers.push_back(l);
+    } else if (type == "batchnorm") {
+      BatchNormLayer l;
+      l.eps = float(format::json_number(j, "eps", where));
+      l.mean = r.f32(key(i, "mean"), size_t(cur.c));
+      l.var = r.f32(key(i, "var"), size_t(cur.c));
+      if (j.value("affine_gamma", false)) l.gamma = r.f32(key(i, "gamma"), size_t(cur.c));
+      if (j.value("affine_beta", false)) l.beta = r.f32(key(i, "beta"), size_t(cur.c));
+      model.layers.push_back(l);
+    } else if (type == "hwgq") {
+      HwgqLayer l;
+      l.bits = int(json_int(j, "bits", where, 1, 8));
+      l.step = float(format::json_number(j, "step", where));
+      model.layers.push_back(l);
+    } else if (type == "relu") {
+      model.layers.push_back(ReluLayer{});
+    } else if (type == "leaky") {
+      model.layers.push_back(LeakyLayer{float(format::json_number(j, "slope", where))});
+    } else if (type == "flatten") {
+      model.layers.push_back(FlattenLayer{});
+    } else if (type == "region") {
+      RegionLayer l;
+      l.classes = int(json_int(j, "classes", where, 1, 100000));
+      l.num = int(json_int(j, "num", where, 1, 1000));
+      l.coords = int(json_int(j, "coords", where, 4, 4));
+      if (!j.contains("anchors") || !j["anchors"].is_array()) throw Error(where + ": missing 'anchors'");
+      for (const auto& a : j["anchors"]) {
+        if (!a.is_number()) throw Error(where + ": 'anchors' must hold numbers");
+        l.anchors.push_back(a.get<float>());
+      }
+      model.layers.push_back(l);
+    } else {
+      throw Error(where + ": unknown layer type '" + type + "'");
+    }
+    // Shapes are needed to size the next layer's tensors; validation of the
+    // whole prefix names the offending layer.
+    cur = infer_shapes(model).back();
+    ++i;
+  }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": malformed graph: " + e.what());
+  }
+  return model;
+}
+
+}  // namespace ifq

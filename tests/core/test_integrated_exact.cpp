@@ -1,0 +1,84 @@
+// Integrated conversion is exact (paper §3.2, Table 2 "integrated" row): the
+// integer runtime's levels equal the double-precision float reference's, on
+// random networks with odd channel counts, k = 1..4, negative and zero BN
+// scales, pooling before BN, after BN and after the quantizer.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+
+#include "ifq/convert.hpp"
+#include "level_compare.hpp"
+#include "random_networks.hpp"
+
+namespace ifq {
+namespace {
+
+using testing::LevelCount;
+
+constexpr int kNetworks = 50;
+constexpr int kImagesPerNetwork = 100;
+
+TEST(IntegratedExact, AllQuantizedNetworkEndToEnd) {
+  // The first conv is binary on the image (uniform std), so every quantized
+  // level in the network is reproduced without any teacher forcing.
+  std::mt19937 rng(1234);
+  LevelCount total;
+  int64_t inputs = 0;
+  for (int n = 0; n < kNetworks; ++n) {
+    testing::RandomNetworkSpec spec;
+    spec.quantized_first = true;
+    spec.quantized_blocks = 1 + n % 4;
+    spec.fc_last = n % 2 == 0;
+    spec.binary_last = n % 3 == 0;
+    const FloatModel fm = testing::random_network(rng, spec);
+    const auto converted = convert(fm);
+    const IntModel& im = converted.model;
+    ReferenceRuntime rt(im);
+    rt.set_record(true);
+    for (int i = 0; i < kImagesPerNetwork; ++i) {
+      const auto image = testing::random_image(rng, std::get<InputLayer>(fm.layers[0]).shape);
+      const auto trace = evaluate_float(fm, image);
+      rt.run(image);
+      size_t q = 0;
+      for (size_t op = 0; op < im.ops.size(); ++op)
+        if (std::holds_alternative<IntThresholdOp>(im.ops[op])) {
+          ASSERT_LT(q, trace.quant_levels.size());
+          total.add(testing::count_mismatches(rt.recorded()[op].data, trace.quant_levels[q++]));
+        }
+      ASSERT_EQ(q, trace.quant_levels.size()) << "every HWGQ layer must become one threshold op";
+      ++inputs;
+    }
+  }
+  std::printf("integrated, all layers quantized: %lld mismatched levels of %lld over %lld inputs\n",
+              (long long)total.mismatched, (long long)total.compared, (long long)inputs);
+  EXPECT_GT(total.compared, 100000);
+  EXPECT_EQ(total.mismatched, 0);
+}
+
+TEST(IntegratedExact, QuantizedSubstructuresWithFloatFirstAndLastLayers) {
+  std::mt19937 rng(98765);
+  LevelCount total;
+  int64_t inputs = 0;
+  for (int n = 0; n < kNetworks; ++n) {
+    testing::RandomNetworkSpec spec;
+    spec.quantized_blocks = 1 + n % 4;
+    spec.fc_last = n % 2 == 1;
+    const FloatModel fm = testing::random_network(rng, spec);
+    const IntModel im = convert(fm).model;
+    ReferenceRuntime rt(im);
+    for (int i = 0; i < kImagesPerNetwork; ++i) {
+      const auto image = testing::random_image(rng, std::get<InputLayer>(fm.layers[0]).shape);
+      const auto trace = evaluate_float(fm, image, -1, /*record_layers=*/true);
+      total.add(testing::compare_substructures(fm, im, rt, trace, SubstructureKind::Quantized));
+      ++inputs;
+    }
+  }
+  std::printf("integrated, quantized substructures (first/last kept float): %lld mismatched levels of %lld over %lld inputs\n",
+              (long long)total.mismatched, (long long)total.compared, (long long)inputs);
+  EXPECT_GT(total.compared, 50000);
+  EXPECT_EQ(total.mismatched, 0);
+}
+
+}  // namespace
+}  // namespace ifq
