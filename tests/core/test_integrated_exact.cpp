@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
+#include <set>
 #include <random>
 
 #include "ifq/convert.hpp"
@@ -25,6 +27,10 @@ TEST(IntegratedExact, AllQuantizedNetworkEndToEnd) {
   std::mt19937 rng(1234);
   LevelCount total;
   int64_t inputs = 0;
+  // Coverage of the cases the test exists for, so it cannot pass vacuously.
+  int pools_with_min = 0, zero_scale_notes = 0, negative_notes = 0;
+  std::set<int> bits_seen;
+  std::map<int, std::vector<int64_t>> histogram;  // bits -> count per level
   for (int n = 0; n < kNetworks; ++n) {
     testing::RandomNetworkSpec spec;
     spec.quantized_first = true;
@@ -34,6 +40,12 @@ TEST(IntegratedExact, AllQuantizedNetworkEndToEnd) {
     const FloatModel fm = testing::random_network(rng, spec);
     const auto converted = convert(fm);
     const IntModel& im = converted.model;
+    for (const auto& note : converted.notes) {
+      zero_scale_notes += note.text.find("zero scale") != std::string::npos;
+      negative_notes += note.text.find("negative") != std::string::npos;
+    }
+    for (const auto& op : im.ops)
+      if (auto* p = std::get_if<IntMaxPoolOp>(&op)) pools_with_min += !p->take_min.empty();
     ReferenceRuntime rt(im);
     rt.set_record(true);
     for (int i = 0; i < kImagesPerNetwork; ++i) {
@@ -42,8 +54,12 @@ TEST(IntegratedExact, AllQuantizedNetworkEndToEnd) {
       rt.run(image);
       size_t q = 0;
       for (size_t op = 0; op < im.ops.size(); ++op)
-        if (std::holds_alternative<IntThresholdOp>(im.ops[op])) {
+        if (auto* thr = std::get_if<IntThresholdOp>(&im.ops[op])) {
           ASSERT_LT(q, trace.quant_levels.size());
+          bits_seen.insert(thr->bits);
+          auto& h = histogram[thr->bits];
+          h.resize(size_t(1) << thr->bits);
+          for (int32_t level : trace.quant_levels[q]) ++h[size_t(level)];
           total.add(testing::count_mismatches(rt.recorded()[op].data, trace.quant_levels[q++]));
         }
       ASSERT_EQ(q, trace.quant_levels.size()) << "every HWGQ layer must become one threshold op";
@@ -54,6 +70,16 @@ TEST(IntegratedExact, AllQuantizedNetworkEndToEnd) {
               (long long)total.mismatched, (long long)total.compared, (long long)inputs);
   EXPECT_GT(total.compared, 100000);
   EXPECT_EQ(total.mismatched, 0);
+  EXPECT_GT(pools_with_min, 0) << "no pool-before-BN with a negated channel was generated";
+  EXPECT_GT(zero_scale_notes, 0) << "no zero BN scale was generated";
+  EXPECT_GT(negative_notes, 0) << "no negative BN scale was generated";
+  EXPECT_EQ(bits_seen, (std::set<int>{1, 2, 3, 4}));
+  for (const auto& [bits, h] : histogram) {
+    std::printf("  k=%d level histogram:", bits);
+    for (int64_t c : h) std::printf(" %lld", (long long)c);
+    std::printf("\n");
+    for (size_t level = 0; level < h.size(); ++level) EXPECT_GT(h[level], 0) << "k=" << bits << " never reached level " << level;
+  }
 }
 
 TEST(IntegratedExact, QuantizedSubstructuresWithFloatFirstAndLastLayers) {

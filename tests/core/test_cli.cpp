@@ -1,0 +1,98 @@
+// The `ifq` program: inspect/convert work, and bad input gives a clear
+// message and a non-zero exit (never a crash).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "ifq/model_io.hpp"
+#include "random_networks.hpp"
+#include "temp_dir.hpp"
+
+namespace ifq {
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun run_ifq(const std::string& args) {
+  CliRun r;
+  const std::string cmd = std::string(IFQ_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return r;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  testing::TempDir dir;
+  std::string float_path;
+  void SetUp() override {
+    std::mt19937 rng(11);
+    float_path = dir.file("net.float.safetensors");
+    save_float_model(testing::random_network(rng, {}), float_path);
+  }
+};
+
+TEST_F(Cli, InspectPrintsTheDivisionAndMemory) {
+  const CliRun r = run_ifq("inspect " + float_path);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("Substructures"), std::string::npos);
+  EXPECT_NE(r.output.find("integrated"), std::string::npos);
+  EXPECT_NE(r.output.find("model size:"), std::string::npos);
+}
+
+TEST_F(Cli, InspectJsonHasTheInterfaceKeys) {
+  const CliRun r = run_ifq("inspect --json " + float_path);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  for (const char* key : {"model_size_bytes", "model_size_bits", "feature_map_peak_bits", "arena_bytes", "substructures"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_GT(j["model_size_bits"].get<int64_t>(), 0);
+  EXPECT_EQ(j["model_size_bytes"].get<int64_t>(), (j["model_size_bits"].get<int64_t>() + 7) / 8);
+}
+
+TEST_F(Cli, ConvertThenInspectTheIntegerModel) {
+  const std::string out = dir.file("net.int.safetensors");
+  CliRun r = run_ifq("convert --in " + float_path + " --out " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run_ifq("inspect --json " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["file_kind"], "int");
+  r = run_ifq("convert --separated 10 --in " + float_path + " --out " + out);
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST_F(Cli, BadInputIsReportedNotCrashed) {
+  CliRun r = run_ifq("inspect " + dir.file("missing.safetensors"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("cannot open"), std::string::npos) << r.output;
+
+  testing::write_bytes(dir.file("junk.safetensors"), "not a model at all");
+  r = run_ifq("inspect " + dir.file("junk.safetensors"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("ifq: error:"), std::string::npos) << r.output;
+
+  r = run_ifq("inspect --no-such-flag " + float_path);
+  EXPECT_NE(r.status, 0);
+  r = run_ifq("convert --in " + float_path + " --out " + dir.file("x") + " --separated 99");
+  EXPECT_NE(r.status, 0);
+  r = run_ifq("no-such-command");
+  EXPECT_NE(r.status, 0);
+  r = run_ifq("convert --in " + float_path);  // --out missing
+  EXPECT_NE(r.status, 0);
+  EXPECT_LT(r.status, 128) << "killed by a signal";
+}
+
+}  // namespace
+}  // namespace ifq

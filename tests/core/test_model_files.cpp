@@ -1,0 +1,217 @@
+// Both model files round-trip exactly, and damaged files are rejected with a
+// message naming the problem (never a crash, never silent garbage).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "format/safetensors.hpp"
+#include "ifq/convert.hpp"
+#include "ifq/error.hpp"
+#include "ifq/model_io.hpp"
+#include "ifq/reference_eval.hpp"
+#include "ifq/runtime.hpp"
+#include "random_networks.hpp"
+#include "temp_dir.hpp"
+
+namespace ifq {
+namespace {
+
+using testing::read_bytes;
+using testing::write_bytes;
+
+FloatModel sample_model(uint32_t seed) {
+  std::mt19937 rng(seed);
+  testing::RandomNetworkSpec spec;
+  spec.fc_last = false;  // conv head + leaky: exercises more op kinds
+  return testing::random_network(rng, spec);
+}
+
+// Expects `fn` to throw ifq::Error whose message contains `needle`.
+template <class Fn>
+void expect_error(Fn fn, const std::string& needle) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << "message: " << e.what();
+  }
+}
+
+TEST(ModelFiles, FloatModelRoundTripsExactly) {
+  testing::TempDir dir;
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    const FloatModel m = sample_model(seed);
+    save_float_model(m, dir.file("a.safetensors"));
+    const FloatModel back = load_float_model(dir.file("a.safetensors"));
+    save_float_model(back, dir.file("b.safetensors"));
+    EXPECT_EQ(read_bytes(dir.file("a.safetensors")), read_bytes(dir.file("b.safetensors")));
+    std::mt19937 rng(seed);
+    const auto image = testing::random_image(rng, std::get<InputLayer>(m.layers[0]).shape);
+    EXPECT_EQ(evaluate_float(m, image).output, evaluate_float(back, image).output);
+    EXPECT_EQ(model_file_kind(dir.file("a.safetensors")), "float");
+  }
+}
+
+TEST(ModelFiles, IntModelRoundTripsExactly) {
+  testing::TempDir dir;
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    ConvertOptions opt;
+    if (seed % 2) opt.quantized = ConversionKind::Separated;  // requant/bn/quant ops too
+    const IntModel m = convert(sample_model(seed), opt).model;
+    save_int_model(m, dir.file("a.safetensors"));
+    const IntModel back = load_int_model(dir.file("a.safetensors"));
+    save_int_model(back, dir.file("b.safetensors"));
+    EXPECT_EQ(read_bytes(dir.file("a.safetensors")), read_bytes(dir.file("b.safetensors")));
+    ASSERT_EQ(back.substructures.size(), m.substructures.size());
+    std::mt19937 rng(seed);
+    const auto image = testing::random_image(rng, std::get<IntInputOp>(m.ops[0]).shape);
+    EXPECT_EQ(ReferenceRuntime(m).run(image).data, ReferenceRuntime(back).run(image).data);
+    EXPECT_EQ(model_file_kind(dir.file("a.safetensors")), "int");
+  }
+}
+
+TEST(ModelFiles, DataSectionIsAligned) {
+  testing::TempDir dir;
+  save_int_model(convert(sample_model(3)).model, dir.file("m.safetensors"));
+  const std::string bytes = read_bytes(dir.file("m.safetensors"));
+  uint64_t header = 0;
+  for (int i = 7; i >= 0; --i) header = (header << 8) | uint8_t(bytes[size_t(i)]);
+  EXPECT_EQ((8 + header) % 64, 0u);
+}
+
+class DamagedFile : public ::testing::Test {
+ protected:
+  testing::TempDir dir;
+  std::string good, path;
+  void SetUp() override {
+    path = dir.file("m.safetensors");
+    save_int_model(convert(sample_model(7)).model, path);
+    good = read_bytes(path);
+  }
+  uint64_t header_len() const {
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(good[size_t(i)]);
+    return n;
+  }
+  std::string header() const { return good.substr(8, header_len()); }
+  std::string with_header(std::string h) const {
+    h.resize(header_len(), ' ');  // keep the length, offsets stay valid
+    return good.substr(0, 8) + h + good.substr(8 + header_len());
+  }
+};
+
+TEST_F(DamagedFile, MissingFile) {
+  expect_error([&] { load_int_model(dir.file("absent.safetensors")); }, "cannot open");
+}
+
+TEST_F(DamagedFile, TruncatedAnywhere) {
+  for (size_t cut : {size_t(0), size_t(5), size_t(8), size_t(40), good.size() / 2, good.size() - 1}) {
+    write_bytes(path, good.substr(0, cut));
+    EXPECT_THROW(load_int_model(path), Error) << "cut at " << cut;
+  }
+  write_bytes(path, good.substr(0, good.size() - 1));
+  expect_error([&] { load_int_model(path); }, "truncated");
+}
+
+TEST_F(DamagedFile, CorruptHeaderJson) {
+  std::string h = header();
+  h[h.size() / 2] = '\x01';
+  write_bytes(path, with_header(h));
+  expect_error([&] { load_int_model(path); }, "JSON");
+}
+
+TEST_F(DamagedFile, ImplausibleHeaderLength) {
+  std::string bad = good;
+  bad[6] = '\x7f';  // header length ~ 2^54
+  write_bytes(path, bad);
+  expect_error([&] { load_int_model(path); }, "implausibly large");
+}
+
+TEST_F(DamagedFile, OversizedCountInGraph) {
+  // A conv claiming more output channels than its weights hold.
+  std::string h = header();
+  const size_t at = h.find("\\\"out_channels\\\":");
+  ASSERT_NE(at, std::string::npos);
+  h.replace(at, 17, "\\\"out_channels\\\":9");
+  write_bytes(path, with_header(h));
+  EXPECT_THROW(load_int_model(path), Error);
+}
+
+TEST_F(DamagedFile, TensorShapeLargerThanItsBytes) {
+  std::string h = header();
+  const size_t at = h.find("\"shape\":[");
+  ASSERT_NE(at, std::string::npos);
+  h.insert(at + 9, "99999");
+  // Remove five trailing pad spaces so the length is unchanged.
+  const size_t pad = h.find_last_not_of(' ');
+  ASSERT_GE(h.size() - pad - 1, 5u) << "header has no padding to absorb the edit";
+  h.erase(pad + 1, 5);
+  write_bytes(path, with_header(h));
+  expect_error([&] { load_int_model(path); }, "bytes but its shape needs");
+}
+
+TEST_F(DamagedFile, NewerVersionIsRejectedWithAdvice) {
+  std::string h = header();
+  const size_t at = h.find("\"ifq.version\":\"1\"");
+  ASSERT_NE(at, std::string::npos);
+  h.replace(at, 17, "\"ifq.version\":\"9\"");
+  write_bytes(path, with_header(h));
+  expect_error([&] { load_int_model(path); }, "newer ifq");
+}
+
+TEST_F(DamagedFile, WrongKindOfModel) {
+  expect_error([&] { load_float_model(path); }, "expected 'ifq-float-model'");
+}
+
+TEST_F(DamagedFile, TrailingGarbage) {
+  write_bytes(path, good + "xx");
+  expect_error([&] { load_int_model(path); }, "trailing bytes");
+}
+
+TEST_F(DamagedFile, GarbledTensorDataNeverLoadsAsAnInvalidModel) {
+  // Inverting every data byte breaks threshold order, weight ranges and
+  // packed padding bits: loading must either reject the file or return a
+  // model that passes validation (and so runs without undefined behaviour).
+  std::string bad = good;
+  for (size_t i = 8 + header_len(); i < bad.size(); ++i) bad[i] = char(~bad[i]);
+  write_bytes(path, bad);
+  try {
+    const IntModel m = load_int_model(path);
+    infer_int_shapes(m);  // a loaded model is always a valid one
+  } catch (const Error&) {
+  }
+}
+
+TEST(Safetensors, RejectsHolesAndOverlaps) {
+  testing::TempDir dir;
+  const std::string path = dir.file("h.safetensors");
+  auto write_with = [&](const std::string& json, size_t data_bytes) {
+    std::string h = json;
+    std::string out;
+    for (int i = 0; i < 8; ++i) out.push_back(char((uint64_t(h.size()) >> (8 * i)) & 0xff));
+    write_bytes(path, out + h + std::string(data_bytes, '\0'));
+  };
+  write_with(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}})", 3);
+  expect_error([&] { format::SafetensorsReader r(path); }, "overlaps");
+  write_with(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", 4);
+  expect_error([&] { format::SafetensorsReader r(path); }, "hole");
+  write_with(R"({"a":{"dtype":"Q9","shape":[2],"data_offsets":[0,2]}})", 2);
+  expect_error([&] { format::SafetensorsReader r(path); }, "unsupported dtype");
+  write_with(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,9]}})", 2);
+  expect_error([&] { format::SafetensorsReader r(path); }, "outside");
+}
+
+TEST(ModelFiles, SavingNeverLeavesAHalfWrittenFile) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.safetensors");
+  save_float_model(sample_model(1), path);
+  const std::string before = read_bytes(path);
+  FloatModel broken = sample_model(2);
+  std::get<ConvLayer>(broken.layers[1]).weight.pop_back();  // invalid: rejected before writing
+  EXPECT_THROW(save_float_model(broken, path), Error);
+  EXPECT_EQ(read_bytes(path), before);
+  EXPECT_THROW(save_float_model(sample_model(1), dir.file("no/such/dir/m.safetensors")), Error);
+}
+
+}  // namespace
+}  // namespace ifq
