@@ -83,6 +83,8 @@ struct FloatModel {
 // Validates parameter sizes and geometry; returns the output shape of every
 // layer (index i = after layers[i]). Throws ifq::Error naming the layer.
 std::vector<Shape3> infer_shapes(const FloatModel& model);
+// The same check for one layer given its input shape (layer 0: any shape).
+Shape3 validate_layer(size_t index, const Layer& layer, Shape3 input);
 
 // HWGQ helpers shared by evaluator, converter and trainer.
 std::vector<double> hwgq_thresholds(int bits, double step);

@@ -128,5 +128,7 @@ struct IntModel {
 
 // Validates the op sequence and returns the output shape of every op.
 std::vector<Shape3> infer_int_shapes(const IntModel& model);
+// The same check for one op given its input shape (op 0: any shape).
+Shape3 validate_int_op(size_t index, const IntOp& op, Shape3 input);
 
 }  // namespace ifq

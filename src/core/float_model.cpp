@@ -24,8 +24,19 @@ void require_optional_size(size_t index, const Layer& layer, const char* name, s
   if (got != 0) require_size(index, layer, name, got, want);
 }
 
-void check_weights(size_t index, const Layer& layer, WeightKind kind, size_t weights,
-                   size_t alphas, size_t biases, size_t out, size_t fan_in) {
+void require_finite(size_t index, const Layer& layer, const char* name, const std::vector<float>& v) {
+  for (float x : v)
+    if (!std::isfinite(x)) fail(index, layer, std::string(name) + " holds a non-finite value");
+}
+
+void check_weights(size_t index, const Layer& layer, WeightKind kind, const std::vector<float>& weight,
+                   const std::vector<float>& alpha, const std::vector<float>& bias, size_t out, size_t fan_in) {
+  const size_t weights = weight.size(), alphas = alpha.size(), biases = bias.size();
+  require_finite(index, layer, "weight", weight);
+  require_finite(index, layer, "alpha", alpha);
+  require_finite(index, layer, "bias", bias);
+  for (float a : alpha)
+    if (a < 0) fail(index, layer, "alpha must be >= 0 (it is a mean of |W|)");
   require_size(index, layer, "weight", weights, out * fan_in);
   if (kind == WeightKind::Binary)
     require_size(index, layer, "alpha", alphas, out);
@@ -52,14 +63,9 @@ const char* layer_type_name(const Layer& layer) {
                     layer);
 }
 
-std::vector<Shape3> infer_shapes(const FloatModel& model) {
-  if (model.layers.empty() || !std::holds_alternative<InputLayer>(model.layers[0]))
-    throw Error("model '" + model.name + "': the first layer must be an input layer");
-  std::vector<Shape3> shapes;
-  Shape3 cur{};
-  for (size_t i = 0; i < model.layers.size(); ++i) {
-    const Layer& layer = model.layers[i];
-    if (i > 0 && std::holds_alternative<InputLayer>(layer)) fail(i, layer, "only layer 0 may be an input");
+Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
+    if ((i == 0) != std::holds_alternative<InputLayer>(layer))
+      fail(i, layer, i == 0 ? "the first layer must be an input layer" : "only layer 0 may be an input");
     std::visit(
         Overloaded{
             [&](const InputLayer& l) {
@@ -78,7 +84,7 @@ std::vector<Shape3> infer_shapes(const FloatModel& model) {
               if (l.out_channels <= 0 || l.kernel <= 0 || l.stride <= 0 || l.pad < 0 ||
                   l.out_channels > 65536 || l.kernel > 64 || l.pad >= l.kernel + 64)
                 fail(i, layer, "bad geometry");
-              check_weights(i, layer, l.weight_kind, l.weight.size(), l.alpha.size(), l.bias.size(),
+              check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias,
                             size_t(l.out_channels), size_t(cur.c) * l.kernel * l.kernel);
               if (cur.h + 2 * l.pad < l.kernel || cur.w + 2 * l.pad < l.kernel)
                 fail(i, layer, "kernel larger than padded input " + cur.str());
@@ -87,7 +93,7 @@ std::vector<Shape3> infer_shapes(const FloatModel& model) {
             },
             [&](const FcLayer& l) {
               if (l.out_features <= 0 || l.out_features > (1 << 24)) fail(i, layer, "bad output count");
-              check_weights(i, layer, l.weight_kind, l.weight.size(), l.alpha.size(), l.bias.size(),
+              check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias,
                             size_t(l.out_features), size_t(cur.elements()));
               cur = {l.out_features, 1, 1};
             },
@@ -106,6 +112,9 @@ std::vector<Shape3> infer_shapes(const FloatModel& model) {
               require_optional_size(i, layer, "gamma", l.gamma.size(), c);
               require_optional_size(i, layer, "beta", l.beta.size(), c);
               if (!(l.eps >= 0) || !std::isfinite(l.eps)) fail(i, layer, "eps must be >= 0");
+              require_finite(i, layer, "mean", l.mean);
+              require_finite(i, layer, "gamma", l.gamma);
+              require_finite(i, layer, "beta", l.beta);
               for (size_t k = 0; k < c; ++k)
                 if (!(l.var[k] + l.eps > 0) || !std::isfinite(l.var[k]))
                   fail(i, layer, "var + eps must be positive (channel " + std::to_string(k) + ")");
@@ -122,6 +131,7 @@ std::vector<Shape3> infer_shapes(const FloatModel& model) {
             [&](const RegionLayer& l) {
               if (l.num <= 0 || l.classes <= 0 || l.coords != 4) fail(i, layer, "bad region parameters");
               require_size(i, layer, "anchors", l.anchors.size(), size_t(2 * l.num));
+              require_finite(i, layer, "anchors", l.anchors);
               if (cur.c != l.num * (l.coords + 1 + l.classes))
                 fail(i, layer, "input has " + std::to_string(cur.c) + " channels, expected num*(coords+1+classes)");
             },
@@ -129,8 +139,14 @@ std::vector<Shape3> infer_shapes(const FloatModel& model) {
         layer);
     if (cur.elements() <= 0 || cur.elements() > (int64_t(1) << 31))
       fail(i, layer, "output shape " + cur.str() + " is empty or too large");
-    shapes.push_back(cur);
-  }
+    return cur;
+}
+
+std::vector<Shape3> infer_shapes(const FloatModel& model) {
+  if (model.layers.empty()) throw Error("model '" + model.name + "' has no layers");
+  std::vector<Shape3> shapes;
+  Shape3 cur{};
+  for (size_t i = 0; i < model.layers.size(); ++i) shapes.push_back(cur = validate_layer(i, model.layers[i], cur));
   return shapes;
 }
 

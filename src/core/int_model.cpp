@@ -45,14 +45,9 @@ const char* int_op_name(const IntOp& op) {
                     op);
 }
 
-std::vector<Shape3> infer_int_shapes(const IntModel& model) {
-  if (model.ops.empty() || !std::holds_alternative<IntInputOp>(model.ops[0]))
-    throw Error("integer model '" + model.name + "': the first op must be an input op");
-  std::vector<Shape3> shapes;
-  Shape3 cur{};
-  for (size_t i = 0; i < model.ops.size(); ++i) {
-    const IntOp& op = model.ops[i];
-    require(i == 0 || !std::holds_alternative<IntInputOp>(op), i, op, "only op 0 may be an input");
+Shape3 validate_int_op(size_t i, const IntOp& op, Shape3 cur) {
+    require((i == 0) == std::holds_alternative<IntInputOp>(op), i, op,
+            i == 0 ? "the first op must be an input op" : "only op 0 may be an input");
     auto per_channel = [&](size_t n, const char* what) {
       require(n == size_t(cur.c), i, op,
               std::string(what) + " has " + std::to_string(n) + " values, expected " +
@@ -150,8 +145,14 @@ std::vector<Shape3> infer_int_shapes(const IntModel& model) {
         op);
     require(cur.elements() > 0 && cur.elements() <= (int64_t(1) << 31), i, op,
             "output shape " + cur.str() + " is empty or too large");
-    shapes.push_back(cur);
-  }
+    return cur;
+}
+
+std::vector<Shape3> infer_int_shapes(const IntModel& model) {
+  if (model.ops.empty()) throw Error("integer model '" + model.name + "' has no ops");
+  std::vector<Shape3> shapes;
+  Shape3 cur{};
+  for (size_t i = 0; i < model.ops.size(); ++i) shapes.push_back(cur = validate_int_op(i, model.ops[i], cur));
   return shapes;
 }
 

@@ -191,9 +191,8 @@ FloatModel load_float_model(const std::string& path) {
     } else {
       throw Error(where + ": unknown layer type '" + type + "'");
     }
-    // Shapes are needed to size the next layer's tensors; validation of the
-    // whole prefix names the offending layer.
-    cur = infer_shapes(model).back();
+    // Shapes size the next layer's tensors; validation names the layer.
+    cur = validate_layer(i, model.layers.back(), cur);
     ++i;
   }
   } catch (const nlohmann::json::exception& e) {

@@ -235,7 +235,7 @@ IntModel load_int_model(const std::string& path) {
       } else {
         throw Error(where + ": unknown op type '" + type + "'");
       }
-      cur = infer_int_shapes(model).back();
+      cur = validate_int_op(i, model.ops.back(), cur);
       ++i;
     }
     const int n_ops = int(model.ops.size());
