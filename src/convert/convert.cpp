@@ -140,44 +140,42 @@ class Converter {
     const int in_c = v.is_conv ? in.c : int(in.elements());
     const int spatial = v.is_conv ? 1 : in.h * in.w;  // fc: input c index = i / spatial
 
-    // Real value of input unit per input channel.
+    // Real value of one input unit per input channel, and the smallest one:
+    // per-channel differences (input std) are folded into the weights as
+    // ratios >= 1, the common unit stays exact in the threshold maths.
     auto input_unit = [&](int c) {
       if (repr_.kind == Repr::Pixels) return repr_.pixel_scale[size_t(v.is_conv ? c : c / spatial)];
       return repr_.step;
     };
+    const double min_unit = repr_.kind == Repr::Pixels
+                                ? *std::min_element(repr_.pixel_scale.begin(), repr_.pixel_scale.end())
+                                : repr_.step;
     std::vector<int32_t> weights(size_t(v.out) * size_t(v.fan_in));
     std::vector<double> unit(size_t(v.out));  // a: real value of one accumulator unit
-    int weight_bits = 1;
     if (weight_m < 0) {
-      // Binary weights: acc = sum(sign(w) * x); a = alpha * input unit, which
-      // must be the same for every input channel (checked by the division).
+      // Binary weights: acc = sum(sign(w) * x); a = alpha * input unit, the
+      // same for every input channel (the division checked it).
       for (size_t i = 0; i < weights.size(); ++i) weights[i] = v.w(i) >= 0 ? 1 : -1;
-      for (int o = 0; o < v.out; ++o) unit[size_t(o)] = double((*v.alpha)[size_t(o)]) * input_unit(0);
+      for (int o = 0; o < v.out; ++o) unit[size_t(o)] = double((*v.alpha)[size_t(o)]) * min_unit;
     } else {
-      int64_t lo = 0, hi = 0;
       for (int o = 0; o < v.out; ++o)
         for (int i = 0; i < v.fan_in; ++i) {
           const size_t idx = size_t(o) * v.fan_in + i;
-          const int c = i / plane;
+          const int c = v.is_conv ? i / plane : i;
           double w = v.kind == WeightKind::Binary ? (v.w(idx) >= 0 ? 1.0 : -1.0) * double((*v.alpha)[size_t(o)]) : v.w(idx);
-          // Fold the per-channel input unit into the weight so the
-          // accumulator unit is 2^-m for every channel.
-          w *= input_unit(v.is_conv ? c : i);
+          w *= input_unit(c) / min_unit;
           const int64_t q = floor_scaled(w, weight_m, where(wl));
           if (q < -(int64_t(1) << 23) || q >= (int64_t(1) << 23))
             throw Error(where(wl) + ": weight needs more than 24 bits at m=" + std::to_string(weight_m) + "; lower m");
           weights[idx] = int32_t(q);
-          lo = std::min(lo, q), hi = std::max(hi, q);
         }
-      weight_bits = std::max(2, signed_bits_for(lo, hi));
-      std::fill(unit.begin(), unit.end(), std::ldexp(1.0, -weight_m));
+      std::fill(unit.begin(), unit.end(), std::ldexp(min_unit, -weight_m));
     }
 
     // BN and quantizer parameters.
     const auto& q = std::get<HwgqLayer>(model_.layers[size_t(s.quant)]);
     const auto t = hwgq_thresholds(q.bits, double(q.step));
     const BatchNormLayer* bn = s.bn >= 0 ? &std::get<BatchNormLayer>(model_.layers[size_t(s.bn)]) : nullptr;
-    const int n_thr = int(t.size());
     IntThresholdOp thr;
     thr.bits = q.bits;
     thr.channels = v.out;
@@ -202,11 +200,16 @@ class Converter {
       n_const += folded.constant;
       thr.thresholds.insert(thr.thresholds.end(), folded.thresholds.begin(), folded.thresholds.end());
     }
-    (void)n_thr;
     if (n_neg) note(std::to_string(n_neg) + " channel(s) with negative BN scale: weights and thresholds negated");
     if (n_const) note(std::to_string(n_const) + " channel(s) with zero scale: constant output level");
 
-    check_acc_bound(wl, v, weights, weight_bits);
+    // Bits after the negation: -(-2^(b-1)) needs one more bit.
+    int weight_bits = 1;
+    if (weight_m >= 0) {
+      const auto [lo, hi] = std::minmax_element(weights.begin(), weights.end());
+      weight_bits = std::max(2, signed_bits_for(*lo, *hi));
+    }
+    check_acc_bound(wl, v, weights);
     emit_weight_op(v, in, std::move(weights), weight_bits, /*acc_shift=*/0);
     if (s.pool_before_bn >= 0) {
       // The float network pools y = a*acc + b (a > 0) before BN: pool the
@@ -226,7 +229,7 @@ class Converter {
     for (int i = s.quant + 1; i < s.layer_end; ++i) emit_simple(i, 0);
   }
 
-  void check_acc_bound(int layer, const WeightView& v, const std::vector<int32_t>& w, int) {
+  void check_acc_bound(int layer, const WeightView& v, const std::vector<int32_t>& w) {
     // |acc| <= max over filters of sum|w| * max|x|; must stay below 2^31 - 1
     // so that INT32_MIN / INT32_MAX thresholds keep their meaning.
     int64_t worst = 0;
@@ -383,6 +386,8 @@ class Converter {
     int bits = 1, shift = 0, acc_shift = 0;
     const bool binary = v.kind == WeightKind::Binary;
     const bool pixels = repr_.kind == Repr::Pixels;
+    const double min_pixel_unit =
+        pixels ? *std::min_element(repr_.pixel_scale.begin(), repr_.pixel_scale.end()) : 1.0;
     int64_t lo = 0, hi = 0;
     for (int o = 0; o < v.out; ++o)
       for (int k = 0; k < v.fan_in; ++k) {
@@ -394,7 +399,7 @@ class Converter {
         // Float weights (or binary weights on pixels with per-channel std):
         // floor(W_eff * 2^m), the pixel scale folded in.
         double w = binary ? (v.w(idx) >= 0 ? 1.0 : -1.0) * double((*v.alpha)[size_t(o)]) : v.w(idx);
-        if (pixels) w *= repr_.pixel_scale[size_t(v.is_conv ? k / plane : k / spatial)];
+        if (pixels) w *= repr_.pixel_scale[size_t(v.is_conv ? k / plane : k / spatial)] / min_pixel_unit;
         const int64_t q = floor_scaled(w, m, where(i));
         if (q < -(int64_t(1) << 23) || q >= (int64_t(1) << 23))
           throw Error(where(i) + ": weight needs more than 24 bits at m=" + std::to_string(m) + "; lower m");
@@ -404,7 +409,10 @@ class Converter {
     if (!(binary && !pixels)) bits = std::max(2, signed_bits_for(lo, hi));
     for (int o = 0; o < v.out; ++o) {
       if (pixels) {
-        multiplier[size_t(o)] = 1;  // acc already has scale 2^m
+        // acc ~ 2^m * real / min_unit: the input normalisation 1/std is a
+        // float value of its own, converted with Q_m^2 like the paper's bias.
+        multiplier[size_t(o)] = floor_scaled(min_pixel_unit, 2 * m, where(i));
+        shift = 2 * m;
       } else if (repr_.kind == Repr::Levels) {
         const int64_t step_q = floor_scaled(repr_.step, m, where(i));
         multiplier[size_t(o)] = binary ? floor_scaled((*v.alpha)[size_t(o)], m, where(i)) * step_q : step_q;
@@ -419,7 +427,7 @@ class Converter {
         }
       }
     }
-    if (repr_.kind != Repr::Fixed) check_acc_bound(i, v, weights, bits);
+    if (repr_.kind != Repr::Fixed) check_acc_bound(i, v, weights);
     emit_weight_op(v, in, std::move(weights), bits, acc_shift);
     IntRequantOp rq;
     rq.shift = shift;
