@@ -137,7 +137,6 @@ class Converter {
     const Shape3 in = in_shape(wl);
     const WeightView v = view_of(model_.layers[size_t(wl)], in);
     const int plane = v.is_conv ? v.kernel * v.kernel : 1;
-    const int in_c = v.is_conv ? in.c : int(in.elements());
     const int spatial = v.is_conv ? 1 : in.h * in.w;  // fc: input c index = i / spatial
 
     // Real value of one input unit per input channel, and the smallest one:
