@@ -1,0 +1,92 @@
+#pragma once
+// Face detectors behind one interface (integer model on the reference
+// runtime, float model on the double evaluator, OpenCV Haar cascade), and
+// the batch loop shared by the `detect` commands: read each image (an
+// unreadable one is reported and skipped, never fatal), detect, draw the
+// boxes into an output image, collect FDDB-format detections.
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ifq/detect/box.hpp"
+#include "ifq/detect/datasets.hpp"
+#include "ifq/detect/haar_cascade.hpp"
+#include "ifq/detect/image.hpp"
+#include "ifq/detect/region.hpp"
+#include "ifq/float_model.hpp"
+#include "ifq/int_model.hpp"
+
+namespace ifq::detect {
+
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  // Detections in the image's pixels, sorted by descending score.
+  virtual std::vector<Detection> detect(const Image& image) = 0;
+};
+
+// The network input is the image stretched to the model's input size (no
+// letterbox), 3 planes RGB or 1 plane luma as the input op says.
+class IntModelDetector : public Detector {
+ public:
+  IntModelDetector(IntModel model, RegionDecodeOptions options);  // throws without a region head
+  ~IntModelDetector() override;
+  std::vector<Detection> detect(const Image& image) override;
+  const IntModel& model() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class FloatModelDetector : public Detector {
+ public:
+  FloatModelDetector(FloatModel model, RegionDecodeOptions options);
+  std::vector<Detection> detect(const Image& image) override;
+
+ private:
+  FloatModel model_;
+  RegionInfo region_;
+  Shape3 input_;
+  RegionDecodeOptions options_;
+};
+
+class HaarDetector : public Detector {
+ public:
+  HaarDetector(const std::string& cascade_xml, HaarOptions options);
+  std::vector<Detection> detect(const Image& image) override;
+
+ private:
+  HaarCascade cascade_;
+  HaarOptions options_;
+};
+
+// Opens a model file of either kind (model_io.hpp) as a detector.
+std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options);
+
+struct BatchOptions {
+  std::string out_dir;          // annotated images written here when not empty
+  double draw_threshold = 0.25; // boxes drawn at or above this score
+};
+
+struct BatchResult {
+  int processed = 0;
+  int skipped = 0;
+  long long detections = 0;  // all returned by the detector
+  long long drawn = 0;
+  double detect_ms = 0;      // detector time only (no image I/O)
+  std::vector<ImageDetections> fddb;  // per processed image, FDDB naming
+  std::vector<std::string> written;   // annotated image paths
+};
+
+// Runs `detector` on every image path. Progress and skipped images go to
+// `log` (may be null).
+BatchResult run_batch(Detector& detector, const std::vector<std::string>& images, const BatchOptions& options,
+                      std::ostream* log);
+
+// FDDB naming: the path as given (made relative to the current directory
+// when absolute), without its extension.
+std::string fddb_image_name(const std::string& path);
+
+}  // namespace ifq::detect

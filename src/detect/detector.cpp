@@ -1,0 +1,166 @@
+#include "ifq/detect/detector.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+#include <set>
+#include <variant>
+
+#include "ifq/error.hpp"
+#include "ifq/model_io.hpp"
+#include "ifq/reference_eval.hpp"
+#include "ifq/runtime.hpp"
+
+namespace ifq::detect {
+namespace {
+
+Image network_view(const Image& image, const Shape3& input) {
+  if (input.c != 1 && input.c != 3) throw Error("model input has " + std::to_string(input.c) + " channels; a detector needs 1 or 3");
+  return (image.width == input.w && image.height == input.h) ? image : resize_bilinear(image, input.w, input.h);
+}
+
+}  // namespace
+
+struct IntModelDetector::Impl {
+  IntModel model;  // declared before runtime: the runtime keeps a reference
+  RegionDecodeOptions options;
+  Shape3 input;
+  std::unique_ptr<ReferenceRuntime> runtime;
+};
+
+IntModelDetector::IntModelDetector(IntModel model, RegionDecodeOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->model = std::move(model);
+  impl_->options = options;
+  if (!impl_->model.region.present)
+    throw Error("model " + impl_->model.name + " has no region (detection) head");
+  if (impl_->model.ops.empty() || !std::holds_alternative<IntInputOp>(impl_->model.ops[0]))
+    throw Error("model " + impl_->model.name + " does not start with an input op");
+  impl_->input = std::get<IntInputOp>(impl_->model.ops[0]).shape;
+  impl_->runtime = std::make_unique<ReferenceRuntime>(impl_->model);
+}
+
+IntModelDetector::~IntModelDetector() = default;
+
+const IntModel& IntModelDetector::model() const { return impl_->model; }
+
+std::vector<Detection> IntModelDetector::detect(const Image& image) {
+  const Image view = network_view(image, impl_->input);
+  const IntTensor out = impl_->runtime->run(to_chw(view, impl_->input.c));
+  return decode_region(out, impl_->model.output, impl_->model.region, image.width, image.height, impl_->options);
+}
+
+FloatModelDetector::FloatModelDetector(FloatModel model, RegionDecodeOptions options)
+    : model_(std::move(model)), options_(options) {
+  if (model_.layers.empty() || !std::holds_alternative<InputLayer>(model_.layers[0]))
+    throw Error("model " + model_.name + " does not start with an input layer");
+  input_ = std::get<InputLayer>(model_.layers[0]).shape;
+  const auto* region = std::get_if<RegionLayer>(&model_.layers.back());
+  if (!region) throw Error("model " + model_.name + " has no region (detection) head as its last layer");
+  region_.present = true;
+  region_.classes = region->classes;
+  region_.num = region->num;
+  region_.coords = region->coords;
+  region_.anchors = region->anchors;
+  infer_shapes(model_);  // validates once, up front
+}
+
+std::vector<Detection> FloatModelDetector::detect(const Image& image) {
+  const Image view = network_view(image, input_);
+  const FloatTrace trace = evaluate_float(model_, to_chw(view, input_.c));
+  return decode_region_real(trace.output, trace.output_shape.c, trace.output_shape.h, trace.output_shape.w, region_,
+                            image.width, image.height, options_);
+}
+
+HaarDetector::HaarDetector(const std::string& cascade_xml, HaarOptions options)
+    : cascade_(cascade_xml), options_(options) {}
+
+std::vector<Detection> HaarDetector::detect(const Image& image) {
+  return nms(cascade_.detect(image, options_), 1.0);  // sorted, nothing removed
+}
+
+std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options) {
+  const std::string kind = model_file_kind(path);
+  if (kind == "int") return std::make_unique<IntModelDetector>(load_int_model(path), options);
+  return std::make_unique<FloatModelDetector>(load_float_model(path), options);
+}
+
+std::string fddb_image_name(const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (p.is_absolute()) {
+    std::error_code ec;
+    const fs::path rel = p.lexically_relative(fs::current_path(ec));
+    if (!ec && !rel.empty() && *rel.begin() != "..") p = rel;
+  }
+  p.replace_extension();
+  std::string name = p.generic_string();
+  while (name.rfind("./", 0) == 0) name = name.substr(2);
+  return name;
+}
+
+BatchResult run_batch(Detector& detector, const std::vector<std::string>& images, const BatchOptions& options,
+                      std::ostream* log) {
+  namespace fs = std::filesystem;
+  BatchResult result;
+  if (!options.out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(options.out_dir, ec);
+    if (ec || !fs::is_directory(options.out_dir)) throw Error("cannot create output directory " + options.out_dir);
+  }
+  std::set<std::string> used_names;
+  const uint8_t green[3] = {0, 230, 0};
+  for (const std::string& path : images) {
+    Image image;
+    try {
+      image = load_image(path);
+    } catch (const Error& e) {
+      ++result.skipped;
+      if (log) *log << "skipped: " << e.what() << "\n";
+      continue;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<Detection> dets = detector.detect(image);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    result.detect_ms += ms;
+    ++result.processed;
+    result.detections += (long long)dets.size();
+    result.fddb.push_back(ImageDetections{fddb_image_name(path), dets});
+
+    int drawn = 0;
+    if (!options.out_dir.empty()) {
+      const int thickness = std::max(2, std::min(image.width, image.height) / 200);
+      // Lowest scores first so the best box and its label end on top.
+      for (auto it = dets.rbegin(); it != dets.rend(); ++it) {
+        if (it->score < options.draw_threshold) continue;
+        draw_box(image, it->box, green, thickness);
+        char label[32];
+        // Probabilities with two decimals; counts (the Haar score) as integers.
+        std::snprintf(label, sizeof label, it->score <= 1 ? "%.2f" : "%.0f", it->score);
+        const int scale = std::max(1, thickness / 2);
+        draw_text(image, int(it->box.x) + thickness + 1, int(it->box.y) + thickness + 1, label, green, scale);
+        ++drawn;
+      }
+      std::string ext = fs::path(path).extension().string();
+      for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+      if (ext != ".png" && ext != ".jpg" && ext != ".jpeg") ext = ".png";
+      // Same file names from different folders get a numeric suffix.
+      std::string stem = fs::path(path).stem().string(), name = stem + ext;
+      for (int k = 2; used_names.count(name); ++k) name = stem + "_" + std::to_string(k) + ext;
+      used_names.insert(name);
+      const std::string out = (fs::path(options.out_dir) / name).string();
+      save_image(image, out);
+      result.written.push_back(out);
+    } else {
+      for (const Detection& d : dets) drawn += d.score >= options.draw_threshold;
+    }
+    result.drawn += drawn;
+    if (log) *log << path << ": " << drawn << " face(s) >= " << options.draw_threshold << " (" << dets.size()
+                  << " candidates), " << ms << " ms\n";
+  }
+  return result;
+}
+
+}  // namespace ifq::detect

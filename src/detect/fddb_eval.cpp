@@ -1,0 +1,186 @@
+// FDDB discrete/continuous ROC (evaluate.cpp + Results.cpp semantics).
+#include "ifq/detect/fddb_eval.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "ifq/detect/atomic_file.hpp"
+#include "ifq/error.hpp"
+#include "text_lines.hpp"
+
+namespace ifq::detect {
+namespace {
+
+struct Counts {
+  double tp_disc = 0, tp_cont = 0, fp = 0;
+};
+
+// One image at each of its unique scores (ascending), the official
+// per-image loop: keep detections with score >= t, match, count.
+std::vector<Counts> image_curve(const FddbEvalImage& image, const std::vector<double>& scores, EllipseRaster how) {
+  const size_t nf = image.faces.size(), nd = image.detections.size();
+  std::vector<RowSpans> face_px(nf), det_px(nd);
+  for (size_t a = 0; a < nf; ++a) face_px[a] = rasterise(image.faces[a], image.width, image.height, how);
+  for (size_t d = 0; d < nd; ++d) det_px[d] = rasterise(image.detections[d].box, image.width, image.height);
+  std::vector<std::vector<double>> overlap(nf, std::vector<double>(nd, 0.0));
+  for (size_t a = 0; a < nf; ++a) {
+    for (size_t d = 0; d < nd; ++d) {
+      const long long inter = intersection_area(face_px[a], det_px[d]);
+      const long long uni = face_px[a].area() + det_px[d].area() - inter;
+      overlap[a][d] = uni > 0 ? double(inter) / double(uni) : 0.0;
+    }
+  }
+  std::vector<Counts> curve;
+  curve.reserve(scores.size());
+  for (double t : scores) {
+    std::vector<size_t> valid;
+    for (size_t d = 0; d < nd; ++d)
+      if (image.detections[d].score >= t) valid.push_back(d);
+    // As Matching::runHungarian: drop rows and columns without any overlap
+    // (they cannot be matched), then match the rest.
+    std::vector<size_t> rows, cols;
+    for (size_t a = 0; a < nf; ++a) {
+      for (size_t d : valid)
+        if (overlap[a][d] > 0) {
+          rows.push_back(a);
+          break;
+        }
+    }
+    for (size_t d : valid) {
+      for (size_t a = 0; a < nf; ++a)
+        if (overlap[a][d] > 0) {
+          cols.push_back(d);
+          break;
+        }
+    }
+    std::vector<std::vector<double>> w(rows.size(), std::vector<double>(cols.size()));
+    for (size_t i = 0; i < rows.size(); ++i)
+      for (size_t j = 0; j < cols.size(); ++j) w[i][j] = overlap[rows[i]][cols[j]];
+    const std::vector<int> match = max_weight_matching(w);
+    Counts c;
+    c.fp = double(valid.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (match[i] < 0) continue;
+      const double score = w[i][size_t(match[i])];
+      c.tp_cont += score;
+      if (score > 0.5) {
+        c.tp_disc += 1;
+        c.fp -= 1;
+      }
+    }
+    curve.push_back(c);
+  }
+  return curve;
+}
+
+std::string format_double(double v) {
+  std::ostringstream s;  // default stream formatting, as the official tool
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+FddbResult evaluate_fddb(const std::vector<FddbEvalImage>& images, EllipseRaster how) {
+  FddbResult result;
+  result.raster = how;
+  result.images = int(images.size());
+  result.fp_budget = static_cast<long long>(std::floor(0.1 * double(images.size())));
+
+  // Unique scores of every image, and of all images together.
+  std::vector<std::vector<double>> image_scores(images.size());
+  std::vector<double> global;
+  bool any_without_detections = false;
+  for (size_t k = 0; k < images.size(); ++k) {
+    const FddbEvalImage& im = images[k];
+    if (im.width <= 0 || im.height <= 0) throw Error("fddb: image " + im.name + " has no size");
+    result.faces += (long long)im.faces.size();
+    result.detections += (long long)im.detections.size();
+    for (const Detection& d : im.detections) {
+      if (!std::isfinite(d.score)) throw Error("fddb: image " + im.name + " has a non-finite detection score");
+      image_scores[k].push_back(d.score);
+    }
+    std::sort(image_scores[k].begin(), image_scores[k].end());
+    image_scores[k].erase(std::unique(image_scores[k].begin(), image_scores[k].end()), image_scores[k].end());
+    global.insert(global.end(), image_scores[k].begin(), image_scores[k].end());
+    any_without_detections |= im.detections.empty();
+  }
+  std::sort(global.begin(), global.end());
+  global.erase(std::unique(global.begin(), global.end()), global.end());
+  // The official tool gives an image without detections one result at
+  // threshold DBL_MAX, which the merge turns into a final (0, 0) point.
+  if (any_without_detections) global.push_back(std::numeric_limits<double>::max());
+
+  // An image's counts at global threshold t are those at its smallest unique
+  // score >= t (zero above its largest): piecewise constant over ranges of
+  // global indices, summed with difference arrays.
+  const size_t g = global.size();
+  std::vector<Counts> diff(g + 1);
+  for (size_t k = 0; k < images.size(); ++k) {
+    const std::vector<Counts> curve = image_curve(images[k], image_scores[k], how);
+    size_t begin = 0;
+    for (size_t j = 0; j < curve.size(); ++j) {
+      const size_t end = size_t(std::lower_bound(global.begin(), global.end(), image_scores[k][j]) - global.begin()) + 1;
+      diff[begin].tp_disc += curve[j].tp_disc;
+      diff[begin].tp_cont += curve[j].tp_cont;
+      diff[begin].fp += curve[j].fp;
+      diff[end].tp_disc -= curve[j].tp_disc;
+      diff[end].tp_cont -= curve[j].tp_cont;
+      diff[end].fp -= curve[j].fp;
+      begin = end;
+    }
+  }
+  Counts run;
+  const double n = double(result.faces);
+  for (size_t i = 0; i < g; ++i) {
+    run.tp_disc += diff[i].tp_disc;
+    run.tp_cont += diff[i].tp_cont;
+    run.fp += diff[i].fp;
+    // Sums of integers and of overlaps: round the integer ones back exactly.
+    const double tp = std::nearbyint(run.tp_disc), fp = std::nearbyint(run.fp);
+    result.disc.push_back(RocPoint{n > 0 ? tp / n : 0.0, n > 0 ? fp : 0.0, global[i]});
+    result.cont.push_back(RocPoint{n > 0 ? run.tp_cont / n : 0.0, n > 0 ? fp : 0.0, global[i]});
+  }
+  result.detection_rate_at_fp = detection_rate_at(result.disc, double(result.fp_budget));
+  return result;
+}
+
+double detection_rate_at(const std::vector<RocPoint>& roc, double fp_budget) {
+  double best = 0;
+  for (const RocPoint& p : roc)
+    if (p.fp <= fp_budget) best = std::max(best, p.tpr);
+  return best;
+}
+
+void save_roc(const std::vector<RocPoint>& roc, const std::string& file, bool with_threshold) {
+  std::string out;
+  for (const RocPoint& p : roc) {
+    out += format_double(p.tpr) + " " + format_double(p.fp);
+    if (with_threshold) out += " " + format_double(p.threshold);
+    out += "\n";
+  }
+  write_file_atomic(file, out);
+}
+
+std::vector<RocPoint> load_roc(const std::string& file) {
+  TextLines in(file);
+  std::vector<RocPoint> roc;
+  std::vector<double> v;
+  while (true) {
+    in.skip_blank();
+    if (in.done()) break;
+    if (!parse_numbers(in.next("a ROC line"), v) || (v.size() != 2 && v.size() != 3))
+      in.fail("expected \"TPR FP [threshold]\"");
+    roc.push_back(RocPoint{v[0], v[1], v.size() == 3 ? v[2] : 0.0});
+  }
+  return roc;
+}
+
+void save_roc_files(const FddbResult& result, const std::string& prefix) {
+  save_roc(result.disc, prefix + "DiscROC.txt", true);
+  save_roc(result.cont, prefix + "ContROC.txt", false);
+}
+
+}  // namespace ifq::detect

@@ -1,0 +1,134 @@
+// Image reading/writing with stb (Debian libstb), resizing and conversion.
+#include "ifq/detect/image.hpp"
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "ifq/detect/atomic_file.hpp"
+#include "ifq/error.hpp"
+
+namespace ifq::detect {
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
+
+void append_bytes(void* context, void* data, int size) {
+  auto* out = static_cast<std::string*>(context);
+  out->append(static_cast<const char*>(data), size_t(size));
+}
+
+// Largest image we accept: keeps width * height * 3 well inside size_t and
+// refuses decompression bombs with a message instead of an allocation failure.
+constexpr long long kMaxPixels = 1LL << 28;
+
+}  // namespace
+
+Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
+  if (width <= 0 || height <= 0 || (long long)width * height > kMaxPixels)
+    throw Error("image size " + std::to_string(width) + "x" + std::to_string(height) + " out of range");
+  Image im{width, height, std::vector<uint8_t>(size_t(width) * height * 3)};
+  for (size_t i = 0; i < im.rgb.size(); i += 3) {
+    im.rgb[i] = r;
+    im.rgb[i + 1] = g;
+    im.rgb[i + 2] = b;
+  }
+  return im;
+}
+
+void read_image_size(const std::string& path, int& width, int& height) {
+  int comp = 0;
+  if (!stbi_info(path.c_str(), &width, &height, &comp)) {
+    const char* why = stbi_failure_reason();
+    throw Error("cannot read image " + path + ": " + (why ? why : "unknown format"));
+  }
+}
+
+Image load_image(const std::string& path) {
+  int w = 0, h = 0, comp = 0;
+  if (stbi_info(path.c_str(), &w, &h, &comp) && (long long)w * h > kMaxPixels)
+    throw Error("cannot read image " + path + ": " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
+  unsigned char* data = stbi_load(path.c_str(), &w, &h, &comp, 3);
+  if (!data) {
+    const char* why = stbi_failure_reason();
+    throw Error("cannot read image " + path + ": " + (why ? why : "unknown format"));
+  }
+  Image im{w, h, std::vector<uint8_t>(data, data + size_t(w) * h * 3)};
+  stbi_image_free(data);
+  return im;
+}
+
+void save_image(const Image& image, const std::string& path) {
+  if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
+    throw Error("save_image: inconsistent image for " + path);
+  const std::string ext = lower_extension(path);
+  std::string bytes;
+  int ok = 0;
+  if (ext == ".png") {
+    ok = stbi_write_png_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(),
+                                image.width * 3);
+  } else if (ext == ".jpg" || ext == ".jpeg") {
+    ok = stbi_write_jpg_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(), 92);
+  } else {
+    throw Error("cannot write " + path + ": unknown image extension (use .png, .jpg or .jpeg)");
+  }
+  if (!ok) throw Error("cannot write " + path + ": image encoder failed");
+  write_file_atomic(path, bytes);
+}
+
+Image resize_bilinear(const Image& src, int width, int height) {
+  Image dst = make_image(width, height);
+  const double sx = double(src.width) / width, sy = double(src.height) / height;
+  for (int y = 0; y < height; ++y) {
+    const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, double(src.height - 1));
+    const int y0 = int(fy), y1 = std::min(y0 + 1, src.height - 1);
+    const double wy = fy - y0;
+    for (int x = 0; x < width; ++x) {
+      const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, double(src.width - 1));
+      const int x0 = int(fx), x1 = std::min(x0 + 1, src.width - 1);
+      const double wx = fx - x0;
+      for (int c = 0; c < 3; ++c) {
+        const double top = src.at(x0, y0)[c] * (1 - wx) + src.at(x1, y0)[c] * wx;
+        const double bottom = src.at(x0, y1)[c] * (1 - wx) + src.at(x1, y1)[c] * wx;
+        dst.at(x, y)[c] = uint8_t(std::lround(top * (1 - wy) + bottom * wy));
+      }
+    }
+  }
+  return dst;
+}
+
+std::vector<uint8_t> to_chw(const Image& image, int channels) {
+  if (channels != 1 && channels != 3) throw Error("network input must have 1 or 3 channels, not " + std::to_string(channels));
+  const size_t plane = size_t(image.width) * image.height;
+  std::vector<uint8_t> out(plane * size_t(channels));
+  for (size_t i = 0; i < plane; ++i) {
+    const uint8_t* p = &image.rgb[i * 3];
+    if (channels == 3) {
+      out[i] = p[0];
+      out[plane + i] = p[1];
+      out[2 * plane + i] = p[2];
+    } else {
+      out[i] = uint8_t((299 * p[0] + 587 * p[1] + 114 * p[2] + 500) / 1000);
+    }
+  }
+  return out;
+}
+
+Image to_grey(const Image& image) {
+  Image out = image;
+  for (size_t i = 0; i < out.rgb.size(); i += 3) {
+    const uint8_t y = uint8_t((299 * out.rgb[i] + 587 * out.rgb[i + 1] + 114 * out.rgb[i + 2] + 500) / 1000);
+    out.rgb[i] = out.rgb[i + 1] = out.rgb[i + 2] = y;
+  }
+  return out;
+}
+
+}  // namespace ifq::detect

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ifq/detect/image.hpp"
+#include "ifq/detect/roc_plot.hpp"
+#include "ifq/error.hpp"
+
+using namespace ifq::detect;
+
+namespace {
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("ifq_img_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+}  // namespace
+
+TEST(Image, PngRoundTripIsExact) {
+  Image im = make_image(37, 23);
+  for (size_t i = 0; i < im.rgb.size(); ++i) im.rgb[i] = uint8_t((i * 13) & 0xff);
+  const std::string p = temp_path("rt.png");
+  save_image(im, p);
+  const Image back = load_image(p);
+  EXPECT_EQ(back.width, 37);
+  EXPECT_EQ(back.height, 23);
+  EXPECT_EQ(back.rgb, im.rgb);
+  int w = 0, h = 0;
+  read_image_size(p, w, h);
+  EXPECT_EQ(w, 37);
+  EXPECT_EQ(h, 23);
+  std::filesystem::remove(p);
+}
+
+TEST(Image, JpegRoundTripIsClose) {
+  Image im = make_image(32, 32, 100, 150, 200);
+  const std::string p = temp_path("rt.jpg");
+  save_image(im, p);
+  const Image back = load_image(p);
+  ASSERT_EQ(back.rgb.size(), im.rgb.size());
+  for (size_t i = 0; i < im.rgb.size(); ++i) EXPECT_NEAR(back.rgb[i], im.rgb[i], 4);
+  std::filesystem::remove(p);
+}
+
+TEST(Image, UnreadableFilesAreErrorsNamingThePath) {
+  const std::string p = temp_path("garbage.jpg");
+  std::ofstream(p) << "this is not an image";
+  try {
+    load_image(p);
+    FAIL();
+  } catch (const ifq::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(p), std::string::npos);
+  }
+  std::filesystem::remove(p);
+  EXPECT_THROW(load_image(temp_path("missing.png")), ifq::Error);
+  EXPECT_THROW(save_image(make_image(2, 2), temp_path("x.bmpx")), ifq::Error);
+}
+
+TEST(Image, ResizeOfAConstantImageIsConstantAndIdentityIsExact) {
+  const Image c = make_image(13, 7, 9, 99, 199);
+  const Image r = resize_bilinear(c, 29, 31);
+  for (int y = 0; y < 31; ++y)
+    for (int x = 0; x < 29; ++x) {
+      EXPECT_EQ(r.at(x, y)[0], 9);
+      EXPECT_EQ(r.at(x, y)[2], 199);
+    }
+  Image g = make_image(5, 4);
+  for (size_t i = 0; i < g.rgb.size(); ++i) g.rgb[i] = uint8_t(i * 3);
+  EXPECT_EQ(resize_bilinear(g, 5, 4).rgb, g.rgb);
+}
+
+TEST(Image, ChwLayoutAndLuma) {
+  Image im = make_image(2, 1);
+  im.at(0, 0)[0] = 10;
+  im.at(0, 0)[1] = 20;
+  im.at(0, 0)[2] = 30;
+  im.at(1, 0)[0] = 255;
+  const auto chw = to_chw(im, 3);
+  EXPECT_EQ(chw, (std::vector<uint8_t>{10, 255, 20, 0, 30, 0}));
+  const auto grey = to_chw(im, 1);
+  EXPECT_EQ(grey[0], uint8_t((299 * 10 + 587 * 20 + 114 * 30 + 500) / 1000));
+  EXPECT_THROW(to_chw(im, 2), ifq::Error);
+}
+
+TEST(Image, DrawBoxOutlinesOnly) {
+  Image im = make_image(20, 20);
+  const uint8_t red[3] = {255, 0, 0};
+  draw_box(im, Box{5, 5, 10, 10}, red, 1);
+  EXPECT_EQ(im.at(5, 5)[0], 255);
+  EXPECT_EQ(im.at(15, 15)[0], 255);
+  EXPECT_EQ(im.at(10, 5)[0], 255);
+  EXPECT_EQ(im.at(10, 10)[0], 0);  // inside untouched
+  EXPECT_EQ(im.at(4, 4)[0], 0);
+  draw_box(im, Box{-100, -100, 1000, 1000}, red, 2);  // clipped, no crash
+}
+
+TEST(RocPlot, WritesAPngWithTheCurves) {
+  RocCurve a{"detector A", {{0.5, 10, 0.9}, {0.8, 40, 0.5}, {0.9, 100, 0.1}}};
+  RocCurve b{"detector B", {{0.3, 5, 0.9}, {0.6, 80, 0.2}}};
+  const std::string p = temp_path("roc.png");
+  RocPlotOptions o;
+  o.fp_budget = 28;
+  save_roc_plot({a, b}, p, o);
+  const Image im = load_image(p);
+  EXPECT_EQ(im.width, 800);
+  EXPECT_EQ(im.height, 600);
+  // Some pixels carry each curve's colour.
+  int blue = 0, red = 0;
+  for (int y = 0; y < im.height; ++y)
+    for (int x = 0; x < im.width; ++x) {
+      blue += im.at(x, y)[0] == 31 && im.at(x, y)[1] == 119 && im.at(x, y)[2] == 180;
+      red += im.at(x, y)[0] == 214 && im.at(x, y)[1] == 39 && im.at(x, y)[2] == 40;
+    }
+  EXPECT_GT(blue, 100);
+  EXPECT_GT(red, 100);
+  std::filesystem::remove(p);
+}

@@ -1,0 +1,108 @@
+// ifq detect --model MODEL [--out-dir DIR] [--fddb-out FILE] [--threshold T] IMAGE...
+// and ifq haar-detect --cascade XML ... (the OpenCV Haar peer, same outputs).
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command_registry.hpp"
+#include "ifq/detect/detector.hpp"
+#include "ifq/error.hpp"
+
+namespace {
+
+struct BatchFlags {
+  std::vector<std::string> images;
+  std::string out_dir, fddb_out;
+  double threshold = 0.25, fddb_threshold = 0.005, nms = 0.45;
+  bool json = false;
+
+  void add_to(CLI::App& sub, bool scores_are_probabilities) {
+    sub.add_option("IMAGE", images, "images to run on (JPEG, PNG, BMP, PGM/PPM, ...)")->required();
+    sub.add_option("--out-dir", out_dir, "write each image with its boxes drawn into DIR");
+    sub.add_option("--fddb-out", fddb_out,
+                   "write detections in FDDB format (every detection above --fddb-threshold, so a ROC can be swept)");
+    auto* t = sub.add_option("--threshold", threshold, "score threshold for drawn boxes and the face count")
+                  ->capture_default_str();
+    auto* f = sub.add_option("--fddb-threshold", fddb_threshold, "score threshold for --fddb-out")->capture_default_str();
+    if (scores_are_probabilities) {
+      t->check(CLI::Range(0.0, 1.0));
+      f->check(CLI::Range(0.0, 1.0));
+    }
+    sub.add_option("--nms", nms, "non-maximum suppression IoU (<= 0: off)")->capture_default_str();
+    sub.add_flag("--json", json, "print a JSON summary instead of per-image lines");
+  }
+
+  // Decoding keeps everything either output needs.
+  double decode_threshold() const { return fddb_out.empty() ? threshold : std::min(threshold, fddb_threshold); }
+
+  int run(ifq::detect::Detector& detector, const std::string& what) const {
+    ifq::detect::BatchOptions options;
+    options.out_dir = out_dir;
+    options.draw_threshold = threshold;
+    const auto r = ifq::detect::run_batch(detector, images, options, json ? &std::cerr : &std::cout);
+    if (!fddb_out.empty()) {
+      std::vector<ifq::detect::ImageDetections> kept = r.fddb;
+      for (auto& im : kept) {
+        std::vector<ifq::detect::Detection> d;
+        for (const auto& det : im.detections)
+          if (det.score > fddb_threshold) d.push_back(det);
+        im.detections = std::move(d);
+      }
+      ifq::detect::save_detections(kept, fddb_out);
+    }
+    if (json) {
+      nlohmann::json j{{"detector", what},
+                       {"images", r.processed},
+                       {"skipped", r.skipped},
+                       {"faces_drawn", r.drawn},
+                       {"candidates", r.detections},
+                       {"detect_ms_total", r.detect_ms},
+                       {"detect_ms_per_image", r.processed ? r.detect_ms / r.processed : 0.0},
+                       {"out_dir", out_dir},
+                       {"fddb_out", fddb_out}};
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << r.processed << " image(s) processed, " << r.drawn << " face(s) at score >= " << threshold;
+      if (r.processed) std::cout << ", " << r.detect_ms / r.processed << " ms per image";
+      std::cout << "\n";
+      if (r.skipped) std::cout << r.skipped << " unreadable image(s) skipped\n";
+    }
+    if (r.processed == 0) throw ifq::Error("no image could be read (" + std::to_string(r.skipped) + " skipped)");
+    return 0;
+  }
+};
+
+IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer or float model file)",
+                     [](CLI::App& sub) -> std::function<int()> {
+                       auto model = std::make_shared<std::string>();
+                       auto flags = std::make_shared<BatchFlags>();
+                       sub.add_option("--model", *model, "integer or float model file with a region head")->required();
+                       flags->add_to(sub, true);
+                       return [=]() {
+                         const auto detector = ifq::detect::open_model_detector(
+                             *model, ifq::detect::RegionDecodeOptions{flags->decode_threshold(), flags->nms});
+                         return flags->run(*detector, *model);
+                       };
+                     });
+
+IFQ_REGISTER_COMMAND("haar-detect", "detect faces with an OpenCV Haar cascade (the classical embedded peer)",
+                     [](CLI::App& sub) -> std::function<int()> {
+                       auto cascade = std::make_shared<std::string>(
+                           "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml");
+                       auto flags = std::make_shared<BatchFlags>();
+                       auto haar = std::make_shared<ifq::detect::HaarOptions>();
+                       sub.add_option("--cascade", *cascade, "cascade XML (Debian opencv-data)")->capture_default_str();
+                       sub.add_option("--scale-factor", haar->scale_factor, "image pyramid step")->capture_default_str();
+                       sub.add_option("--min-neighbors", haar->min_neighbors,
+                                      "windows needed to keep a detection (its score is this count)")->capture_default_str();
+                       sub.add_option("--min-size", haar->min_size, "smallest face in pixels")->capture_default_str();
+                       flags->threshold = 0;  // scores are neighbour counts, not probabilities
+                       flags->fddb_threshold = 0;
+                       flags->add_to(sub, false);
+                       return [=]() {
+                         ifq::detect::HaarDetector detector(*cascade, *haar);
+                         return flags->run(detector, *cascade);
+                       };
+                     });
+
+}  // namespace
