@@ -10,7 +10,7 @@ packages=(
   zlib1g-dev libpng-dev
   libtorch-dev libgoogle-perftools-dev   # trainer (the only LibTorch user)
   dataset-fashion-mnist                  # main job data
-  gcc-arm-none-eabi                      # microcontroller export checks
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm  # microcontroller export checks
   libstb-dev libopencv-dev opencv-data   # images; Haar and OpenCV DNN peers
 )
 missing=()

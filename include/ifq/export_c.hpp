@@ -30,10 +30,13 @@ struct StoredTensor {
 
 // Ops [op_begin, op_end) evaluated element by element: op_begin is the image
 // (only for a segment that starts at op 0) or a conv/fc, the rest element-wise
-// ops and max pools. Reads tensors[in], writes tensors[out].
+// ops and max pools. A segment that starts at an overlapping max pool
+// (reads_stored) reads the stored tensor itself first. Reads tensors[in],
+// writes tensors[out].
 struct ExportSegment {
   int op_begin = 0, op_end = 0;
   int in = 0, out = 0;
+  bool reads_stored = false;
 };
 
 struct ExportPlan {

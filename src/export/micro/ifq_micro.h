@@ -1,0 +1,175 @@
+/*
+ * ifq_micro: a portable C99 runtime for integer IFQ networks exported by
+ * `ifq export-c`. Integer arithmetic only, no malloc, no floating point and
+ * nothing from libc beyond memcpy/memset. It runs from one caller-supplied
+ * arena whose size the exported model states as NAME_ARENA_BYTES.
+ *
+ * What each op computes is specified by the C++ reference runtime
+ * (include/ifq/runtime.hpp, include/ifq/int_model.hpp); the exported code is
+ * tested byte for byte against it.
+ *
+ * Execution model. The op list is cut into segments: a segment starts at the
+ * image, at a conv/fc op or at a max pool whose windows overlap, and runs
+ * the element-wise ops and max pools that follow it. Only a segment's result is stored in the arena (levels as bytes),
+ * so a {conv, maxpool, threshold} substructure never materialises its int32
+ * accumulators: each stored element is computed on demand, pooling over the
+ * accumulators it needs. Stored tensors alternate between the two ends of the
+ * arena (ping-pong); the arena is the largest sum of two neighbouring ones.
+ */
+#ifndef IFQ_MICRO_H
+#define IFQ_MICRO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever the tables below change; a model exported for another
+ * version is refused by ifq_run (IFQ_ERR_VERSION). */
+#define IFQ_MICRO_ABI 1
+
+/* Exported const arrays are 8-byte aligned where the compiler allows it
+ * (word loads, DMA); plain C99 compilers simply ignore the request. */
+#if defined(__GNUC__) || defined(__clang__)
+#define IFQ_ALIGN __attribute__((aligned(8)))
+#else
+#define IFQ_ALIGN
+#endif
+
+/* Return codes of ifq_run. */
+#define IFQ_OK 0
+#define IFQ_ERR_ARENA_SIZE 1  /* arena smaller than model->arena_bytes */
+#define IFQ_ERR_ARENA_ALIGN 2 /* arena not aligned to 4 bytes */
+#define IFQ_ERR_VERSION 3     /* model exported for another runtime ABI */
+#define IFQ_ERR_RANGE 4       /* segment range out of bounds */
+
+/* Element types of stored tensors. */
+#define IFQ_ELEM_U8 0
+#define IFQ_ELEM_I8 1
+#define IFQ_ELEM_I16 2
+#define IFQ_ELEM_I32 3
+
+/* Weight storage: one bit per weight (1 = +1, 0 = -1; bit j of the flat
+ * [out][in][kh][kw] index lives in byte j / 8 at bit j % 8), or plain
+ * signed integers. */
+#define IFQ_WEIGHT_BIT 0
+#define IFQ_WEIGHT_I8 1
+#define IFQ_WEIGHT_I16 2
+#define IFQ_WEIGHT_I32 3
+
+/* Op kinds. */
+#define IFQ_OP_INPUT 0     /* source: the segment's stored input tensor (minus `sub`) */
+#define IFQ_OP_CONV 1      /* source: convolution (fc = conv with kh x kw = the whole input) */
+#define IFQ_OP_MAXPOOL 2
+#define IFQ_OP_THRESHOLD 3 /* level = #{i : x > t[c][i]}, int32 thresholds */
+#define IFQ_OP_REQUANT 4   /* ((x * mul[c]) >> shift) + bias[c] */
+#define IFQ_OP_BATCHNORM 5 /* (((x - mean[c]) * scale[c]) >> shift) + beta[c] */
+#define IFQ_OP_QUANT 6     /* level = #{i : x > t[i]}, int64 thresholds */
+#define IFQ_OP_RELU 7
+#define IFQ_OP_LEAKY 8     /* x < 0 ? (x * mul) >> shift : x */
+
+typedef struct {
+  int32_t c, h, w;
+} ifq_shape;
+
+/* A tensor stored in the arena, CHW. `sub` (per channel, may be NULL) is
+ * subtracted on every read: the image is stored raw and its mean removed on
+ * the fly, so no int16 copy of it is ever needed. */
+typedef struct {
+  ifq_shape shape;
+  int32_t elem;
+  uint32_t offset;
+  const int32_t *sub;
+} ifq_tensor;
+
+typedef struct {
+  int32_t kh, kw, stride, pad;
+  int32_t acc_shift;
+  int32_t weight_format;
+  /* 1 when the exporter proved |acc| < 2^31 for every output, so the sum
+   * can be kept in 32 bits (same result, much cheaper on Cortex-M). */
+  int32_t acc32;
+  const void *weights;
+} ifq_conv_params;
+
+typedef struct {
+  int32_t size, stride, pad;
+  const uint8_t *take_min; /* per channel, or NULL: all max */
+} ifq_pool_params;
+
+typedef struct {
+  int32_t count; /* thresholds per channel (2^bits - 1) */
+  const int32_t *thresholds;
+} ifq_threshold_params;
+
+typedef struct {
+  int32_t shift;
+  const int64_t *multiplier, *bias;
+} ifq_requant_params;
+
+typedef struct {
+  int32_t shift;
+  const int64_t *mean, *scale, *beta;
+} ifq_batchnorm_params;
+
+typedef struct {
+  int32_t count;
+  const int64_t *thresholds;
+} ifq_quant_params;
+
+typedef struct {
+  int32_t shift;
+  int64_t multiplier;
+} ifq_leaky_params;
+
+/* One op: its kind, its output shape and a pointer to its parameters
+ * (the ifq_*_params struct of that kind, or NULL). */
+typedef struct {
+  int32_t kind;
+  ifq_shape out;
+  const void *params;
+} ifq_op;
+
+/* ops[0] is the source (IFQ_OP_INPUT or IFQ_OP_CONV) reading tensors[in];
+ * the result of the last op is stored into tensors[out]. */
+typedef struct {
+  const ifq_op *ops;
+  int32_t n_ops;
+  int32_t in, out;
+} ifq_segment;
+
+typedef struct {
+  int32_t abi;
+  const ifq_segment *segments;
+  int32_t n_segments;
+  const ifq_tensor *tensors; /* [0] the input image (uint8 CHW), [n-1] the output (int32 CHW) */
+  int32_t n_tensors;
+  uint32_t arena_bytes;
+} ifq_model;
+
+/* Where the caller writes the uint8 CHW image before ifq_run. It lies inside
+ * the arena and is overwritten while the network runs. */
+uint8_t *ifq_input(const ifq_model *model, void *arena);
+
+/* Runs the whole network. The arena must be 4-byte aligned and at least
+ * model->arena_bytes long. */
+int ifq_run(const ifq_model *model, void *arena, size_t arena_bytes);
+
+/* Runs segments [first, last) only; ifq_run is ifq_run_segments(m, a, n, 0,
+ * m->n_segments). Lets a test inspect every stored tensor. */
+int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, int32_t first,
+                     int32_t last);
+
+/* Copies the output (int32 CHW, model->tensors[n_tensors - 1]) to dst. */
+void ifq_read_output(const ifq_model *model, const void *arena, int32_t *dst);
+
+/* Reads element i (CHW order) of any stored tensor as int32, `sub` not applied. */
+int32_t ifq_tensor_get(const ifq_tensor *t, const void *arena, int32_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IFQ_MICRO_H */

@@ -1,0 +1,139 @@
+// Segment and arena planning for the C export (see ifq_micro.h for the
+// execution model this plan feeds).
+#include <algorithm>
+#include <climits>
+#include <variant>
+
+#include "ifq/error.hpp"
+#include "ifq/export_c.hpp"
+
+namespace ifq {
+namespace {
+
+struct Range {
+  int64_t lo = INT32_MIN, hi = INT32_MAX;
+};
+
+constexpr Range kFullInt32{INT32_MIN, INT32_MAX};
+
+int64_t align8(int64_t v) { return (v + 7) / 8 * 8; }
+
+bool starts_segment(const IntOp& op) {
+  return std::holds_alternative<IntConvOp>(op) || std::holds_alternative<IntFcOp>(op);
+}
+
+// The value range of an op's output given its input's. Only ranges the C
+// runtime relies on (levels, ReLU, pooling) are narrowed; everything else is
+// the whole int32 range the reference saturates to.
+Range propagate(const IntOp& op, Range in) {
+  if (const auto* t = std::get_if<IntThresholdOp>(&op)) return {0, (int64_t(1) << t->bits) - 1};
+  if (const auto* q = std::get_if<IntQuantOp>(&op)) return {0, (int64_t(1) << q->bits) - 1};
+  if (std::holds_alternative<IntMaxPoolOp>(op)) return in;
+  if (std::holds_alternative<IntReluOp>(op)) return {std::max<int64_t>(in.lo, 0), std::max<int64_t>(in.hi, 0)};
+  if (std::holds_alternative<IntLeakyOp>(op) && in.lo >= 0) return in;
+  return kFullInt32;
+}
+
+StoredElem narrowest(Range r) {
+  if (r.lo >= 0 && r.hi <= 255) return StoredElem::U8;
+  if (r.lo >= -128 && r.hi <= 127) return StoredElem::I8;
+  if (r.lo >= INT16_MIN && r.hi <= INT16_MAX) return StoredElem::I16;
+  return StoredElem::I32;
+}
+
+}  // namespace
+
+int stored_elem_bytes(StoredElem elem) {
+  switch (elem) {
+    case StoredElem::U8:
+    case StoredElem::I8: return 1;
+    case StoredElem::I16: return 2;
+    case StoredElem::I32: return 4;
+  }
+  return 4;
+}
+
+const char* stored_elem_name(StoredElem elem) {
+  switch (elem) {
+    case StoredElem::U8: return "u8";
+    case StoredElem::I8: return "i8";
+    case StoredElem::I16: return "i16";
+    case StoredElem::I32: return "i32";
+  }
+  return "i32";
+}
+
+ExportPlan plan_export(const IntModel& model) {
+  const std::vector<Shape3> shapes = infer_int_shapes(model);  // validates, throws ifq::Error
+  const auto& input = std::get<IntInputOp>(model.ops[0]);
+  const int n_ops = int(model.ops.size());
+
+  ExportPlan plan;
+  // The image is stored raw; reading it removes the mean, so the values a
+  // consumer sees lie in [-max(mean), 255 - min(mean)].
+  StoredTensor image;
+  image.shape = input.shape;
+  image.elem = StoredElem::U8;
+  image.op_index = 0;
+  image.bytes = input.shape.elements();
+  image.lo = -*std::max_element(input.mean.begin(), input.mean.end());
+  image.hi = 255 - *std::min_element(input.mean.begin(), input.mean.end());
+  plan.tensors.push_back(image);
+
+  // Segments start at the image and at every conv/fc. A max pool whose
+  // windows overlap (stride < size) also starts one: evaluated on demand it
+  // would recompute each input element up to size^2 / stride^2 times, so its
+  // input is stored instead (levels as bytes: small).
+  std::vector<int> starts{0};
+  for (int i = 1; i < n_ops; ++i) {
+    const auto* pool = std::get_if<IntMaxPoolOp>(&model.ops[i]);
+    const bool overlapping_pool = pool && pool->stride < pool->size && starts.back() != i - 1 &&
+                                  !std::holds_alternative<IntInputOp>(model.ops[i - 1]);
+    if (starts_segment(model.ops[i]) || overlapping_pool) starts.push_back(i);
+  }
+
+  for (size_t s = 0; s < starts.size(); ++s) {
+    const int begin = starts[s];
+    const int end = s + 1 < starts.size() ? starts[s + 1] : n_ops;
+    // A lone input op needs no copy: the first conv reads the raw image.
+    if (begin == 0 && end == 1 && n_ops > 1) continue;
+    const bool reads_stored = begin > 0 && !starts_segment(model.ops[begin]);
+    Range r = begin == 0 ? Range{image.lo, image.hi}
+              : reads_stored ? Range{plan.tensors.back().lo, plan.tensors.back().hi}
+                             : kFullInt32;
+    for (int i = reads_stored ? begin : begin + 1; i < end; ++i) r = propagate(model.ops[i], r);
+    const bool last = end == n_ops;
+    StoredTensor t;
+    t.shape = shapes[end - 1];
+    // The caller reads the network output as int32, whatever its range.
+    t.elem = last ? StoredElem::I32 : narrowest(r);
+    t.op_index = end - 1;
+    t.bytes = t.shape.elements() * stored_elem_bytes(t.elem);
+    t.lo = last ? INT32_MIN : r.lo;
+    t.hi = last ? INT32_MAX : r.hi;
+    ExportSegment seg;
+    seg.op_begin = begin;
+    seg.op_end = end;
+    seg.reads_stored = reads_stored;
+    seg.in = int(plan.tensors.size()) - 1;
+    seg.out = int(plan.tensors.size());
+    plan.tensors.push_back(t);
+    plan.segments.push_back(seg);
+    plan.max_segment_ops = std::max(plan.max_segment_ops, end - begin + (reads_stored ? 1 : 0));
+  }
+
+  // Ping-pong: segment i reads tensor i and writes tensor i+1, so only two
+  // neighbours are ever live. Even tensors sit at the arena start, odd ones
+  // at its end; the arena is the largest neighbouring pair.
+  int64_t arena = align8(plan.tensors[0].bytes);
+  for (size_t i = 0; i + 1 < plan.tensors.size(); ++i)
+    arena = std::max(arena, align8(plan.tensors[i].bytes) + align8(plan.tensors[i + 1].bytes));
+  if (arena > int64_t(UINT32_MAX)) throw Error("export-c: the model needs an arena of " +
+                                               std::to_string(arena) + " bytes, more than 4 GiB");
+  for (size_t i = 0; i < plan.tensors.size(); ++i)
+    plan.tensors[i].offset = i % 2 == 0 ? 0 : arena - align8(plan.tensors[i].bytes);
+  plan.arena_bytes = arena;
+  return plan;
+}
+
+}  // namespace ifq

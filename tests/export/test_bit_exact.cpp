@@ -1,0 +1,158 @@
+// The exported C, compiled with the host C compiler in strict C99 mode, must
+// reproduce the reference runtime byte for byte: every stored tensor of every
+// segment and the final output, on random networks and random images.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "c_harness.hpp"
+#include "ifq/convert.hpp"
+#include "ifq/error.hpp"
+#include "ifq/export_c.hpp"
+#include "random_float_nets.hpp"
+
+namespace ifq::export_test {
+namespace {
+
+struct Batch {
+  std::vector<HostCase> cases;
+  int rejected_by_converter = 0;
+};
+
+std::vector<std::vector<uint8_t>> test_images(std::mt19937& rng, const Shape3& shape) {
+  std::vector<std::vector<uint8_t>> images;
+  for (int k = 0; k < 3; ++k) images.push_back(random_image(rng, shape));
+  images.emplace_back(size_t(shape.elements()), uint8_t(0));
+  images.emplace_back(size_t(shape.elements()), uint8_t(255));
+  return images;
+}
+
+// `count` random networks converted integrated (separated = false) or with
+// separated quantized substructures at random m and random folding.
+Batch random_batch(uint32_t seed, int count, bool separated) {
+  std::mt19937 rng(seed);
+  Batch b;
+  for (int i = 0; i < count; ++i) {
+    const FloatModel fm = random_float_net(rng);
+    ConvertOptions opt;
+    if (separated) {
+      opt.quantized = ConversionKind::Separated;
+      opt.quantized_m = std::uniform_int_distribution<int>(4, 12)(rng);
+      opt.fold_thresholds_in_nonquantized = rng() % 2 == 0;
+    }
+    opt.first_m = std::uniform_int_distribution<int>(6, 10)(rng);
+    opt.last_m = std::uniform_int_distribution<int>(8, 14)(rng);
+    HostCase c;
+    try {
+      c.model = convert(fm, opt).model;
+    } catch (const Error&) {
+      ++b.rejected_by_converter;  // e.g. a weight needing more than 24 bits at this m
+      continue;
+    }
+    ExportCOptions eo;
+    eo.name = "net" + std::to_string(i);
+    c.exported = export_c(c.model, eo);
+    c.images = test_images(rng, std::get<IntInputOp>(c.model.ops[0]).shape);
+    b.cases.push_back(std::move(c));
+  }
+  return b;
+}
+
+void expect_bit_exact(const Batch& b, int count) {
+  ASSERT_GE(int(b.cases.size()), count * 3 / 4) << "the converter rejected too many random networks";
+  TempDir dir;
+  const HostRun run = run_on_host(b.cases, dir.path());
+  for (size_t i = 0; i < b.cases.size(); ++i)
+    EXPECT_EQ(compare_with_reference(b.cases[i], run, i), "") << "network " << b.cases[i].exported.name;
+}
+
+TEST(ExportCBitExact, RandomNetworksIntegrated) {
+  const int count = 24;
+  expect_bit_exact(random_batch(7001, count, false), count);
+}
+
+TEST(ExportCBitExact, RandomNetworksSeparated) {
+  const int count = 24;
+  expect_bit_exact(random_batch(7002, count, true), count);
+}
+
+// The two batches above must exercise every op kind and every storage
+// choice, or "bit-exact" would be claimed for code never run.
+TEST(ExportCBitExact, RandomBatchesCoverEveryOpKind) {
+  std::set<std::string> ops;
+  std::set<std::string> elems;
+  int take_min = 0, acc_shift = 0, multi_bit = 0, fc = 0, reads_stored = 0;
+  for (const Batch& b : {random_batch(7001, 24, false), random_batch(7002, 24, true)})
+    for (const auto& c : b.cases) {
+      for (const auto& op : c.model.ops) {
+        ops.insert(int_op_name(op));
+        if (auto* p = std::get_if<IntMaxPoolOp>(&op))
+          for (auto v : p->take_min) take_min += v != 0;
+        if (auto* cv = std::get_if<IntConvOp>(&op)) acc_shift += cv->acc_shift > 0, multi_bit += cv->weight_bits > 1;
+        if (auto* f = std::get_if<IntFcOp>(&op)) acc_shift += f->acc_shift > 0, multi_bit += f->weight_bits > 1, ++fc;
+      }
+      for (const auto& t : c.exported.plan.tensors) elems.insert(stored_elem_name(t.elem));
+      for (const auto& seg : c.exported.plan.segments) reads_stored += seg.reads_stored;
+    }
+  for (const char* kind : {"input", "conv", "fc", "maxpool", "threshold", "requant", "batchnorm", "quant", "relu",
+                           "leaky"})
+    EXPECT_TRUE(ops.count(kind)) << "no random network produced a " << kind << " op";
+  EXPECT_TRUE(elems.count("u8"));
+  EXPECT_TRUE(elems.count("i32"));
+  EXPECT_GT(take_min, 0) << "no channel pooled with min (negative BN scale before BN)";
+  EXPECT_GT(acc_shift, 0) << "no conv/fc with acc_shift";
+  EXPECT_GT(multi_bit, 0) << "no multi-bit weights";
+  EXPECT_GT(fc, 0);
+  EXPECT_GT(reads_stored, 0) << "no segment starting at an overlapping max pool";
+}
+
+TEST(ExportCBitExact, TinierYoloFace160x120) {
+  HostCase c;
+  c.model = convert(tinier_yolo_face(160, 120, 11)).model;
+  ExportCOptions eo;
+  eo.name = "face";
+  c.exported = export_c(c.model, eo);
+  std::mt19937 rng(12);
+  c.images = {random_image(rng, {3, 120, 160})};
+  TempDir dir;
+  const HostRun run = run_on_host({c}, dir.path());
+  EXPECT_EQ(compare_with_reference(c, run, 0), "");
+  // The microcontroller budget (issue 7): 128 KB of RAM in all; the arena
+  // holds the image, the feature maps and the output.
+  std::printf("tinier-yolo-face 160x120: arena %lld bytes, parameters %lld bytes\n",
+              (long long)c.exported.plan.arena_bytes, (long long)c.exported.parameter_bytes);
+  EXPECT_LE(c.exported.plan.arena_bytes, 128 * 1024);
+}
+
+// The full-size detector: larger maps, same code paths; one image.
+TEST(ExportCBitExact, TinierYoloFace416x416) {
+  HostCase c;
+  c.model = convert(tinier_yolo_face(416, 416, 13)).model;
+  ExportCOptions eo;
+  eo.name = "face416";
+  c.exported = export_c(c.model, eo);
+  std::mt19937 rng(14);
+  c.images = {random_image(rng, {3, 416, 416})};
+  TempDir dir;
+  const HostRun run = run_on_host({c}, dir.path());
+  EXPECT_EQ(compare_with_reference(c, run, 0), "");
+  std::printf("tinier-yolo-face 416x416: arena %lld bytes\n", (long long)c.exported.plan.arena_bytes);
+}
+
+TEST(ExportCBitExact, FashionClassifier) {
+  HostCase c;
+  c.model = convert(fashion_classifier(21)).model;
+  ExportCOptions eo;
+  eo.name = "fashion";
+  c.exported = export_c(c.model, eo);
+  std::mt19937 rng(22);
+  c.images = test_images(rng, {1, 28, 28});
+  TempDir dir;
+  const HostRun run = run_on_host({c}, dir.path());
+  EXPECT_EQ(compare_with_reference(c, run, 0), "");
+}
+
+}  // namespace
+}  // namespace ifq::export_test
