@@ -1,0 +1,215 @@
+// Google Benchmark suite of the fast kernels: every kernel of the kernel list
+// on every path this CPU has, on the IFQ-Tinier-YOLO 416x416 layer shapes, the
+// popcount roofline, and whole-network latency per path and thread count.
+// Counters: binary_ops/s (bit pairs AND+popcount) and MAC/s.
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "ifq/convert.hpp"
+#include "ifq/fast_runtime.hpp"
+#include "ifq/kernels/bench_models.hpp"
+#include "ifq/kernels/kernel_list.hpp"
+
+namespace {
+
+using namespace ifq::kernels;
+
+struct LayerShape {
+  int c, h, w, out, kernel, pad, pool_size, pool_stride;
+};
+// Binary layers of IFQ-Tinier-YOLO at 416x416 (input map of each conv).
+const LayerShape kLayers[] = {{8, 208, 208, 16, 3, 1, 2, 2},   {16, 104, 104, 32, 3, 1, 2, 2},
+                              {32, 52, 52, 64, 3, 1, 2, 2},    {64, 26, 26, 128, 3, 1, 2, 2},
+                              {128, 13, 13, 256, 3, 1, 2, 1},  {256, 13, 13, 512, 3, 1, 0, 0},
+                              {512, 13, 13, 512, 1, 0, 0, 0},  {512, 13, 13, 30, 1, 0, 0, 0}};
+
+bool skip_unsupported(benchmark::State& state, Isa isa) {
+  if (isa_supported(isa)) return false;
+  state.SkipWithError("path not supported by this CPU");
+  return true;
+}
+
+void BM_PopcountRoofline(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  std::mt19937_64 rng(1);
+  std::vector<uint64_t> a(2048), w(32);
+  for (auto& v : a) v = rng();
+  for (auto& v : w) v = rng();
+  const int64_t reps = 64;
+  for (auto _ : state) benchmark::DoNotOptimize(kernel_table(isa).popcount_probe(a.data(), 2048, w.data(), reps));
+  state.counters["binary_ops/s"] =
+      benchmark::Counter(double(state.iterations()) * reps * 2048 * 4 * 64, benchmark::Counter::kIsRate);
+  state.SetLabel(isa_name(isa));
+}
+
+// Packed input, packed weights and scratch of one layer, as the runtime sets them up.
+struct BconvFixture {
+  PackedLayout in;
+  std::vector<uint8_t> packed;
+  std::vector<uint64_t> weights, scratch;
+  std::vector<int32_t> acc;
+  int out_h = 0, out_w = 0;
+  explicit BconvFixture(const LayerShape& L, int bits) {
+    std::mt19937 rng(3);
+    in = {L.c, L.h, L.w, L.pad, bits};
+    std::vector<int32_t> levels(size_t(L.c) * L.h * L.w);
+    for (auto& v : levels) v = int(rng() % (1u << bits));
+    packed.resize(size_t(in.total_bytes()));
+    pack_levels(levels.data(), in, packed.data());
+    std::vector<int32_t> w(size_t(L.out) * L.c * L.kernel * L.kernel);
+    for (auto& v : w) v = rng() % 2 ? 1 : -1;
+    weights = group_binary_weights(pack_binary_weights(w.data(), L.out, L.c, L.kernel), L.out,
+                                   window_words(L.kernel, L.c));
+    scratch.resize(size_t(bconv_scratch_words(L.kernel, L.c, bits)));
+    out_h = L.h + 2 * L.pad - L.kernel + 1;
+    out_w = L.w + 2 * L.pad - L.kernel + 1;
+    acc.resize(size_t((L.out + 7) / 8 * 8) * out_h * out_w);
+  }
+};
+
+void BM_BconvLayer(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  const LayerShape& L = kLayers[state.range(1)];
+  BconvFixture f(L, 2);
+  BconvArgs a;
+  a.input = f.packed.data();
+  a.in = f.in;
+  a.kernel = L.kernel;
+  a.stride = 1;
+  a.out_w = f.out_w;
+  a.row_begin = 0;
+  a.row_end = f.out_h;
+  a.weights = f.weights.data();
+  a.out_channels = L.out;
+  a.acc = f.acc.data();
+  a.acc_stride = (L.out + 7) / 8 * 8;
+  a.scratch = f.scratch.data();
+  for (auto _ : state) {
+    kernel_table(isa).bconv_band(a);
+    benchmark::ClobberMemory();
+  }
+  const double binary_ops = double(f.out_h) * f.out_w * L.out * L.c * L.kernel * L.kernel * 2;
+  state.counters["binary_ops/s"] = benchmark::Counter(binary_ops * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(isa_name(isa)) + " " + std::to_string(L.c) + "->" + std::to_string(L.out) + " " +
+                 std::to_string(L.kernel) + "x" + std::to_string(L.kernel) + " @" + std::to_string(L.h));
+}
+
+void BM_EpilogueLayer(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  const LayerShape& L = kLayers[state.range(1)];
+  const int conv_h = L.h, conv_w = L.w;  // 'same' convs
+  const int out_h = L.pool_size ? (conv_h + (L.pool_stride == 1 ? 1 : 0) - L.pool_size) / L.pool_stride + 1 : conv_h;
+  const int out_w = L.pool_size ? (conv_w + (L.pool_stride == 1 ? 1 : 0) - L.pool_size) / L.pool_stride + 1 : conv_w;
+  std::mt19937 rng(5);
+  // Pixel-major accumulators, as bconv_band writes them.
+  const int cpad = (L.out + 7) / 8 * 8;
+  std::vector<int32_t> acc(size_t(cpad) * conv_h * conv_w);
+  for (auto& v : acc) v = int(rng() % 200) - 100;
+  std::vector<int32_t> thr(size_t(L.out) * 3);
+  for (int c = 0; c < L.out; ++c) thr[size_t(c)] = -20, thr[size_t(L.out + c)] = 0, thr[size_t(2 * L.out + c)] = 20;
+  const PackedLayout out{L.out, out_h, out_w, 1, 2};
+  std::vector<uint8_t> packed(size_t(out.total_bytes()));
+  std::vector<int32_t> scratch(size_t(epilogue_scratch_ints(L.out, out_w, conv_w)));
+  EpilogueArgs e;
+  e.acc = acc.data();
+  e.acc_stride = cpad;
+  e.pixel_major = true;
+  e.conv_h = conv_h;
+  e.conv_w = conv_w;
+  e.channels = L.out;
+  e.pool = L.pool_size > 0;
+  e.pool_size = L.pool_size;
+  e.pool_stride = L.pool_stride;
+  e.pool_pad = L.pool_stride == 1 ? 1 : 0;
+  e.out_h = out_h;
+  e.out_w = out_w;
+  e.row_begin = 0;
+  e.row_end = out_h;
+  e.thresholds = thr.data();
+  e.thresholds_by_level = thr.data();
+  e.bits = 2;
+  e.packed = packed.data();
+  e.packed_layout = out;
+  e.scratch = scratch.data();
+  for (auto _ : state) {
+    kernel_table(isa).epilogue_band(e);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(std::string(isa_name(isa)) + " " + std::to_string(L.out) + "ch " + std::to_string(conv_h) + "x" +
+                 std::to_string(conv_w) + (e.pool ? " +pool" : ""));
+}
+
+void BM_PixconvFirstLayer(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  const int C = 3, H = 416, W = 416, O = 8, k = 3;
+  std::mt19937 rng(7);
+  std::vector<int16_t> input(size_t(C) * (H + 2) * (W + 2) + size_t(pixconv_input_slack(1)));
+  for (auto& v : input) v = int16_t(int(rng() % 256) - 128);
+  std::vector<int16_t> w(size_t(O) * C * k * k);
+  for (auto& v : w) v = rng() % 2 ? 1 : -1;
+  const int64_t stride = int64_t(H) * W;
+  std::vector<int32_t> acc(size_t(O) * stride + 64), scratch(size_t(pixconv_scratch_ints(C, k)));
+  PixconvArgs a;
+  a.input = input.data();
+  a.channels = C;
+  a.padded_h = H + 2;
+  a.padded_w = W + 2;
+  a.kernel = k;
+  a.out_w = W;
+  a.row_begin = 0;
+  a.row_end = H;
+  a.use_int16 = true;
+  a.weights16 = w.data();
+  a.out_channels = O;
+  a.acc = acc.data();
+  a.acc_stride = stride;
+  a.scratch = scratch.data();
+  for (auto _ : state) {
+    kernel_table(isa).pixconv_band(a);
+    benchmark::ClobberMemory();
+  }
+  state.counters["MAC/s"] =
+      benchmark::Counter(double(H) * W * O * C * k * k * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(isa_name(isa));
+}
+
+void BM_TinierYolo416(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  static const ifq::IntModel model = ifq::convert(random_quant_net(tinier_yolo_spec(416, 2, 1))).model;
+  ifq::FastRuntime fast(model, {int(state.range(1)), isa, false});
+  std::vector<uint8_t> image(3 * 416 * 416);
+  std::mt19937 rng(1);
+  for (auto& v : image) v = uint8_t(rng());
+  fast.run(image);
+  for (auto _ : state) benchmark::DoNotOptimize(fast.run(image).data.data());
+  state.counters["images/s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["arena_bytes"] = double(fast.arena_bytes());
+  state.SetLabel(std::string(isa_name(isa)) + " threads=" + std::to_string(state.range(1)));
+}
+
+void isa_args(benchmark::internal::Benchmark* b) {
+  for (Isa isa : all_isas()) b->Arg(int(isa));
+}
+void isa_layer_args(benchmark::internal::Benchmark* b) {
+  for (Isa isa : all_isas())
+    for (int l = 0; l < int(std::size(kLayers)); ++l) b->Args({int(isa), l});
+}
+
+BENCHMARK(BM_PopcountRoofline)->Apply(isa_args);
+BENCHMARK(BM_BconvLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EpilogueLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PixconvFirstLayer)->Apply(isa_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TinierYolo416)
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512)}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

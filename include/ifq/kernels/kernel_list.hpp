@@ -1,0 +1,126 @@
+#pragma once
+// The fast kernels, their arguments, and the one list that drives
+// declarations, run-time dispatch, tests and benchmarks (IFQ_KERNEL_LIST).
+// Each ISA path (isa.hpp) provides every kernel of the list; kernel_table()
+// hands out the path's function pointers.
+//
+// Accumulator bands: a convolution computes a band of output pixels (p counts
+// the band's pixels row by row from its first one) into an int32 scratch.
+// bconv_band writes it pixel-major, acc[p * acc_stride + o] (acc_stride a
+// multiple of 8, at least out_channels: a pixel's channels are contiguous, so
+// the epilogue vectorises over channels and packs a pixel's bits at once).
+// pixconv_band writes it channel-major, acc[o * acc_stride + p] (long rows of
+// few channels: the epilogue vectorises over pixels); it may write up to
+// round_up(pixels, 32) entries per channel.
+#include <cstdint>
+#include <vector>
+
+#include "ifq/kernels/bitpack.hpp"
+#include "ifq/kernels/isa.hpp"
+
+namespace ifq::kernels {
+
+// Binary (+1/-1) weights x k-bit levels, by bit-serial popcount.
+struct BconvArgs {
+  const uint8_t* input = nullptr;  // packed levels, layout `in` (in.pad = conv pad)
+  PackedLayout in;
+  int kernel = 1, stride = 1;
+  int out_w = 0;                     // conv output width
+  int row_begin = 0, row_end = 0;    // conv output rows of the band
+  const uint64_t* weights = nullptr; // group_binary_weights() layout
+  int out_channels = 0;
+  int acc_shift = 0;                 // out = saturate32(acc >> acc_shift)
+  int32_t* acc = nullptr;
+  int64_t acc_stride = 0;
+  uint64_t* scratch = nullptr;       // bconv_scratch_words(...) words
+};
+// Pixels per im2col chunk of bconv_band. The chunk is laid out plane- and
+// word-major, pixel-minor: A[(plane * words + word) * kBconvChunkPixels + p],
+// window popcounts PA[plane * kBconvChunkPixels + p].
+inline constexpr int kBconvChunkPixels = 64;
+// Scratch words bconv_band needs (im2col of one chunk of pixels).
+int64_t bconv_scratch_words(int kernel, int in_channels, int bits);
+// Regroups pack_binary_weights() rows ([out][words]) for the kernels: groups of
+// 8 output channels, word-major, one 64-bit lane per channel
+// ([ceil(out/8)][words][8]); lanes past `out` are zero.
+std::vector<uint64_t> group_binary_weights(const std::vector<uint64_t>& rows, int out, int words);
+
+// Integer weights on the first layer's pixel - mean values (int16, zero padded).
+struct PixconvArgs {
+  const int16_t* input = nullptr;  // [channels][padded_h][padded_w], padding zero
+  int channels = 0, padded_h = 0, padded_w = 0;
+  int kernel = 1, stride = 1;
+  int out_w = 0;
+  int row_begin = 0, row_end = 0;
+  // Accumulate in int16 when the converter-independent bound
+  // 255 * Σ|w| of every output channel is below 2^15 (weights16 then holds
+  // the weights), else in int32 (bound below 2^31; weights32).
+  bool use_int16 = false;
+  const int16_t* weights16 = nullptr;  // [out][in][k][k]
+  const int32_t* weights32 = nullptr;
+  int out_channels = 0;
+  int acc_shift = 0;
+  int32_t* acc = nullptr;
+  int64_t acc_stride = 0;
+  int32_t* scratch = nullptr;  // pixconv_scratch_ints(...) ints
+};
+int64_t pixconv_scratch_ints(int channels, int kernel);
+// Elements the input buffer must extend past its last padded row: a kernel
+// reads whole 32-column strips (values past the row are never stored).
+int64_t pixconv_input_slack(int stride);
+
+// Epilogue on an accumulator band: optional max/min pooling (Darknet geometry:
+// `pool_pad` is the total padding, begin = pool_pad / 2, padded positions never
+// win), optional threshold quantization (level = #{i : v > thr[c][i]}), then
+// either packed levels (layout `packed_layout`) or an int32 CHW map.
+struct EpilogueArgs {
+  const int32_t* acc = nullptr;
+  int64_t acc_stride = 0;
+  bool pixel_major = false;    // acc layout: bconv_band's (true) or channel-major
+  const int32_t* thresholds_by_level = nullptr;  // pixel-major: [2^bits - 1][channels]
+  int acc_row_begin = 0;       // conv row of acc pixel 0
+  int conv_h = 0, conv_w = 0;  // the whole conv output
+  int channels = 0;
+  bool pool = false;
+  int pool_size = 1, pool_stride = 1, pool_pad = 0;
+  const uint8_t* take_min = nullptr;  // [channels] or null
+  int out_h = 0, out_w = 0;           // after pooling
+  int row_begin = 0, row_end = 0;     // output rows to produce
+  const int32_t* thresholds = nullptr;  // [channels][2^bits - 1] or null
+  int bits = 0;
+  uint8_t* packed = nullptr;  // when thresholds and packed output
+  PackedLayout packed_layout;
+  int32_t* chw = nullptr;     // otherwise: int32 [channels][out_h][out_w]
+  int32_t* scratch = nullptr; // epilogue_scratch_ints(...) ints
+};
+int64_t epilogue_scratch_ints(int channels, int out_w, int conv_w);
+
+// Microbenchmark of the machine's AND + popcount + accumulate throughput with
+// the kernels' operand reuse (each loaded activation vector meets four
+// register-resident weight vectors). Returns
+//   Σ_reps Σ_{j < words} Σ_{k < 4} popcount(a[j] & w[8k + j % 8])
+// (a checksum that keeps the work alive): 4 * 64 * words * reps binary ops.
+// `words` is a multiple of 32; w has 32 words; runs from L1.
+using PopcountProbeFn = uint64_t (*)(const uint64_t* a, int64_t words, const uint64_t* w, int64_t reps);
+
+using BconvFn = void (*)(const BconvArgs&);
+using PixconvFn = void (*)(const PixconvArgs&);
+using EpilogueFn = void (*)(const EpilogueArgs&);
+
+#define IFQ_KERNEL_LIST(X)        \
+  X(bconv_band, BconvFn)          \
+  X(pixconv_band, PixconvFn)      \
+  X(epilogue_band, EpilogueFn)    \
+  X(popcount_probe, PopcountProbeFn)
+
+struct KernelTable {
+  Isa isa = Isa::portable;
+#define IFQ_KERNEL_MEMBER(name, type) type name = nullptr;
+  IFQ_KERNEL_LIST(IFQ_KERNEL_MEMBER)
+#undef IFQ_KERNEL_MEMBER
+};
+
+// The kernels of one path; throws ifq::Error when the CPU lacks it.
+const KernelTable& kernel_table(Isa isa);
+
+}  // namespace ifq::kernels

@@ -1,0 +1,134 @@
+#include "ifq/kernels/bench_harness.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <time.h>
+
+#include "ifq/error.hpp"
+#include "ifq/fast_runtime.hpp"
+#include "ifq/kernels/kernel_list.hpp"
+
+namespace ifq::kernels {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+namespace {
+// CPU time of the calling thread: the probe measures what a core can do while
+// it runs, so time-slicing by other processes must not count against it.
+double thread_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+}  // namespace
+
+Roofline measure_popcount_roofline(Isa isa, int threads, double seconds) {
+  const KernelTable& table = kernel_table(isa);
+  constexpr int64_t kWords = 2048;  // 16 KiB: stays in L1
+  std::vector<double> rates(size_t(threads), 0);
+  auto probe = [&](int t) {
+    std::mt19937_64 rng(uint64_t(t) + 1);
+    std::vector<uint64_t> a(kWords), w(32);
+    for (auto& v : a) v = rng();
+    for (auto& v : w) v = rng();
+    // Calibrate the repetitions to ~1/20 of the budget, then take the best of
+    // twenty rounds (thread CPU time).
+    int64_t reps = 16;
+    volatile uint64_t sink = 0;
+    for (;;) {
+      const double t0 = thread_cpu_seconds();
+      sink = sink + table.popcount_probe(a.data(), kWords, w.data(), reps);
+      const double s = thread_cpu_seconds() - t0;
+      if (s > seconds / 20 || reps > (int64_t(1) << 30)) break;
+      reps *= 2;
+    }
+    double best = 0;
+    for (int round = 0; round < 20; ++round) {
+      const double t0 = thread_cpu_seconds();
+      sink = sink + table.popcount_probe(a.data(), kWords, w.data(), reps);
+      const double s = thread_cpu_seconds() - t0;
+      if (s > 0) best = std::max(best, double(reps) * kWords * 4 * 64 / s);
+    }
+    rates[size_t(t)] = best;
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(probe, t);
+  probe(0);
+  for (auto& t : pool) t.join();
+  Roofline r;
+  r.isa = isa;
+  r.threads = threads;
+  for (double v : rates) r.binary_ops_per_second += v;
+  return r;
+}
+
+RuntimeBench bench_runtime(const IntModel& model, Isa isa, int threads, int runs, int warmup,
+                           const Roofline& roofline) {
+  if (runs < 1) throw Error("bench: --runs must be at least 1");
+  FastRuntime fast(model, {threads, isa, true});
+  const Shape3 in = std::get<IntInputOp>(model.ops[0]).shape;
+  std::mt19937 rng(42);
+  std::vector<std::vector<uint8_t>> images(4, std::vector<uint8_t>(size_t(in.elements())));
+  for (auto& img : images)
+    for (auto& v : img) v = uint8_t(rng());
+  for (int i = 0; i < warmup; ++i) fast.run(images[size_t(i) % images.size()]);
+  std::vector<double> totals;
+  std::vector<std::vector<double>> per_stage(fast.stages().size());
+  for (int i = 0; i < runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fast.run(images[size_t(i) % images.size()]);
+    totals.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    for (size_t s = 0; s < per_stage.size(); ++s) per_stage[s].push_back(fast.stages()[s].last_ms);
+  }
+  RuntimeBench b;
+  b.isa = isa;
+  b.threads = threads;
+  b.runs = runs;
+  b.median_ms = median(totals);
+  b.min_ms = *std::min_element(totals.begin(), totals.end());
+  b.max_ms = *std::max_element(totals.begin(), totals.end());
+  b.arena_bytes = fast.arena_bytes();
+  b.parameter_bytes = fast.parameter_bytes();
+  for (size_t s = 0; s < per_stage.size(); ++s) {
+    const FastStageInfo& info = fast.stages()[s];
+    StageTiming t;
+    t.kind = info.kind;
+    t.label = info.label;
+    t.median_ms = median(per_stage[s]);
+    t.macs = info.macs;
+    t.binary_ops = info.binary_ops;
+    if (t.binary_ops > 0 && t.median_ms > 0) {
+      t.binary_ops_per_second = double(t.binary_ops) / (t.median_ms * 1e-3);
+      if (roofline.binary_ops_per_second > 0) t.roofline_fraction = t.binary_ops_per_second / roofline.binary_ops_per_second;
+    }
+    b.macs += t.macs;
+    b.binary_ops += t.binary_ops;
+    b.stages.push_back(t);
+  }
+  int64_t largest = 0;
+  for (const auto& t : b.stages)
+    if (t.binary_ops > largest) {
+      largest = t.binary_ops;
+      b.largest_layer = t.label;
+      b.largest_layer_roofline_fraction = t.roofline_fraction;
+    }
+  double big_ops = 0, big_ms = 0;
+  for (const auto& t : b.stages)
+    if (t.binary_ops > 0 && double(t.binary_ops) >= 0.1 * double(b.binary_ops)) {
+      big_ops += double(t.binary_ops);
+      big_ms += t.median_ms;
+    }
+  if (big_ms > 0 && roofline.binary_ops_per_second > 0)
+    b.big_layers_roofline_fraction = big_ops / (big_ms * 1e-3) / roofline.binary_ops_per_second;
+  return b;
+}
+
+}  // namespace ifq::kernels

@@ -1,0 +1,97 @@
+// Run-time selection of the kernel path by cpuid, and the kernel tables.
+#include "ifq/kernels/isa.hpp"
+
+#include <cstdlib>
+
+#include "ifq/error.hpp"
+#include "ifq/kernels/kernel_list.hpp"
+
+namespace ifq::kernels {
+
+void fill_portable_table(KernelTable& t);
+#if IFQ_HAVE_X86_PATHS
+void fill_avx2_table(KernelTable& t);
+void fill_avx512_table(KernelTable& t);
+#endif
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+#define IFQ_ISA_CASE(name) \
+  case Isa::name:          \
+    return #name;
+    IFQ_ISA_LIST(IFQ_ISA_CASE)
+#undef IFQ_ISA_CASE
+  }
+  return "unknown";
+}
+
+std::vector<Isa> all_isas() {
+  return {
+#define IFQ_ISA_ITEM(name) Isa::name,
+      IFQ_ISA_LIST(IFQ_ISA_ITEM)
+#undef IFQ_ISA_ITEM
+  };
+}
+
+Isa parse_isa(const std::string& name) {
+  for (Isa isa : all_isas())
+    if (name == isa_name(isa)) return isa;
+  throw Error("unknown instruction-set path '" + name + "' (expected portable, avx2 or avx512)");
+}
+
+bool isa_supported(Isa isa) {
+  switch (isa) {
+    case Isa::portable:
+      return true;
+#if IFQ_HAVE_X86_PATHS
+    // __builtin_cpu_supports checks cpuid and that the OS saves the vector state.
+    case Isa::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    case Isa::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq") &&
+             __builtin_cpu_supports("popcnt");
+#endif
+    default:
+      return false;
+  }
+}
+
+Isa best_isa() {
+  Isa best = Isa::portable;
+  for (Isa isa : all_isas())
+    if (isa_supported(isa)) best = isa;
+  return best;
+}
+
+Isa selected_isa() {
+  const char* env = std::getenv("IFQ_ISA");
+  if (!env || !*env) return best_isa();
+  const Isa isa = parse_isa(env);
+  if (!isa_supported(isa))
+    throw Error(std::string("IFQ_ISA=") + env + " but this CPU does not support that path (best: " +
+                isa_name(best_isa()) + ")");
+  return isa;
+}
+
+namespace {
+struct Tables {
+  KernelTable table[3];
+  Tables() {
+    fill_portable_table(table[int(Isa::portable)]);
+#if IFQ_HAVE_X86_PATHS
+    fill_avx2_table(table[int(Isa::avx2)]);
+    fill_avx512_table(table[int(Isa::avx512)]);
+#endif
+  }
+};
+}  // namespace
+
+const KernelTable& kernel_table(Isa isa) {
+  if (!isa_supported(isa))
+    throw Error(std::string("kernel path '") + isa_name(isa) + "' is not supported by this CPU");
+  static const Tables tables;
+  return tables.table[int(isa)];
+}
+
+}  // namespace ifq::kernels

@@ -1,0 +1,187 @@
+// AVX-512 path (F, BW, VL, VPOPCNTDQ): eight 64-bit pixel lanes per zmm,
+// vpandq with a broadcast weight word, vpopcntq, vpaddq. Compiled with its
+// own flags; called only when cpuid reports the features (isa.cpp).
+// GCC 12 reports its own intrinsics' deliberately undefined operands.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "ifq/kernels/kernel_list.hpp"
+
+#define IFQ_ISA_NS avx512_impl
+
+namespace ifq::kernels::IFQ_ISA_NS {
+namespace {
+
+// Combines per-plane counts of 8 output channels into the accumulator and
+// stores 8 int32: Σ_i 2^i (2·cnt_i - pa_i), arithmetic shift, saturation.
+// PAp points at the pixel's entry of plane 0 (planes kBconvChunkPixels apart).
+inline void store_acc(const __m512i* cnt, const uint64_t* PAp, int bits, int shift, int32_t* dst) {
+  __m512i total = _mm512_setzero_si512();
+  for (int i = 0; i < bits; ++i) {
+    const __m512i pa = _mm512_set1_epi64(int64_t(PAp[int64_t(i) * kBconvChunkPixels]));
+    const __m512i v = _mm512_sub_epi64(_mm512_add_epi64(cnt[i], cnt[i]), pa);
+    total = _mm512_add_epi64(total, _mm512_slli_epi64(v, unsigned(i)));
+  }
+  total = _mm512_srai_epi64(total, unsigned(shift));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_cvtsepi64_epi32(total));
+}
+
+// PB pixels x GB groups of 8 output channels x B planes, all in registers:
+// per word, GB weight loads and PB*B broadcasts feed PB*GB*B AND+popcount+add.
+template <int B, int PB, int GB>
+inline void bgemm_block(const uint64_t* A, const uint64_t* PA, int p, int words, const uint64_t* W, int g,
+                        int shift, int32_t* acc, int64_t stride) {
+  __m512i cnt[PB][GB][B];
+  for (int pb = 0; pb < PB; ++pb)
+    for (int gb = 0; gb < GB; ++gb)
+      for (int i = 0; i < B; ++i) cnt[pb][gb][i] = _mm512_setzero_si512();
+  for (int w = 0; w < words; ++w) {
+    __m512i wv[GB];
+    for (int gb = 0; gb < GB; ++gb) wv[gb] = _mm512_loadu_si512(W + (int64_t(g + gb) * words + w) * 8);
+    for (int pb = 0; pb < PB; ++pb)
+      for (int i = 0; i < B; ++i) {
+        const __m512i a = _mm512_set1_epi64(int64_t(A[(int64_t(i) * words + w) * kBconvChunkPixels + p + pb]));
+        for (int gb = 0; gb < GB; ++gb)
+          cnt[pb][gb][i] = _mm512_add_epi64(cnt[pb][gb][i], _mm512_popcnt_epi64(_mm512_and_si512(a, wv[gb])));
+      }
+  }
+  for (int pb = 0; pb < PB; ++pb)
+    for (int gb = 0; gb < GB; ++gb)
+      store_acc(cnt[pb][gb], PA + p + pb, B, shift, acc + int64_t(p + pb) * stride + (g + gb) * 8);
+}
+
+template <int B, int PB, int GB>
+inline void bgemm_planes(const uint64_t* A, const uint64_t* PA, int npix, int words, const uint64_t* W, int groups,
+                         int shift, int32_t* acc, int64_t stride) {
+  int p = 0;
+  for (; p + PB <= npix; p += PB) {
+    int g = 0;
+    for (; g + GB <= groups; g += GB) bgemm_block<B, PB, GB>(A, PA, p, words, W, g, shift, acc, stride);
+    for (; g < groups; ++g) bgemm_block<B, PB, 1>(A, PA, p, words, W, g, shift, acc, stride);
+  }
+  for (; p < npix; ++p) {
+    int g = 0;
+    for (; g + GB <= groups; g += GB) bgemm_block<B, 1, GB>(A, PA, p, words, W, g, shift, acc, stride);
+    for (; g < groups; ++g) bgemm_block<B, 1, 1>(A, PA, p, words, W, g, shift, acc, stride);
+  }
+}
+
+// Any number of planes (up to kMaxPackedBits), one pixel and group at a time.
+inline void bgemm_generic(const uint64_t* A, const uint64_t* PA, int npix, int bits, int words, const uint64_t* W,
+                          int groups, int shift, int32_t* acc, int64_t stride) {
+  for (int p = 0; p < npix; ++p)
+    for (int g = 0; g < groups; ++g) {
+      __m512i cnt[kMaxPackedBits];
+      for (int i = 0; i < bits; ++i) {
+        __m512i c = _mm512_setzero_si512();
+        for (int w = 0; w < words; ++w) {
+          const __m512i a = _mm512_set1_epi64(int64_t(A[(int64_t(i) * words + w) * kBconvChunkPixels + p]));
+          c = _mm512_add_epi64(c, _mm512_popcnt_epi64(_mm512_and_si512(a, _mm512_loadu_si512(W + (int64_t(g) * words + w) * 8))));
+        }
+        cnt[i] = c;
+      }
+      store_acc(cnt, PA + p, bits, shift, acc + int64_t(p) * stride + g * 8);
+    }
+}
+
+void bgemm_chunk(const uint64_t* A, const uint64_t* PA, int npix, int bits, int words, const uint64_t* W,
+                 int out_channels, int shift, int32_t* acc, int64_t stride) {
+  const int groups = (out_channels + 7) / 8;
+  switch (bits) {
+    case 1: return bgemm_planes<1, 4, 4>(A, PA, npix, words, W, groups, shift, acc, stride);
+    case 2: return bgemm_planes<2, 4, 2>(A, PA, npix, words, W, groups, shift, acc, stride);
+    case 3: return bgemm_planes<3, 2, 2>(A, PA, npix, words, W, groups, shift, acc, stride);
+    case 4: return bgemm_planes<4, 2, 2>(A, PA, npix, words, W, groups, shift, acc, stride);
+    default: return bgemm_generic(A, PA, npix, bits, words, W, groups, shift, acc, stride);
+  }
+}
+
+// Bit `plane` of C levels (C a multiple of 8): one vptestmb per 64 channels.
+void pack_bytes(const uint8_t* lev, int C, int plane, uint8_t* dst) {
+  const __m512i bit = _mm512_set1_epi8(char(1 << plane));
+  int c = 0;
+  for (; c + 64 <= C; c += 64) {
+    const uint64_t m = _mm512_test_epi8_mask(_mm512_loadu_si512(lev + c), bit);
+    __builtin_memcpy(dst + c / 8, &m, 8);
+  }
+  if (c < C) {
+    const __mmask64 tail = (~uint64_t(0)) >> (64 - (C - c));
+    const uint64_t m = _mm512_test_epi8_mask(_mm512_maskz_loadu_epi8(tail, lev + c), bit);
+    __builtin_memcpy(dst + c / 8, &m, size_t((C - c) / 8));
+  }
+}
+
+uint64_t popcount_probe(const uint64_t* a, int64_t words, const uint64_t* w, int64_t reps) {
+  const __m512i w0 = _mm512_loadu_si512(w), w1 = _mm512_loadu_si512(w + 8);
+  const __m512i w2 = _mm512_loadu_si512(w + 16), w3 = _mm512_loadu_si512(w + 24);
+  __m512i s[8];
+  for (auto& v : s) v = _mm512_setzero_si512();
+  for (int64_t r = 0; r < reps; ++r)
+    for (int64_t j = 0; j < words; j += 16) {
+      const __m512i x = _mm512_loadu_si512(a + j), y = _mm512_loadu_si512(a + j + 8);
+      s[0] = _mm512_add_epi64(s[0], _mm512_popcnt_epi64(_mm512_and_si512(x, w0)));
+      s[1] = _mm512_add_epi64(s[1], _mm512_popcnt_epi64(_mm512_and_si512(x, w1)));
+      s[2] = _mm512_add_epi64(s[2], _mm512_popcnt_epi64(_mm512_and_si512(x, w2)));
+      s[3] = _mm512_add_epi64(s[3], _mm512_popcnt_epi64(_mm512_and_si512(x, w3)));
+      s[4] = _mm512_add_epi64(s[4], _mm512_popcnt_epi64(_mm512_and_si512(y, w0)));
+      s[5] = _mm512_add_epi64(s[5], _mm512_popcnt_epi64(_mm512_and_si512(y, w1)));
+      s[6] = _mm512_add_epi64(s[6], _mm512_popcnt_epi64(_mm512_and_si512(y, w2)));
+      s[7] = _mm512_add_epi64(s[7], _mm512_popcnt_epi64(_mm512_and_si512(y, w3)));
+    }
+  __m512i t = s[0];
+  for (int k = 1; k < 8; ++k) t = _mm512_add_epi64(t, s[k]);
+  return uint64_t(_mm512_reduce_add_epi64(t));
+}
+
+
+// im2col of eight neighbouring windows (stride 1, C a multiple of 8 with
+// kernel*C <= 64: one word per kernel row). 128-bit lane l holds pixels
+// x+2l and x+2l+1: sixteen bytes loaded from pixel x+2l, and vpshufb picks
+// bytes 0..7 and cb..cb+7 (cb = C/8 <= 8). Reads at most 16 bytes past the
+// last window, inside the contract's over-read allowance.
+inline void im2col8_one_word(const uint8_t* const* rows, int bits, int k, int cb, int x, uint64_t mask, uint64_t* A,
+                             uint64_t* PA) {
+  alignas(64) int8_t ctl_bytes[64];
+  for (int l = 0; l < 4; ++l)
+    for (int b = 0; b < 8; ++b) {
+      ctl_bytes[16 * l + b] = int8_t(b);
+      ctl_bytes[16 * l + 8 + b] = int8_t(cb + b);
+    }
+  const __m512i ctl = _mm512_load_si512(ctl_bytes);
+  const __m512i m = _mm512_set1_epi64(int64_t(mask));
+  const int64_t step = 2 * int64_t(cb);
+  for (int i = 0; i < bits; ++i) {
+    __m512i count = _mm512_setzero_si512();
+    for (int ky = 0; ky < k; ++ky) {
+      const uint8_t* base = rows[i * k + ky] + int64_t(x) * cb;
+      __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base)));
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + step)), 1);
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 2 * step)), 2);
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 3 * step)), 3);
+      v = _mm512_and_si512(_mm512_shuffle_epi8(v, ctl), m);
+      _mm512_storeu_si512(A + int64_t(i * k + ky) * kBconvChunkPixels, v);  // one word per kernel row
+      count = _mm512_add_epi64(count, _mm512_popcnt_epi64(v));
+    }
+    _mm512_storeu_si512(PA + int64_t(i) * kBconvChunkPixels, count);
+  }
+}
+
+}  // namespace
+}  // namespace ifq::kernels::IFQ_ISA_NS
+
+#define IFQ_HAVE_VECTOR_IM2COL 1
+#include "kernels_impl.inc"
+
+namespace ifq::kernels {
+// Fills an existing table: constructing a KernelTable here would emit its
+// inline constructor with this file's ISA flags (see kernels_impl.inc).
+void fill_avx512_table(KernelTable& t) {
+  t.isa = Isa::avx512;
+#define IFQ_FILL_KERNEL(name, type) t.name = &IFQ_ISA_NS::name;
+  IFQ_KERNEL_LIST(IFQ_FILL_KERNEL)
+#undef IFQ_FILL_KERNEL
+}
+}  // namespace ifq::kernels

@@ -1,0 +1,234 @@
+// Whole networks: FastRuntime output identical to ReferenceRuntime on every
+// path and thread count; static memory plan (no allocation per inference);
+// clear errors on bad input.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <random>
+
+#include "ifq/convert.hpp"
+#include "ifq/error.hpp"
+#include "ifq/fast_runtime.hpp"
+#include "ifq/kernels/bench_models.hpp"
+#include "ifq/runtime.hpp"
+#include "random_int_models.hpp"
+
+// Counts heap allocations made by this process (for the no-allocation test).
+// Replacing the global operator new/delete pair with malloc/free is valid;
+// GCC cannot see that the pair is replaced together.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}
+void* operator new(size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
+namespace ifq {
+namespace {
+
+using kernels::Isa;
+
+std::vector<uint8_t> random_image(Shape3 s, std::mt19937& rng) {
+  std::vector<uint8_t> img(size_t(s.elements()));
+  for (auto& v : img) v = uint8_t(rng());
+  return img;
+}
+
+class FastRuntimePaths : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (!kernels::isa_supported(GetParam())) GTEST_SKIP() << kernels::isa_name(GetParam()) << " not supported";
+  }
+};
+
+testing::RandomNetSpec spec_variant(int v, std::mt19937& rng) {
+  testing::RandomNetSpec s;
+  s.bits = 1 + v % 4;
+  s.input = {1 + v % 3, 17 + int(rng() % 20), 19 + int(rng() % 24)};
+  s.first_binary = v % 2 == 0;
+  s.first_kernel = v % 5 == 4 ? 5 : 3;
+  s.first_pad = v % 5 == 4 ? 2 : 1;
+  s.first_stride = v % 7 == 3 ? 2 : 1;
+  s.first_out = 8 + int(rng() % 9);
+  s.first_pool = v % 3 != 2;
+  const int n = 2 + v % 3;
+  for (int l = 0; l < n; ++l) {
+    testing::RandomNetSpec::Layer layer;
+    layer.out = 5 + int(rng() % 40);
+    layer.kernel = l % 2 ? 1 : 3;
+    layer.stride = (v + l) % 5 == 1 ? 2 : 1;
+    layer.pad = layer.kernel / 2 + (v % 4 == 3 ? 1 : 0);
+    if ((v + l) % 3 == 0) {
+      layer.pool_size = 2;
+      layer.pool_stride = (v + l) % 2 ? 1 : 2;
+      layer.pool_pad = layer.pool_stride == 1 ? 1 : 0;
+      layer.pool_after_threshold = (v + l) % 4 == 0;
+    }
+    s.layers.push_back(layer);
+  }
+  s.last_out = 3 + int(rng() % 30);
+  return s;
+}
+
+TEST_P(FastRuntimePaths, RandomNetworksMatchReferenceExactly) {
+  std::mt19937 rng(2024);
+  for (int v = 0; v < 24; ++v) {
+    const testing::RandomNetSpec spec = spec_variant(v, rng);
+    const IntModel model = testing::random_int_net(spec, rng);
+    ReferenceRuntime ref(model);
+    for (int threads : {1, 2, 3}) {
+      FastRuntime fast(model, {threads, GetParam(), false});
+      for (int img = 0; img < 2; ++img) {
+        const auto image = random_image(spec.input, rng);
+        const IntTensor expect = ref.run(image);
+        const IntTensor& got = fast.run(image);
+        ASSERT_EQ(got.shape, expect.shape);
+        ASSERT_EQ(got.data, expect.data) << "variant " << v << " threads " << threads;
+      }
+    }
+  }
+}
+
+TEST_P(FastRuntimePaths, IntermediateLevelsAreDiverse) {
+  // Guards the tests above against trivial networks: the reference levels
+  // after each threshold must use more than one value.
+  std::mt19937 rng(5);
+  const IntModel model = testing::random_int_net(spec_variant(1, rng), rng);
+  ReferenceRuntime ref(model);
+  ref.set_record(true);
+  ref.run(random_image(std::get<IntInputOp>(model.ops[0]).shape, rng));
+  for (size_t i = 0; i < model.ops.size(); ++i)
+    if (std::holds_alternative<IntThresholdOp>(model.ops[i])) {
+      const auto& d = ref.recorded()[i].data;
+      EXPECT_GT(*std::max_element(d.begin(), d.end()), *std::min_element(d.begin(), d.end())) << "op " << i;
+    }
+}
+
+TEST_P(FastRuntimePaths, ConvertedTinierYoloMatchesReference) {
+  // The benchmark network (all binary convs, 2-bit HWGQ), converted by the
+  // core converter, at a small input so the reference runs quickly.
+  const auto spec = kernels::tinier_yolo_spec(64, 2, 17);
+  const IntModel model = convert(kernels::random_quant_net(spec)).model;
+  ReferenceRuntime ref(model);
+  std::mt19937 rng(8);
+  for (int threads : {1, 2}) {
+    FastRuntime fast(model, {threads, GetParam(), false});
+    for (const auto& st : fast.stages())
+      EXPECT_NE(st.kind, "reference") << "stage " << st.label << " fell back to the reference op";
+    const auto image = random_image(spec.input, rng);
+    EXPECT_EQ(fast.run(image).data, ref.run(image).data) << "threads " << threads;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPaths, FastRuntimePaths, ::testing::ValuesIn(kernels::all_isas()),
+                         [](const ::testing::TestParamInfo<Isa>& info) {
+                           return std::string(kernels::isa_name(info.param));
+                         });
+
+TEST(FastRuntime, TinierYolo416MatchesReferenceOnTheBestPath) {
+  const auto spec = kernels::tinier_yolo_spec(416, 2, 3);
+  const IntModel model = convert(kernels::random_quant_net(spec)).model;
+  ReferenceRuntime ref(model);
+  ref.set_record(true);
+  std::mt19937 rng(9);
+  const auto image = random_image(spec.input, rng);
+  const IntTensor expect = ref.run(image);
+  FastRuntime fast(model, {2, std::nullopt, false});
+  EXPECT_EQ(fast.run(image).data, expect.data);
+  // Levels of every quantized layer use at least three of the four values.
+  for (size_t i = 0; i < model.ops.size(); ++i)
+    if (std::holds_alternative<IntThresholdOp>(model.ops[i])) {
+      std::vector<int64_t> hist(4, 0);
+      for (int32_t v : ref.recorded()[i].data) ++hist[size_t(v)];
+      EXPECT_GE(std::count_if(hist.begin(), hist.end(), [](int64_t n) { return n > 0; }), 3) << "op " << i;
+    }
+}
+
+TEST(FastRuntime, RunAllocatesNothingAndReportsItsArena) {
+  const auto spec = kernels::tinier_yolo_spec(96, 2, 4);
+  const IntModel model = convert(kernels::random_quant_net(spec)).model;
+  std::mt19937 rng(1);
+  const auto image = random_image(spec.input, rng);
+  for (int threads : {1, 2}) {
+    FastRuntime fast(model, {threads, std::nullopt, false});
+    EXPECT_GT(fast.arena_bytes(), 0);
+    fast.run(image);  // warm-up (thread start-up)
+    const int64_t before = g_allocations.load();
+    for (int r = 0; r < 3; ++r) fast.run(image);
+    EXPECT_EQ(g_allocations.load() - before, 0) << "threads " << threads;
+  }
+}
+
+TEST(FastRuntime, ArenaIsSmallerThanTheReferencePingPong) {
+  const auto spec = kernels::tinier_yolo_spec(416, 2, 4);
+  const IntModel model = convert(kernels::random_quant_net(spec)).model;
+  FastRuntime fast(model);
+  ReferenceRuntime ref(model);
+  // Packed 2-bit maps are 16x smaller than int32 ones; the arena must show it.
+  EXPECT_LT(fast.arena_bytes(), ref.arena_bytes() / 2);
+}
+
+TEST(FastRuntime, IfqIsaSelectsThePathAndUnsupportedForcingFails) {
+  std::mt19937 rng(3);
+  testing::RandomNetSpec spec;
+  const IntModel model = testing::random_int_net(spec, rng);
+  const char* old = std::getenv("IFQ_ISA");
+  const std::string saved = old ? old : "";
+  setenv("IFQ_ISA", "portable", 1);
+  EXPECT_EQ(FastRuntime(model).isa(), Isa::portable);
+  setenv("IFQ_ISA", "no-such-path", 1);
+  EXPECT_THROW(FastRuntime{model}, Error);
+  if (old)
+    setenv("IFQ_ISA", saved.c_str(), 1);
+  else
+    unsetenv("IFQ_ISA");
+  EXPECT_EQ(FastRuntime(model).isa(), kernels::selected_isa());
+}
+
+TEST(FastRuntime, RejectsBadInput) {
+  std::mt19937 rng(3);
+  testing::RandomNetSpec spec;
+  spec.layers.push_back({8, 3, 1, 1});
+  const IntModel model = testing::random_int_net(spec, rng);
+  FastRuntime fast(model);
+  std::vector<uint8_t> wrong(10);
+  try {
+    fast.run(wrong);
+    FAIL() << "no error for a wrong image size";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expects"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(FastRuntime(model, {0, std::nullopt, false}), Error);
+  IntModel broken = model;
+  std::get<IntConvOp>(broken.ops[1]).weight.pop_back();
+  EXPECT_THROW(FastRuntime{broken}, Error);
+}
+
+TEST(FastRuntime, FallsBackToTheReferenceOpExactly) {
+  // A multi-bit conv on levels and a fully connected layer have no fast
+  // kernel: they run through apply_int_op and the result is still exact.
+  std::mt19937 rng(12);
+  testing::RandomNetSpec spec;
+  spec.layers.push_back({6, 3, 1, 1});
+  IntModel model = testing::random_int_net(spec, rng);
+  auto& conv = std::get<IntConvOp>(model.ops[4]);
+  conv.weight_bits = 3;
+  for (auto& w : conv.weight) w = int(rng() % 7) - 3;
+  FastRuntime fast(model);
+  bool has_reference = false;
+  for (const auto& st : fast.stages()) has_reference |= st.kind == "reference";
+  EXPECT_TRUE(has_reference);
+  ReferenceRuntime ref(model);
+  const auto image = random_image(spec.input, rng);
+  EXPECT_EQ(fast.run(image).data, ref.run(image).data);
+}
+
+}  // namespace
+}  // namespace ifq

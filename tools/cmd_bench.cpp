@@ -1,0 +1,226 @@
+// ifq bench --model MODEL [--threads N] [--runs R] [--json]: latency of the
+// fast integer runtime per image and per layer, the measured popcount
+// roofline and the fraction the big binary layers reach, and in the same run
+// the peers (LibTorch fp32 of the same network, OpenCV DNN on Darknet's
+// yolov2-tiny-voc) when their helper programs were built.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "command_registry.hpp"
+#include "ifq/convert.hpp"
+#include "ifq/error.hpp"
+#include "ifq/kernels/bench_harness.hpp"
+#include "ifq/kernels/bench_models.hpp"
+#include "ifq/model_io.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct BenchFlags {
+  std::string model = "tinier-yolo";
+  int threads = 1, runs = 50, warmup = 5, input = 416, bits = 2;
+  bool json = false, no_peers = false;
+  std::string isa;
+};
+
+// "tinier-yolo" (random weights, --input/--bits), or a float/int model file.
+ifq::IntModel resolve_model(const BenchFlags& f, std::string& description) {
+  if (f.model == "tinier-yolo") {
+    description = "IFQ-Tinier-YOLO " + std::to_string(f.input) + "x" + std::to_string(f.input) + " k=" +
+                  std::to_string(f.bits) + " (random weights)";
+    return ifq::convert(ifq::kernels::random_quant_net(ifq::kernels::tinier_yolo_spec(f.input, f.bits, 1))).model;
+  }
+  if (!fs::exists(f.model))
+    throw ifq::Error("bench: --model '" + f.model + "' is neither 'tinier-yolo' nor an existing model file");
+  description = f.model;
+  const std::string kind = ifq::model_file_kind(f.model);
+  if (kind == "int") return ifq::load_int_model(f.model);
+  return ifq::convert(ifq::load_float_model(f.model)).model;
+}
+
+fs::path self_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path(".") : exe.parent_path();
+}
+
+// A peer program: $ENV when set, else its place in the build tree next to tools/.
+std::optional<fs::path> find_peer(const char* env, const char* subdir, const char* name) {
+  if (const char* p = std::getenv(env); p && *p) return fs::path(p);
+  const fs::path candidate = self_dir() / ".." / "bench" / subdir / name;
+  if (fs::exists(candidate)) return fs::canonical(candidate);
+  return std::nullopt;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs a peer; returns its median ms, or nullopt (reason in `note`).
+std::optional<double> run_peer(const std::optional<fs::path>& peer, const std::string& args, std::string& note) {
+  if (!peer) {
+    note = "not built";
+    return std::nullopt;
+  }
+  const std::string cmd = shell_quote(peer->string()) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    note = "could not start " + peer->string();
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  if (status != 0) {
+    note = "exited with status " + std::to_string(status) + ": " + out.substr(0, 300);
+    return std::nullopt;
+  }
+  // The last line is the peer's JSON.
+  const size_t start = out.rfind('{');
+  try {
+    const json j = json::parse(out.substr(start == std::string::npos ? 0 : start));
+    note = j.value("network", std::string());
+    return j.at("ms_per_image").get<double>();
+  } catch (const std::exception& e) {
+    note = std::string("unreadable output: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+json null_or(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+int bench_main(const BenchFlags& f) {
+  if (f.threads < 1 || f.threads > 256) throw ifq::Error("bench: --threads must be in 1..256");
+  if (f.runs < 1) throw ifq::Error("bench: --runs must be at least 1");
+  if (f.warmup < 0) throw ifq::Error("bench: --warmup must not be negative");
+  std::string description;
+  const ifq::IntModel model = resolve_model(f, description);
+  const ifq::kernels::Isa isa = f.isa.empty() ? ifq::kernels::selected_isa() : ifq::kernels::parse_isa(f.isa);
+  if (!ifq::kernels::isa_supported(isa))
+    throw ifq::Error(std::string("bench: --isa ") + ifq::kernels::isa_name(isa) + " is not supported by this CPU");
+
+  const auto roofline = ifq::kernels::measure_popcount_roofline(isa, f.threads);
+  const auto b = ifq::kernels::bench_runtime(model, isa, f.threads, f.runs, f.warmup, roofline);
+  std::optional<ifq::kernels::RuntimeBench> one;
+  std::optional<ifq::kernels::Roofline> roof1;
+  if (f.threads > 1) {
+    roof1 = ifq::kernels::measure_popcount_roofline(isa, 1);
+    one = ifq::kernels::bench_runtime(model, isa, 1, f.runs, f.warmup, *roof1);
+  }
+
+  std::optional<double> torch_ms, opencv_ms;
+  std::string torch_note = "skipped (--no-peers)", opencv_note = torch_note;
+  if (!f.no_peers) {
+    const std::string common = "--runs " + std::to_string(std::max(5, f.runs / 2)) + " --threads " +
+                               std::to_string(f.threads);
+    const bool same_net = f.model == "tinier-yolo";
+    if (same_net)
+      torch_ms = run_peer(find_peer("IFQ_TORCH_PEER", "torch_peer", "ifq_torch_peer"),
+                          common + " --input " + std::to_string(f.input), torch_note);
+    else
+      torch_note = "only for --model tinier-yolo (the peer builds that network)";
+    opencv_ms = run_peer(find_peer("IFQ_OPENCV_PEER", "opencv_peer", "ifq_opencv_peer"), common, opencv_note);
+  }
+
+  json layers = json::array();
+  for (const auto& s : b.stages) {
+    json l = {{"kind", s.kind}, {"label", s.label}, {"ms", s.median_ms}, {"macs", s.macs}};
+    if (s.binary_ops > 0) {
+      l["binary_ops"] = s.binary_ops;
+      l["binary_ops_per_second"] = s.binary_ops_per_second;
+      l["popcount_roofline_fraction"] = s.roofline_fraction;
+    }
+    layers.push_back(l);
+  }
+  json j = {
+      {"model", description},
+      {"input", std::get<ifq::IntInputOp>(model.ops[0]).shape.str()},
+      {"ms_per_image", b.median_ms},
+      {"ms_min", b.min_ms},
+      {"ms_max", b.max_ms},
+      {"runs", b.runs},
+      {"threads", b.threads},
+      {"isa", ifq::kernels::isa_name(isa)},
+      {"macs_per_image", b.macs},
+      {"int_ops_per_second", 2.0 * double(b.macs) / (b.median_ms * 1e-3)},
+      {"binary_ops_per_image", b.binary_ops},
+      {"popcount_roofline_binary_ops_per_second", roofline.binary_ops_per_second},
+      {"popcount_roofline_fraction", b.big_layers_roofline_fraction},
+      {"popcount_roofline_big_layers", "bconv layers holding >= 10% of the network's binary ops"},
+      {"largest_layer", b.largest_layer},
+      {"largest_layer_popcount_roofline_fraction", b.largest_layer_roofline_fraction},
+      {"arena_bytes", b.arena_bytes},
+      {"parameter_bytes", b.parameter_bytes},
+      {"layers", layers},
+      {"peers", {{"libtorch_fp32_ms", null_or(torch_ms)}, {"opencv_dnn_yolov2_tiny_ms", null_or(opencv_ms)}}},
+      {"peer_notes", {{"libtorch_fp32", torch_note}, {"opencv_dnn_yolov2_tiny", opencv_note}}},
+  };
+  if (one) {
+    j["ms_per_image_1_thread"] = one->median_ms;
+    j["thread_speedup"] = one->median_ms / b.median_ms;
+    j["popcount_roofline_fraction_1_thread"] = one->big_layers_roofline_fraction;
+  }
+  if (torch_ms) j["speedup_vs_libtorch_fp32"] = *torch_ms / b.median_ms;
+  if (opencv_ms) j["speedup_vs_opencv_dnn"] = *opencv_ms / b.median_ms;
+
+  if (f.json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%s, input %s, path %s, %d thread(s), %d runs\n", description.c_str(), j["input"].get<std::string>().c_str(),
+              ifq::kernels::isa_name(isa), b.threads, b.runs);
+  std::printf("%-52s %9s %8s\n", "stage", "ms", "roofline");
+  for (const auto& s : b.stages) {
+    if (s.binary_ops > 0)
+      std::printf("%-52s %9.3f %7.1f%%\n", s.label.c_str(), s.median_ms, 100 * s.roofline_fraction);
+    else
+      std::printf("%-52s %9.3f %8s\n", s.label.c_str(), s.median_ms, "");
+  }
+  std::printf("per image: median %.3f ms (min %.3f, max %.3f), %.1f GOPS int, arena %lld bytes\n", b.median_ms,
+              b.min_ms, b.max_ms, 2.0 * double(b.macs) / (b.median_ms * 1e6), (long long)b.arena_bytes);
+  std::printf("popcount roofline %.1f Gbinop/s; big binary layers (>= 10%% of the binary ops) at %.1f%%, "
+              "largest layer (%s) at %.1f%%\n",
+              roofline.binary_ops_per_second / 1e9, 100 * b.big_layers_roofline_fraction, b.largest_layer.c_str(),
+              100 * b.largest_layer_roofline_fraction);
+  if (one) std::printf("1 thread: %.3f ms, speed-up with %d threads: %.2fx\n", one->median_ms, f.threads, one->median_ms / b.median_ms);
+  auto peer_line = [&](const char* name, const std::optional<double>& ms, const std::string& note) {
+    if (ms)
+      std::printf("%-28s %9.3f ms  (fast runtime %.1fx faster)\n", name, *ms, *ms / b.median_ms);
+    else
+      std::printf("%-28s unavailable (%s)\n", name, note.c_str());
+  };
+  peer_line("LibTorch fp32 (same net)", torch_ms, torch_note);
+  peer_line("OpenCV DNN yolov2-tiny-voc", opencv_ms, opencv_note);
+  return 0;
+}
+
+IFQ_REGISTER_COMMAND("bench", "benchmark the fast integer runtime (per layer, per image, roofline, peers)",
+                     [](CLI::App& sub) -> std::function<int()> {
+                       auto f = std::make_shared<BenchFlags>();
+                       sub.add_option("--model", f->model,
+                                      "'tinier-yolo' (built-in, random weights) or a float/int model file")
+                           ->capture_default_str();
+                       sub.add_option("--threads", f->threads, "worker threads")->capture_default_str();
+                       sub.add_option("--runs", f->runs, "timed runs (median reported)")->capture_default_str();
+                       sub.add_option("--warmup", f->warmup, "untimed runs first")->capture_default_str();
+                       sub.add_option("--input", f->input, "input size of the built-in network")->capture_default_str();
+                       sub.add_option("--bits", f->bits, "activation bits of the built-in network")->capture_default_str();
+                       sub.add_option("--isa", f->isa, "force a kernel path: portable, avx2, avx512 (default: IFQ_ISA or cpuid)");
+                       sub.add_flag("--json", f->json, "print JSON");
+                       sub.add_flag("--no-peers", f->no_peers, "skip the LibTorch / OpenCV peers");
+                       return [f]() { return bench_main(*f); };
+                     });
+
+}  // namespace
