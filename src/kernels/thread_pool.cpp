@@ -44,6 +44,12 @@ void ThreadPool::run_raw(int tasks, void* ctx, Call call) {
     for (int t = 0; t < tasks; ++t) call(ctx, t, 0);
     return;
   }
+  // Close the previous loop before touching its state: a worker that loaded
+  // the previous loop's last cursor value and then reads the new tasks_
+  // would otherwise win its compare-exchange and run a phantom task, making
+  // done_ overshoot and this call wait forever. After this store such a
+  // compare-exchange fails, and a fresh read sees "no task left".
+  cursor_.store((uint64_t(generation_ & 0xffffffffu) << 32) | 0x7fffffffu, std::memory_order_release);
   ctx_ = ctx;
   call_ = call;
   tasks_.store(tasks, std::memory_order_relaxed);

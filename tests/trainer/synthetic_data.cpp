@@ -1,0 +1,40 @@
+#include "synthetic_data.hpp"
+
+#include <string>
+
+namespace ifq::testing {
+
+trainer::Dataset synthetic_bars(int64_t count, int classes, Shape3 shape, uint64_t seed) {
+  trainer::Dataset d;
+  d.shape = shape;
+  d.classes = classes;
+  uint64_t s = seed;
+  for (int64_t i = 0; i < count; ++i) {
+    const int label = int(trainer::splitmix64(s) % uint64_t(classes));
+    d.labels.push_back(label);
+    const int band = shape.h / classes;
+    for (int c = 0; c < shape.c; ++c)
+      for (int y = 0; y < shape.h; ++y)
+        for (int x = 0; x < shape.w; ++x) {
+          const bool bar = y / std::max(1, band) == label;
+          const int noise = int(trainer::splitmix64(s) % 90);
+          d.images.push_back(uint8_t(bar ? 160 + noise : noise));
+        }
+  }
+  return d;
+}
+
+std::string tiny_cfg(bool first_last_float, int bits) {
+  const std::string b = std::to_string(bits);
+  const std::string first_binary = first_last_float ? "" : "binary=1\n";
+  return "[net]\nwidth=8\nheight=8\nchannels=1\nmean=64\nstd=60\nbatch=16\nlearning_rate=0.05\nmomentum=0.9\n"
+         "decay=0.0001\nmax_batches=40\npolicy=steps\nsteps=30\nscales=.1\n"
+         "[convolutional]\n" + first_binary + "filters=6\nsize=3\npad=1\npool_size=2\npool_stride=2\n"
+         "batch_normalize=1\nactivation=hwgq\nquant_bits=" + b + "\n"
+         "[convolutional]\nbinary=1\nfilters=8\nsize=3\npad=1\nbatch_normalize=1\nactivation=hwgq\nquant_bits=" + b + "\n"
+         "[maxpool]\nsize=2\nstride=2\n"
+         "[convolutional]\nbinary=1\nfilters=8\nsize=3\npad=1\nbatch_normalize=1\nbn_affine=0\nactivation=hwgq\nquant_bits=" + b + "\n"
+         "[connected]\n" + first_binary + "output=4\nactivation=linear\n";
+}
+
+}  // namespace ifq::testing

@@ -1,0 +1,16 @@
+#pragma once
+// Small learnable image sets for trainer tests (no data set package needed):
+// class c is a bright bar at row band c on a noisy background.
+#include <cstdint>
+
+#include "ifq_trainer/dataset.hpp"
+
+namespace ifq::testing {
+
+trainer::Dataset synthetic_bars(int64_t count, int classes, Shape3 shape, uint64_t seed);
+
+// A tiny cfg (8x8 grey input). first_last_float: AlexNet-HWGQ style;
+// otherwise every layer binary.
+std::string tiny_cfg(bool first_last_float, int bits);
+
+}  // namespace ifq::testing

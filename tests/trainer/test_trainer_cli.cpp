@@ -1,0 +1,121 @@
+// `ifq train` and `ifq demo` as a user runs them: bad input gives a clear
+// message and exit 1; Ctrl-C checkpoints; the quick demo writes its report
+// with zero integrated-vs-float mismatches.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "temp_dir.hpp"
+
+namespace ifq {
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string output;
+};
+
+CliRun run_shell(const std::string& command) {
+  CliRun r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return r;
+}
+
+CliRun run(const std::string& args) { return run_shell(std::string(IFQ_BINARY) + " " + args); }
+
+bool have_fashion() { return std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"); }
+
+TEST(TrainerCli, MalformedCfgNamesFileLineAndKey) {
+  testing::TempDir dir;
+  testing::write_bytes(dir.file("bad.cfg"), "[net]\nwidth=28\nheight=28\nchannels=1\n[convolutional]\nfilters=x\n");
+  const CliRun r = run("train --cfg " + dir.file("bad.cfg") + " --out " + dir.file("m.ifqf"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("ifq: error: " + dir.file("bad.cfg") + ":6: [convolutional] key 'filters'"), std::string::npos)
+      << r.output;
+}
+
+TEST(TrainerCli, MissingDatasetSaysHowToGetIt) {
+  testing::TempDir dir;
+  const CliRun r = run("train --cfg " IFQ_SOURCE_DIR "/models/fashion-hwgq.cfg --data-dir " + dir.file("nope") +
+                       " --out " + dir.file("m.ifqf"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("apt-get install dataset-fashion-mnist"), std::string::npos) << r.output;
+  const CliRun d = run("demo --quick --data-dir " + dir.file("nope") + " --report-dir " + dir.file("rep"));
+  EXPECT_EQ(d.status, 1);
+  EXPECT_NE(d.output.find("apt-get install dataset-fashion-mnist"), std::string::npos) << d.output;
+}
+
+TEST(TrainerCli, BadFlagsAreRejected) {
+  EXPECT_NE(run("train --cfg x.cfg --out y --bits 9").status, 0);
+  EXPECT_NE(run("demo --jobs 0").status, 0);
+  const CliRun r = run("train --cfg x.cfg --out y --resume");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("--resume needs --checkpoint"), std::string::npos) << r.output;
+}
+
+TEST(TrainerCli, CtrlCWritesACheckpointAndResumeFinishes) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  testing::TempDir dir;
+  const std::string common = "train --cfg " IFQ_SOURCE_DIR "/models/fashion-hwgq.cfg --steps 100000 --threads 1 --no-progress"
+                             " --checkpoint " + dir.file("c.ckpt") + " --out " + dir.file("m.ifqf");
+  // SIGINT after 10 s (loading takes ~1 s): the run checkpoints and exits 130.
+  const CliRun r = run_shell("timeout --preserve-status -s INT 10 " + std::string(IFQ_BINARY) + " " + common);
+  EXPECT_EQ(r.status, 130) << r.output;
+  EXPECT_NE(r.output.find("interrupted at step"), std::string::npos) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(dir.file("c.ckpt")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m.ifqf")));
+  // Resume from the checkpointed step and train 3 more.
+  const size_t at = r.output.find("interrupted at step ");
+  ASSERT_NE(at, std::string::npos);
+  const int step = std::stoi(r.output.substr(at + 20));
+  const std::string resume = "train --cfg " IFQ_SOURCE_DIR "/models/fashion-hwgq.cfg --threads 1 --no-progress --resume"
+                             " --checkpoint " + dir.file("c.ckpt") + " --out " + dir.file("m.ifqf") +
+                             " --steps " + std::to_string(step + 3);
+  const CliRun r2 = run(resume);
+  EXPECT_EQ(r2.status, 0) << r2.output;
+  EXPECT_NE(r2.output.find("trained 3 steps"), std::string::npos) << r2.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("m.ifqf")));
+}
+
+TEST(TrainerCli, QuickDemoWritesTheReport) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  testing::TempDir dir;
+  const CliRun r = run("demo --quick --bits 2 --no-progress --report-dir " + dir.file("rep"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("Table 2"), std::string::npos);
+  std::ifstream in(dir.file("rep/report.json"));
+  ASSERT_TRUE(in.good());
+  const nlohmann::json j = nlohmann::json::parse(in);
+  for (const char* variant : {"hwgq", "all_quantized"}) {
+    SCOPED_TRACE(variant);
+    const auto& v = j.at("results").at("2").at(variant);
+    for (const char* method : {"fp32", "float_quant", "integrated", "separated_m8", "separated_m9", "separated_m10",
+                               "separated_m12", "separated_m14", "ifq_net"}) {
+      SCOPED_TRACE(method);
+      ASSERT_TRUE(v.contains(method));
+      for (const char* key : {"top1", "top5", "model_size_bits", "feature_map_peak_bits"}) EXPECT_TRUE(v.at(method).contains(key));
+      EXPECT_GE(v.at(method).at("top1").get<double>(), 0.0);
+    }
+    // The paper's claim, exactly: integrated == float quantization network.
+    EXPECT_EQ(v.at("integrated_vs_float_prediction_mismatches").get<int64_t>(), 0);
+    EXPECT_EQ(v.at("integrated_level_mismatches").get<int64_t>(), 0);
+    EXPECT_GT(v.at("integrated_levels_compared").get<int64_t>(), 0);
+    EXPECT_LT(v.at("ifq_net").at("model_size_bits").get<int64_t>(), v.at("float_quant").at("model_size_bits").get<int64_t>());
+    EXPECT_TRUE(std::filesystem::exists(v.at("golden_file").get<std::string>()));
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir.file("rep/report.md")));
+}
+
+}  // namespace
+}  // namespace ifq

@@ -1,0 +1,115 @@
+// ifq train: HWGQ quantization-aware training of a cfg network with LibTorch,
+// then export to a float model file (and optionally a golden parity file).
+// Ctrl-C writes a checkpoint and stops; --resume continues exactly.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include "command_registry.hpp"
+#include "ifq/cfg.hpp"
+#include "ifq/error.hpp"
+#include "ifq/model_io.hpp"
+#include "ifq_trainer/golden.hpp"
+#include "ifq_trainer/trainer.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint(int) { g_stop.store(true); }
+
+struct TrainFlags {
+  std::string cfg, data = "fashion-mnist", data_dir = ifq::trainer::kFashionMnistDir, out, golden;
+  std::string checkpoint, optimizer;
+  int bits = 0, steps = 0, batch = 0, threads = 2, checkpoint_every = 0, golden_samples = 64, crop_pad = 0;
+  int resize_short = 0;
+  double lr = 0;
+  uint64_t seed = 1;
+  bool resume = false, flip = false, no_progress = false;
+};
+
+ifq::trainer::Dataset load_data(const TrainFlags& f, const std::string& split, ifq::Shape3 shape) {
+  if (f.data == "fashion-mnist") return ifq::trainer::load_fashion_mnist(split, f.data_dir);
+  // A class-per-folder tree: DIR/train and DIR/val.
+  const std::string root = f.data + "/" + (split == "train" ? "train" : "val");
+  int64_t skipped = 0;
+  auto d = ifq::trainer::load_image_folder(root, shape, f.resize_short > 0 ? f.resize_short : shape.h * 8 / 7, &skipped);
+  if (skipped) std::fprintf(stderr, "ifq train: skipped %lld unreadable images under %s\n", (long long)skipped, root.c_str());
+  return d;
+}
+
+IFQ_REGISTER_COMMAND(
+    "train", "train a cfg network with HWGQ quantization-aware training (LibTorch)",
+    [](CLI::App& sub) -> std::function<int()> {
+      auto f = std::make_shared<TrainFlags>();
+      sub.add_option("--cfg", f->cfg, "network cfg file (models/*.cfg)")->required();
+      sub.add_option("--data", f->data,
+                     "'fashion-mnist' or a folder with train/<class>/* and val/<class>/* images (ImageNet layout)");
+      sub.add_option("--data-dir", f->data_dir, "where the Fashion-MNIST IDX files are");
+      sub.add_option("--out", f->out, "float model file to write")->required();
+      sub.add_option("--golden", f->golden, "also write a golden parity file (test images, levels, logits)");
+      sub.add_option("--golden-samples", f->golden_samples, "test images in the golden file")->check(CLI::Range(1, 100000));
+      sub.add_option("--bits", f->bits, "override k of every HWGQ layer")->check(CLI::Range(1, 8));
+      sub.add_option("--steps", f->steps, "training steps (default: the cfg's max_batches)")->check(CLI::Range(1, 1 << 30));
+      sub.add_option("--batch", f->batch, "batch size (default: the cfg's)")->check(CLI::Range(1, 1 << 16));
+      sub.add_option("--lr", f->lr, "initial learning rate (default: the cfg's)")->check(CLI::Range(1e-9, 100.0));
+      sub.add_option("--optimizer", f->optimizer, "sgd or adam (default: the cfg's)")->check(CLI::IsMember({"sgd", "adam"}));
+      sub.add_option("--threads", f->threads, "LibTorch threads")->check(CLI::Range(1, 256));
+      sub.add_option("--seed", f->seed, "seed of weights, data order and augmentation");
+      sub.add_option("--checkpoint", f->checkpoint, "checkpoint file (written atomically)");
+      sub.add_option("--checkpoint-every", f->checkpoint_every, "steps between checkpoints")->check(CLI::Range(1, 1 << 30));
+      sub.add_flag("--resume", f->resume, "continue from --checkpoint");
+      sub.add_flag("--flip", f->flip, "augment with random horizontal flips");
+      sub.add_option("--crop-pad", f->crop_pad, "augment with random crops from a zero border of N pixels")->check(CLI::Range(0, 64));
+      sub.add_option("--resize-short", f->resize_short, "image folders: shorter side before the centre crop");
+      sub.add_flag("--no-progress", f->no_progress, "no progress bar");
+      return [f]() {
+        if (f->resume && f->checkpoint.empty()) throw ifq::Error("--resume needs --checkpoint FILE");
+        ifq::CfgOptions co;
+        co.seed = f->seed;
+        co.quant_bits = f->bits;
+        ifq::CfgNetwork net = ifq::load_cfg_network(f->cfg, co);
+        const ifq::Shape3 in = std::get<ifq::InputLayer>(net.model.layers[0]).shape;
+        auto train = load_data(*f, "train", in);
+        ifq::trainer::TrainOptions o;
+        o.threads = f->threads;
+        o.seed = f->seed;
+        o.steps = f->steps;
+        o.batch = f->batch;
+        o.learning_rate = f->lr;
+        o.optimizer = f->optimizer;
+        o.augment.flip = f->flip;
+        o.augment.crop_pad = f->crop_pad;
+        o.checkpoint_path = f->checkpoint;
+        o.checkpoint_every = f->checkpoint_every;
+        o.resume = f->resume;
+        o.progress = !f->no_progress;
+        o.label = net.model.name;
+        o.stop = &g_stop;
+        auto previous = std::signal(SIGINT, on_sigint);
+        ifq::trainer::Trainer trainer(net, o);
+        const auto st = trainer.train(train);
+        std::signal(SIGINT, previous);
+        if (st.interrupted) {
+          std::fprintf(stderr, "interrupted at step %d/%d; checkpoint %s (continue with --resume)\n", st.steps_done,
+                       st.steps_total, f->checkpoint.empty() ? "not written (no --checkpoint)" : f->checkpoint.c_str());
+          return 130;
+        }
+        std::printf("trained %d steps on %s in %.1f s: %.0f images/s, final loss %.4f\n", st.steps_done - st.first_step,
+                    st.device.c_str(), st.seconds, st.images_per_second, st.final_loss);
+        const ifq::FloatModel model = trainer.export_model();
+        ifq::save_float_model(model, f->out);
+        std::printf("wrote %s\n", f->out.c_str());
+        auto test = load_data(*f, "t10k", in);
+        const auto ev = ifq::trainer::torch_evaluate(model, test, true, false, f->threads);
+        const auto acc = ifq::trainer::accuracy_from_logits(ev.logits, ev.classes, test.labels);
+        std::printf("test top-1 %.4f top-5 %.4f (%lld images, LibTorch float64)\n", acc.top1, acc.top5,
+                    (long long)test.size());
+        if (!f->golden.empty()) {
+          ifq::trainer::save_golden(ifq::trainer::make_golden(model, test.head(f->golden_samples), f->threads), f->golden);
+          std::printf("wrote %s (%d samples)\n", f->golden.c_str(), int(std::min<int64_t>(f->golden_samples, test.size())));
+        }
+        return 0;
+      };
+    });
+
+}  // namespace

@@ -1,0 +1,103 @@
+#pragma once
+// HWGQ quantization-aware training with LibTorch (docs/training.md). This
+// header does not include LibTorch: the CLI and the demo use it without the
+// ~20 s / 1.4 GB cost of <torch/torch.h>.
+//
+// The trainable network is built from a FloatModel (normally from a cfg
+// file, whose random weights become the initial weights) and exported back to
+// one; its forward pass follows the reference evaluator's semantics:
+//   binary weights  alpha[o] * sign(W), sign(0) = +1, alpha = mean |W| per
+//                   output, straight-through gradient clipped at |W| <= 1
+//   hwgq            level = #{i : x > thr_i}, thr = {0, 1.5s, 2.5s, ...};
+//                   gradient 1 for 0 < x <= (2^k - 1)s, else 0
+//   batch norm      batch statistics while training, running ones otherwise
+//   max pooling     Darknet geometry (total padding, begin = pad / 2)
+#include <atomic>
+#include <functional>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ifq/cfg.hpp"
+#include "ifq/float_model.hpp"
+#include "ifq_trainer/dataset.hpp"
+
+namespace ifq::trainer {
+
+struct TrainOptions {
+  int threads = 2;              // LibTorch intra-op threads
+  uint64_t seed = 1;            // data order and augmentation
+  int steps = 0;                // 0: the cfg's max_batches; else the cfg's lr steps scale with it
+  int batch = 0;                // 0: the cfg's batch
+  double learning_rate = 0;     // 0: the cfg's
+  std::string optimizer;        // "": the cfg's (sgd | adam)
+  Augment augment;
+  std::string checkpoint_path;  // "" = no checkpoints
+  int checkpoint_every = 0;     // steps between checkpoints (0 = only at the end / on stop)
+  bool resume = false;          // continue from checkpoint_path
+  bool progress = true;         // progress bar on stderr
+  std::string label;            // shown in front of the progress bar
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to checkpoint and return
+  // Called after every step (step number, loss); used for a shared progress
+  // bar when several trainers run in parallel threads.
+  std::function<void(int step, double loss)> on_step;
+};
+
+struct TrainStats {
+  int first_step = 0;           // where this call started (> 0 after --resume)
+  int steps_done = 0;           // total steps trained so far
+  int steps_total = 0;
+  bool interrupted = false;
+  double seconds = 0;           // wall time of this call's steps
+  double images_per_second = 0;
+  double final_loss = 0;        // mean loss of the last (up to) 50 steps
+  std::string device;           // "cpu" or "cuda"
+};
+
+class Trainer {
+ public:
+  Trainer(const CfgNetwork& network, const TrainOptions& options);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // Trains until the step budget is reached or options.stop is set. Needs a
+  // data set whose image shape matches the network input.
+  TrainStats train(const Dataset& data);
+  // The current network as a float model file's content (BN running
+  // statistics, alpha recomputed from the latent weights, HWGQ steps).
+  FloatModel export_model() const;
+  int step() const;
+  // Changes the step budget (the lr schedule stays as constructed).
+  void set_total_steps(int steps);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// LibTorch evaluation of a float model (the "float quantization network" of
+// the tables), in float64 (the reference evaluator's precision) or float32.
+struct TorchEvaluation {
+  int classes = 0;
+  std::vector<float> logits;                    // count * classes
+  std::vector<int32_t> predictions;             // argmax per image
+  std::vector<int> quant_layer;                 // model layer index of each HWGQ layer
+  std::vector<std::vector<int32_t>> levels;     // [hwgq][count * C*H*W], when recorded
+};
+TorchEvaluation torch_evaluate(const FloatModel& model, const Dataset& data, bool float64, bool record_levels,
+                               int threads = 2);
+
+// Training throughput (images/s) of `steps` SGD steps on random images after
+// `warmup` untimed steps, for the benchmark.
+double measure_train_throughput(const CfgNetwork& network, int batch, int steps, int warmup, int threads);
+
+// Top-1 and top-5 accuracy of logits (count * classes) against labels.
+struct Accuracy {
+  double top1 = 0, top5 = 0;
+};
+Accuracy accuracy_from_logits(const std::vector<float>& logits, int classes, const std::vector<int32_t>& labels);
+Accuracy accuracy_from_logits(const std::vector<double>& logits, int classes, const std::vector<int32_t>& labels);
+
+}  // namespace ifq::trainer

@@ -1,0 +1,45 @@
+#pragma once
+// The LibTorch network mirroring a FloatModel layer for layer. Internal to
+// ifq_trainer: only torch_net.cpp and trainer_loop.cpp include LibTorch.
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "ifq/float_model.hpp"
+
+namespace ifq::trainer {
+
+class TorchNet {
+ public:
+  // trainable: latent weights get gradients and binary layers recompute alpha
+  // from them on every forward; otherwise alpha comes from the model.
+  TorchNet(const FloatModel& model, torch::Dtype dtype, bool trainable, torch::Device device);
+
+  // uint8 NCHW images -> normalised input of the model's dtype.
+  torch::Tensor normalize(const torch::Tensor& images_u8) const;
+  // Logits [N, classes] (the last layer's output flattened). `levels`, when
+  // given, receives every HWGQ layer's integer levels (int32, NCHW).
+  torch::Tensor forward(const torch::Tensor& x, bool training, std::vector<torch::Tensor>* levels = nullptr);
+
+  std::vector<torch::Tensor> parameters() const;  // trainable tensors, fixed order
+  std::vector<torch::Tensor> buffers() const;     // BN running statistics, fixed order
+  FloatModel export_model() const;
+  const std::vector<int>& quant_layers() const { return quant_layers_; }
+
+ private:
+  struct L {
+    int kind = 0;  // index into ifq::Layer's variant
+    torch::Tensor weight, bias, alpha;               // conv / fc
+    torch::Tensor gamma, beta, mean, var;            // batch norm
+  };
+  torch::Tensor binarize(const L& l, bool training) const;
+
+  FloatModel model_;  // geometry and hyper-parameters; tensors live in layers_
+  std::vector<L> layers_;
+  std::vector<int> quant_layers_;
+  torch::Dtype dtype_;
+  bool trainable_;
+  torch::Device device_;
+};
+
+}  // namespace ifq::trainer

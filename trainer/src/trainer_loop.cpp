@@ -1,0 +1,275 @@
+// The training loop: SGD (momentum) or Adam, Darknet's step schedule,
+// deterministic data order, atomic checkpoints and exact resume.
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+
+#include "ifq/error.hpp"
+#include "ifq_trainer/progress.hpp"
+#include "ifq_trainer/trainer.hpp"
+#include "torch_net.hpp"
+
+namespace ifq::trainer {
+namespace {
+
+// The data order is a pure function of (seed, position): position p of the
+// endless stream is element p % N of the permutation of epoch p / N. A
+// resumed run therefore needs nothing but the step number.
+class SampleStream {
+ public:
+  SampleStream(int64_t n, uint64_t seed) : n_(n), seed_(seed) {}
+  int64_t at(int64_t position) {
+    const int64_t epoch = position / n_;
+    if (epoch != epoch_) shuffle(epoch);
+    return perm_[size_t(position % n_)];
+  }
+
+ private:
+  void shuffle(int64_t epoch) {
+    perm_.resize(size_t(n_));
+    std::iota(perm_.begin(), perm_.end(), int64_t(0));
+    uint64_t state = seed_ ^ (uint64_t(epoch + 1) * 0xD1B54A32D192ED03ull);
+    for (int64_t i = n_ - 1; i > 0; --i) std::swap(perm_[size_t(i)], perm_[splitmix64(state) % uint64_t(i + 1)]);
+    epoch_ = epoch;
+  }
+  int64_t n_;
+  uint64_t seed_;
+  int64_t epoch_ = -1;
+  std::vector<int64_t> perm_;
+};
+
+torch::Device pick_device() { return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU); }
+
+}  // namespace
+
+struct Trainer::Impl {
+  CfgNetwork network;
+  TrainOptions options;
+  torch::Device device;
+  TorchNet net;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  int step = 0;
+  int total_steps = 0;
+  int batch = 0;
+  double base_lr = 0;
+  std::vector<int> lr_steps;
+
+  Impl(const CfgNetwork& n, const TrainOptions& o)
+      : network(n), options(o), device(pick_device()), net(n.model, torch::kFloat32, true, device) {
+    const CfgTraining& t = network.training;
+    total_steps = options.steps > 0 ? options.steps : t.max_batches;
+    batch = options.batch > 0 ? options.batch : t.batch;
+    base_lr = options.learning_rate > 0 ? options.learning_rate : t.learning_rate;
+    // A changed step budget moves the schedule's steps proportionally.
+    for (int s : t.steps)
+      lr_steps.push_back(options.steps > 0 && t.max_batches > 0
+                             ? int(int64_t(s) * total_steps / t.max_batches)
+                             : s);
+    const std::string opt = options.optimizer.empty() ? t.optimizer : options.optimizer;
+    if (opt == "sgd")
+      optimizer = std::make_unique<torch::optim::SGD>(
+          net.parameters(), torch::optim::SGDOptions(base_lr).momentum(t.momentum).weight_decay(t.decay));
+    else if (opt == "adam")
+      optimizer = std::make_unique<torch::optim::Adam>(
+          net.parameters(), torch::optim::AdamOptions(base_lr).weight_decay(t.decay));
+    else
+      throw Error("unknown optimizer '" + opt + "' (sgd, adam)");
+    for (const Layer& l : network.model.layers)
+      if (std::holds_alternative<RegionLayer>(l))
+        throw Error("the classification trainer cannot train '" + network.model.name +
+                    "': it ends in a [region] layer (detector training needs the region loss)");
+  }
+
+  double lr_at(int s) const {
+    if (network.training.policy == "constant") return base_lr;
+    double lr = base_lr;
+    for (size_t i = 0; i < lr_steps.size(); ++i)
+      if (s >= lr_steps[i]) lr *= network.training.scales[i];
+    return lr;
+  }
+
+  void set_lr(double lr) {
+    for (auto& group : optimizer->param_groups()) {
+      if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&group.options())) sgd->lr(lr);
+      else if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&group.options())) adam->lr(lr);
+    }
+  }
+
+  // A fingerprint of the network so a checkpoint of another one is refused.
+  std::string fingerprint() const {
+    std::string f = network.model.name + ":";
+    for (const auto& t : net.parameters()) f += std::to_string(t.numel()) + ",";
+    return f;
+  }
+
+  void save_checkpoint() {
+    const std::string& path = options.checkpoint_path;
+    if (path.empty()) return;
+    torch::serialize::OutputArchive archive;
+    archive.write("step", torch::tensor(int64_t(step)));
+    std::string fp = fingerprint();
+    archive.write("fingerprint", torch::from_blob(fp.data(), {int64_t(fp.size())}, torch::kUInt8).clone());
+    auto params = net.parameters(), buffers = net.buffers();
+    for (size_t i = 0; i < params.size(); ++i) archive.write("param." + std::to_string(i), params[i].detach());
+    for (size_t i = 0; i < buffers.size(); ++i) archive.write("buffer." + std::to_string(i), buffers[i], true);
+    torch::serialize::OutputArchive opt;
+    optimizer->save(opt);
+    archive.write("optimizer", opt);
+    const std::string tmp = path + ".tmp";
+    try {
+      archive.save_to(tmp);
+    } catch (const std::exception& e) {
+      throw Error("cannot write checkpoint '" + tmp + "': " + e.what());
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw Error("cannot rename checkpoint '" + tmp + "' to '" + path + "': " + ec.message());
+  }
+
+  void load_checkpoint() {
+    const std::string& path = options.checkpoint_path;
+    if (path.empty()) throw Error("--resume needs a checkpoint path");
+    if (!std::filesystem::exists(path)) throw Error("checkpoint '" + path + "' does not exist (nothing to resume)");
+    torch::serialize::InputArchive archive;
+    try {
+      archive.load_from(path);
+      torch::Tensor fp_t;
+      archive.read("fingerprint", fp_t);
+      std::string fp(reinterpret_cast<const char*>(fp_t.data_ptr<uint8_t>()), size_t(fp_t.numel()));
+      if (fp != fingerprint())
+        throw Error("checkpoint '" + path + "' belongs to another network (" + fp + " vs " + fingerprint() + ")");
+      torch::Tensor s;
+      archive.read("step", s);
+      step = int(s.item<int64_t>());
+      torch::NoGradGuard no_grad;
+      auto params = net.parameters(), buffers = net.buffers();
+      for (size_t i = 0; i < params.size(); ++i) {
+        torch::Tensor t;
+        archive.read("param." + std::to_string(i), t);
+        if (!t.sizes().equals(params[i].sizes())) throw Error("checkpoint '" + path + "': parameter shape mismatch");
+        params[i].copy_(t);
+      }
+      for (size_t i = 0; i < buffers.size(); ++i) {
+        torch::Tensor t;
+        archive.read("buffer." + std::to_string(i), t, true);
+        if (!t.sizes().equals(buffers[i].sizes())) throw Error("checkpoint '" + path + "': buffer shape mismatch");
+        buffers[i].copy_(t);
+      }
+      torch::serialize::InputArchive opt;
+      archive.read("optimizer", opt);
+      optimizer->load(opt);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Error("checkpoint '" + path + "' is unreadable or corrupt: " + std::string(e.what()).substr(0, 300));
+    }
+  }
+
+  // Fills a uint8 batch for positions [step*batch, (step+1)*batch).
+  torch::Tensor make_batch(const Dataset& data, SampleStream& stream, int s, torch::Tensor& labels) {
+    const Shape3 shape = data.shape;
+    const int64_t per = shape.elements();
+    torch::Tensor images = torch::empty({batch, shape.c, shape.h, shape.w}, torch::kUInt8);
+    labels = torch::empty({batch}, torch::kInt64);
+    uint8_t* dst = images.data_ptr<uint8_t>();
+    int64_t* lab = labels.data_ptr<int64_t>();
+    for (int b = 0; b < batch; ++b) {
+      const int64_t pos = int64_t(s) * batch + b;
+      const int64_t idx = stream.at(pos);
+      std::copy_n(data.images.data() + idx * per, per, dst + b * per);
+      lab[b] = data.labels[size_t(idx)];
+      if (options.augment.any()) {
+        uint64_t rng = options.seed * 0x2545F4914F6CDD1Dull ^ uint64_t(pos);
+        augment_image(dst + b * per, shape, options.augment, rng);
+      }
+    }
+    return images;
+  }
+
+  TrainStats train(const Dataset& data) {
+    const Shape3 in = std::get<InputLayer>(network.model.layers[0]).shape;
+    if (!(data.shape == in))
+      throw Error("training images are " + data.shape.str() + " but '" + network.model.name + "' takes " + in.str());
+    if (data.size() == 0) throw Error("empty training set");
+    torch::set_num_threads(options.threads);
+    TrainStats st;
+    st.device = device.is_cuda() ? "cuda" : "cpu";
+    if (options.resume) load_checkpoint();
+    st.first_step = step;
+    st.steps_total = total_steps;
+    SampleStream stream(data.size(), options.seed);
+    ProgressBar bar(options.label, total_steps, options.progress);
+    std::vector<double> recent;
+    const auto t0 = std::chrono::steady_clock::now();
+    int64_t images = 0;
+    while (step < total_steps) {
+      if (options.stop && options.stop->load()) {
+        st.interrupted = true;
+        break;
+      }
+      set_lr(lr_at(step));
+      torch::Tensor labels;
+      torch::Tensor x = net.normalize(make_batch(data, stream, step, labels));
+      torch::Tensor logits = net.forward(x, true);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels.to(device));
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+      const double lv = loss.item<double>();
+      if (!std::isfinite(lv)) throw Error("training diverged at step " + std::to_string(step) + " (loss " + std::to_string(lv) + "); lower the learning rate");
+      recent.push_back(lv);
+      if (recent.size() > 50) recent.erase(recent.begin());
+      ++step;
+      images += batch;
+      bar.update(step - st.first_step, images, lv);
+      if (options.on_step) options.on_step(step, lv);
+      if (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) save_checkpoint();
+    }
+    st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    st.steps_done = step;
+    st.images_per_second = st.seconds > 0 ? double(images) / st.seconds : 0;
+    st.final_loss = recent.empty() ? 0 : std::accumulate(recent.begin(), recent.end(), 0.0) / double(recent.size());
+    bar.finish(step - st.first_step, images, st.final_loss);
+    if (!options.checkpoint_path.empty()) save_checkpoint();
+    return st;
+  }
+};
+
+Trainer::Trainer(const CfgNetwork& network, const TrainOptions& options)
+    : impl_(std::make_unique<Impl>(network, options)) {}
+Trainer::~Trainer() = default;
+TrainStats Trainer::train(const Dataset& data) { return impl_->train(data); }
+FloatModel Trainer::export_model() const { return impl_->net.export_model(); }
+int Trainer::step() const { return impl_->step; }
+void Trainer::set_total_steps(int steps) { impl_->total_steps = steps; }
+
+double measure_train_throughput(const CfgNetwork& network, int batch, int steps, int warmup, int threads) {
+  const Shape3 in = std::get<InputLayer>(network.model.layers[0]).shape;
+  int classes = 0;
+  {
+    auto shapes = infer_shapes(network.model);
+    classes = int(shapes.back().elements());
+  }
+  Dataset data;
+  data.shape = in;
+  data.classes = classes;
+  const int64_t n = int64_t(batch) * 8;
+  uint64_t rng = 12345;
+  data.images.resize(size_t(n * in.elements()));
+  for (auto& p : data.images) p = uint8_t(splitmix64(rng));
+  for (int64_t i = 0; i < n; ++i) data.labels.push_back(int32_t(splitmix64(rng) % uint64_t(classes)));
+  TrainOptions o;
+  o.threads = threads;
+  o.batch = batch;
+  o.progress = false;
+  o.steps = warmup + steps;
+  Trainer tr(network, o);
+  if (warmup > 0) {
+    tr.set_total_steps(warmup);
+    tr.train(data);
+  }
+  tr.set_total_steps(warmup + steps);
+  return tr.train(data).images_per_second;
+}
+
+}  // namespace ifq::trainer
