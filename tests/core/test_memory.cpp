@@ -110,7 +110,9 @@ TEST(Verify, IntegratedConversionAgreesOnEveryQuantizedLevel) {
     const auto rep = verify_conversion(m, convert(m).model, images);
     EXPECT_GT(rep.quantized_compared(), 0);
     EXPECT_EQ(rep.quantized_mismatched(), 0);
-    if (spec.quantized_first) EXPECT_EQ(rep.end_to_end_mismatched, 0);
+    if (spec.quantized_first) {
+      EXPECT_EQ(rep.end_to_end_mismatched, 0);
+    }
     ConvertOptions sep;
     sep.quantized = ConversionKind::Separated;
     sep.quantized_m = 4;  // coarse enough to lose levels

@@ -95,7 +95,9 @@ TEST(FaceGenerator, PhotometricChangesStayInsideTheBoxes) {
     for (int x = 0; x < 160; ++x) {
       bool in_box = false;
       for (const Box& b : g.faces) in_box |= x >= b.x && x < b.right() && y >= b.y && y < b.bottom();
-      if (!in_box) ASSERT_EQ(g.image.at(x, y)[0], 128);
+      if (!in_box) {
+        ASSERT_EQ(g.image.at(x, y)[0], 128);
+      }
     }
 }
 

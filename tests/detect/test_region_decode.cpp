@@ -80,7 +80,9 @@ TEST(RegionDecode, ObjectnessGateNeverDropsADetection) {
       EXPECT_LE(sigmoid(std::ldexp(double(v), -frac)), thr + 1e-15) << "frac " << frac << " thr " << thr;
     }
     // And the gate is tight: two above it passes (the gate is one below the floor).
-    if (gate + 2 <= INT32_MAX) EXPECT_GT(sigmoid(std::ldexp(double(gate + 2), -frac)), thr - 1e-12);
+    if (gate + 2 <= INT32_MAX) {
+      EXPECT_GT(sigmoid(std::ldexp(double(gate + 2), -frac)), thr - 1e-12);
+    }
   }
 }
 
