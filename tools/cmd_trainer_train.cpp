@@ -3,6 +3,7 @@
 // Ctrl-C writes a checkpoint and stops; --resume continues exactly.
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 
 #include "command_registry.hpp"
@@ -20,6 +21,8 @@ extern "C" void on_sigint(int) { g_stop.store(true); }
 struct TrainFlags {
   std::string cfg, data = "fashion-mnist", data_dir = ifq::trainer::kFashionMnistDir, out, golden;
   std::string checkpoint, optimizer;
+  std::string wider_gt, images;  // detection data for networks ending in [region]
+  int64_t max_images = 0;
   int bits = 0, steps = 0, batch = 0, threads = 2, checkpoint_every = 0, golden_samples = 64, crop_pad = 0;
   int resize_short = 0;
   double lr = 0;
@@ -62,6 +65,10 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--crop-pad", f->crop_pad, "augment with random crops from a zero border of N pixels")->check(CLI::Range(0, 64));
       sub.add_option("--resize-short", f->resize_short, "image folders: shorter side before the centre crop");
       sub.add_flag("--no-progress", f->no_progress, "no progress bar");
+      sub.add_option("--wider-gt", f->wider_gt,
+                     "networks ending in [region]: boxes in WIDER bbx_gt format (e.g. ifq facegen output)");
+      sub.add_option("--images", f->images, "folder the --wider-gt image paths are relative to (default: its folder)");
+      sub.add_option("--max-images", f->max_images, "use at most N detection images")->check(CLI::Range(int64_t(1), int64_t(1) << 40));
       return [f]() {
         if (f->resume && f->checkpoint.empty()) throw ifq::Error("--resume needs --checkpoint FILE");
         ifq::CfgOptions co;
@@ -69,7 +76,22 @@ IFQ_REGISTER_COMMAND(
         co.quant_bits = f->bits;
         ifq::CfgNetwork net = ifq::load_cfg_network(f->cfg, co);
         const ifq::Shape3 in = std::get<ifq::InputLayer>(net.model.layers[0]).shape;
-        auto train = load_data(*f, "train", in);
+        const bool detector = std::holds_alternative<ifq::RegionLayer>(net.model.layers.back());
+        if (detector && f->wider_gt.empty())
+          throw ifq::Error("'" + f->cfg + "' ends in [region]: give detection data with --wider-gt FILE [--images DIR]");
+        if (!detector && !f->wider_gt.empty())
+          throw ifq::Error("--wider-gt is for networks ending in [region]; '" + f->cfg + "' does not");
+        ifq::trainer::Dataset train;
+        ifq::trainer::DetectionDataset boxes;
+        if (detector) {
+          const std::string root =
+              f->images.empty() ? std::filesystem::path(f->wider_gt).parent_path().string() : f->images;
+          int64_t skipped = 0;
+          boxes = ifq::trainer::load_wider_detection(f->wider_gt, root.empty() ? "." : root, in, &skipped, f->max_images);
+          if (skipped) std::fprintf(stderr, "ifq train: skipped %lld unreadable images\n", (long long)skipped);
+        } else {
+          train = load_data(*f, "train", in);
+        }
         ifq::trainer::TrainOptions o;
         o.threads = f->threads;
         o.seed = f->seed;
@@ -87,7 +109,7 @@ IFQ_REGISTER_COMMAND(
         o.stop = &g_stop;
         auto previous = std::signal(SIGINT, on_sigint);
         ifq::trainer::Trainer trainer(net, o);
-        const auto st = trainer.train(train);
+        const auto st = detector ? trainer.train(boxes) : trainer.train(train);
         std::signal(SIGINT, previous);
         if (st.interrupted) {
           std::fprintf(stderr, "interrupted at step %d/%d; checkpoint %s (continue with --resume)\n", st.steps_done,
@@ -99,6 +121,7 @@ IFQ_REGISTER_COMMAND(
         const ifq::FloatModel model = trainer.export_model();
         ifq::save_float_model(model, f->out);
         std::printf("wrote %s\n", f->out.c_str());
+        if (detector) return 0;  // detection evaluation: ifq detect / ifq eval-fddb
         auto test = load_data(*f, "t10k", in);
         const auto ev = ifq::trainer::torch_evaluate(model, test, true, false, f->threads);
         const auto acc = ifq::trainer::accuracy_from_logits(ev.logits, ev.classes, test.labels);

@@ -1,11 +1,14 @@
 // The training loop: SGD (momentum) or Adam, Darknet's step schedule,
 // deterministic data order, atomic checkpoints and exact resume.
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 #include <numeric>
 
 #include "ifq/error.hpp"
+#include "ifq_trainer/detection_data.hpp"
 #include "ifq_trainer/progress.hpp"
+#include "ifq_trainer/region_loss.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "torch_net.hpp"
 
@@ -53,6 +56,11 @@ struct Trainer::Impl {
   int batch = 0;
   double base_lr = 0;
   std::vector<int> lr_steps;
+  // Set for networks ending in [region]: they train on detection data with
+  // the YOLOv2 region loss instead of softmax cross-entropy.
+  bool is_region = false;
+  RegionLossParams region;
+  Shape3 region_grid;
 
   Impl(const CfgNetwork& n, const TrainOptions& o)
       : network(n), options(o), device(pick_device()), net(n.model, torch::kFloat32, true, device) {
@@ -74,10 +82,15 @@ struct Trainer::Impl {
           net.parameters(), torch::optim::AdamOptions(base_lr).weight_decay(t.decay));
     else
       throw Error("unknown optimizer '" + opt + "' (sgd, adam)");
-    for (const Layer& l : network.model.layers)
-      if (std::holds_alternative<RegionLayer>(l))
-        throw Error("the classification trainer cannot train '" + network.model.name +
-                    "': it ends in a [region] layer (detector training needs the region loss)");
+    if (auto* r = std::get_if<RegionLayer>(&network.model.layers.back())) {
+      is_region = true;
+      region = region_loss_params(*r, network.region_params);
+      region_grid = infer_shapes(network.model).back();
+      if (region_grid.c != region.num * (region.coords + 1 + region.classes))
+        throw Error("'" + network.model.name + "': the region input has " + std::to_string(region_grid.c) +
+                    " channels, num*(coords+1+classes) = " +
+                    std::to_string(region.num * (region.coords + 1 + region.classes)));
+    }
   }
 
   double lr_at(int s) const {
@@ -187,17 +200,77 @@ struct Trainer::Impl {
   }
 
   TrainStats train(const Dataset& data) {
+    if (is_region)
+      throw Error("'" + network.model.name +
+                  "' ends in a [region] layer: train it on detection data (ifq train --wider-gt FILE --images DIR)");
+    check_shape(data.shape, data.size());
+    return run(data.size(), [&](SampleStream& stream, int s) {
+      torch::Tensor labels;
+      torch::Tensor x = net.normalize(make_batch(data, stream, s, labels));
+      torch::Tensor logits = net.forward(x, true);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels.to(device));
+      optimizer->zero_grad();
+      loss.backward();
+      return loss.item<double>();
+    });
+  }
+
+  TrainStats train(const DetectionDataset& data) {
+    if (!is_region)
+      throw Error("'" + network.model.name + "' does not end in a [region] layer: detection data cannot train it");
+    if (options.augment.crop_pad > 0)
+      throw Error("crop augmentation is not supported for detection training (it would move the boxes); use --flip");
+    if (int64_t(data.truths.size()) * data.shape.elements() != int64_t(data.images.size()))
+      throw Error("detection data: " + std::to_string(data.images.size()) + " image bytes for " +
+                  std::to_string(data.truths.size()) + " images of " + data.shape.str());
+    check_shape(data.shape, data.size());
+    return run(data.size(), [&](SampleStream& stream, int s) {
+      const Shape3 shape = data.shape;
+      const int64_t per = shape.elements();
+      torch::Tensor images = torch::empty({batch, shape.c, shape.h, shape.w}, torch::kUInt8);
+      std::vector<std::vector<TruthBox>> truths(static_cast<size_t>(batch));
+      uint8_t* dst = images.data_ptr<uint8_t>();
+      for (int b = 0; b < batch; ++b) {
+        const int64_t pos = int64_t(s) * batch + b;
+        const int64_t idx = stream.at(pos);
+        std::copy_n(data.images.data() + idx * per, per, dst + b * per);
+        truths[size_t(b)] = data.truths[size_t(idx)];
+        // Same per-position random source as classification, so resume stays exact.
+        uint64_t rng = options.seed * 0x2545F4914F6CDD1Dull ^ uint64_t(pos);
+        if (options.augment.flip && (splitmix64(rng) & 1)) flip_detection(dst + b * per, shape, truths[size_t(b)]);
+      }
+      torch::Tensor out = net.forward(net.normalize(images), true);
+      torch::Tensor raw = out.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+      const RegionLossResult r = region_loss(raw.data_ptr<float>(), batch, region_grid.h, region_grid.w, region,
+                                             truths, int64_t(s) * batch);
+      // The loss is computed outside autograd; its gradient w.r.t. the raw
+      // output drives backward through the network.
+      torch::Tensor grad = torch::from_blob(const_cast<float*>(r.grad.data()), raw.sizes(), torch::kFloat32)
+                               .clone()
+                               .to(out.device(), out.scalar_type());
+      optimizer->zero_grad();
+      out.backward(grad);
+      return r.loss;
+    });
+  }
+
+  void check_shape(Shape3 shape, int64_t n) const {
     const Shape3 in = std::get<InputLayer>(network.model.layers[0]).shape;
-    if (!(data.shape == in))
-      throw Error("training images are " + data.shape.str() + " but '" + network.model.name + "' takes " + in.str());
-    if (data.size() == 0) throw Error("empty training set");
+    if (!(shape == in))
+      throw Error("training images are " + shape.str() + " but '" + network.model.name + "' takes " + in.str());
+    if (n == 0) throw Error("empty training set");
+  }
+
+  // The loop shared by both kinds of data: step_fn builds batch `s`, runs
+  // forward and backward and returns the loss; the optimizer steps here.
+  TrainStats run(int64_t n, const std::function<double(SampleStream&, int)>& step_fn) {
     torch::set_num_threads(options.threads);
     TrainStats st;
     st.device = device.is_cuda() ? "cuda" : "cpu";
     if (options.resume) load_checkpoint();
     st.first_step = step;
     st.steps_total = total_steps;
-    SampleStream stream(data.size(), options.seed);
+    SampleStream stream(n, options.seed);
     ProgressBar bar(options.label, total_steps, options.progress);
     std::vector<double> recent;
     const auto t0 = std::chrono::steady_clock::now();
@@ -208,14 +281,8 @@ struct Trainer::Impl {
         break;
       }
       set_lr(lr_at(step));
-      torch::Tensor labels;
-      torch::Tensor x = net.normalize(make_batch(data, stream, step, labels));
-      torch::Tensor logits = net.forward(x, true);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels.to(device));
-      optimizer->zero_grad();
-      loss.backward();
+      const double lv = step_fn(stream, step);
       optimizer->step();
-      const double lv = loss.item<double>();
       if (!std::isfinite(lv)) throw Error("training diverged at step " + std::to_string(step) + " (loss " + std::to_string(lv) + "); lower the learning rate");
       recent.push_back(lv);
       if (recent.size() > 50) recent.erase(recent.begin());
@@ -239,6 +306,7 @@ Trainer::Trainer(const CfgNetwork& network, const TrainOptions& options)
     : impl_(std::make_unique<Impl>(network, options)) {}
 Trainer::~Trainer() = default;
 TrainStats Trainer::train(const Dataset& data) { return impl_->train(data); }
+TrainStats Trainer::train(const DetectionDataset& data) { return impl_->train(data); }
 FloatModel Trainer::export_model() const { return impl_->net.export_model(); }
 int Trainer::step() const { return impl_->step; }
 void Trainer::set_total_steps(int steps) { impl_->total_steps = steps; }

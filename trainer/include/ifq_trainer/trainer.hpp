@@ -22,6 +22,7 @@
 #include "ifq/cfg.hpp"
 #include "ifq/float_model.hpp"
 #include "ifq_trainer/dataset.hpp"
+#include "ifq_trainer/detection_data.hpp"
 
 namespace ifq::trainer {
 
@@ -65,6 +66,9 @@ class Trainer {
   // Trains until the step budget is reached or options.stop is set. Needs a
   // data set whose image shape matches the network input.
   TrainStats train(const Dataset& data);
+  // Networks ending in [region]: the YOLOv2 region loss (region_loss.hpp) on
+  // detection data; the augmentation may only flip (boxes flip with it).
+  TrainStats train(const DetectionDataset& data);
   // The current network as a float model file's content (BN running
   // statistics, alpha recomputed from the latent weights, HWGQ steps).
   FloatModel export_model() const;

@@ -1,0 +1,212 @@
+// YOLOv2 region loss (trainer/src/region_loss.cpp): hand-computed cases on a
+// 2x2 grid with two anchors, a finite-difference check of the gradient, and
+// bad input. No LibTorch here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ifq/error.hpp"
+#include "ifq_trainer/region_loss.hpp"
+
+namespace ifq {
+namespace {
+
+using trainer::RegionLossParams;
+using trainer::TruthBox;
+
+double sig(double x) { return 1 / (1 + std::exp(-x)); }
+
+// 2x2 grid, anchors (1, 1) and (2, 0.5) in cells, `classes` classes.
+RegionLossParams params(int classes = 1) {
+  RegionLossParams p;
+  p.classes = classes;
+  p.num = 2;
+  p.anchors = {1, 1, 2, 0.5};
+  p.object_scale = 5;
+  p.noobject_scale = 1;
+  p.class_scale = 1;
+  p.coord_scale = 1;
+  p.bias_match = true;
+  p.warmup_images = 0;  // no prior term unless a test asks for it
+  return p;
+}
+
+constexpr int G = 2;
+int entries(const RegionLossParams& p) { return 5 + p.classes; }
+int64_t at(const RegionLossParams& p, int n, int e, int j, int i) {
+  return (int64_t(n) * entries(p) + e) * G * G + j * G + i;
+}
+
+// Truth at cell (i=1, j=0): x*2 = 1.4, y*2 = 0.6; shape 0.5 x 0.5 equals
+// anchor 0 (1/2 x 1/2 of the image) exactly, anchor 1 has shape IoU 1/3.
+const TruthBox kTruth{0.7, 0.3, 0.5, 0.5, 0};
+
+TEST(RegionLoss, ResponsibleAnchorGetsCoordObjectnessDeltas) {
+  const RegionLossParams p = params();
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  raw[size_t(at(p, 0, 2, 0, 1))] = 0.2f;  // tw of the responsible prediction
+  const auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 0);
+  const double cs = 1.0 * (2 - 0.25);  // coord_scale * (2 - w*h)
+  // x: target 0.4, σ(0) = 0.5, gradient -cs (t - a) σ'(0).
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 0, 0, 1))], -cs * (0.4 - 0.5) * 0.25, 1e-6);
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 1, 0, 1))], -cs * (0.6 - 0.5) * 0.25, 1e-6);
+  // w: target log(0.5 * 2 / 1) = 0, linear.
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 2, 0, 1))], -cs * (0.0 - 0.2), 1e-6);
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 3, 0, 1))], 0.0, 1e-7);
+  // Objectness target 1 with object_scale 5.
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 4, 0, 1))], -5 * (1 - 0.5) * 0.25, 1e-6);
+  // Anchor 1 of the same cell is not responsible: no coord gradient.
+  for (int e = 0; e < 4; ++e) EXPECT_EQ(r.grad[size_t(at(p, 1, e, 0, 1))], 0.0f) << e;
+  EXPECT_EQ(r.truths, 1);
+}
+
+TEST(RegionLoss, WideTruthPicksTheWideAnchor) {
+  const RegionLossParams p = params();
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  // 0.9 x 0.2 is closer in shape to anchor 1 (1.0 x 0.25) than to anchor 0.
+  const TruthBox wide{0.3, 0.8, 0.9, 0.2, 0};
+  const auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{wide}}, 0);
+  EXPECT_NE(r.grad[size_t(at(p, 1, 2, 1, 0))], 0.0f);  // tw target log(0.9*2/2) != 0
+  EXPECT_NEAR(r.grad[size_t(at(p, 1, 2, 1, 0))], -(2 - 0.18) * (std::log(0.9) - 0), 1e-5);
+  EXPECT_EQ(r.grad[size_t(at(p, 0, 2, 1, 0))], 0.0f);
+}
+
+TEST(RegionLoss, NoObjectTermIsMaskedAboveThreshold) {
+  RegionLossParams p = params();
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  // Anchor 1 at cell (1, 0): box (0.75, 0.25, 1.0, 0.25); its IoU with the
+  // truth is 0.125 / 0.375 = 1/3. Anchor 1 at cell (0, 0): 0.075 / 0.425.
+  const int64_t masked = at(p, 1, 4, 0, 1), unmasked = at(p, 1, 4, 0, 0);
+  p.thresh = 0.6;
+  auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 0);
+  EXPECT_NEAR(r.grad[size_t(masked)], -1 * (0 - 0.5) * 0.25, 1e-7);
+  EXPECT_NEAR(r.grad[size_t(unmasked)], 0.125, 1e-7);
+  p.thresh = 0.3;  // 1/3 > 0.3: this prediction already fits a face
+  r = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 0);
+  EXPECT_EQ(r.grad[size_t(masked)], 0.0f);
+  EXPECT_NEAR(r.grad[size_t(unmasked)], 0.125, 1e-7);
+  // The no-object loss: 6 unmasked predictions of ½·1·0.5² (8 minus the
+  // responsible one minus the masked one).
+  EXPECT_NEAR(r.noobject, 6 * 0.125, 1e-9);
+}
+
+TEST(RegionLoss, RescoreTargetsTheIoU) {
+  RegionLossParams p = params();
+  p.rescore = true;
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  raw[size_t(at(p, 0, 2, 0, 1))] = 0.2f;
+  const auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 0);
+  // Prediction (0.75, 0.25, 0.5 e^0.2, 0.5) against (0.7, 0.3, 0.5, 0.5).
+  const double pw = 0.5 * std::exp(double(0.2f));
+  const double ix = std::min(0.75 + pw / 2, 0.95) - std::max(0.75 - pw / 2, 0.45);
+  const double iy = std::min(0.5, 0.55) - std::max(0.0, 0.05);
+  const double iou = ix * iy / (pw * 0.5 + 0.25 - ix * iy);
+  EXPECT_NEAR(r.avg_iou, iou, 1e-9);
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 4, 0, 1))], -5 * (iou - 0.5) * 0.25, 1e-6);
+}
+
+TEST(RegionLoss, LossValueAndBatchAveraging) {
+  RegionLossParams p;
+  p.classes = 1;
+  p.num = 1;
+  p.anchors = {1, 1};
+  p.object_scale = 5;
+  p.warmup_images = 0;
+  std::vector<float> raw(6 * 2, 0.0f);  // batch of 2 on a 1x1 grid
+  const TruthBox t{0.5, 0.5, 0.5, 0.5, 0};
+  const auto r = trainer::region_loss(raw.data(), 2, 1, 1, p, {{t}, {}}, 0);
+  // Image 0: objectness ½·5·0.5², coords ½·1.75·ln(0.5)² for w and h;
+  // image 1: no-object ½·1·0.5². Both divided by the batch (2).
+  const double want = (0.625 + 1.75 * std::log(0.5) * std::log(0.5) + 0.125) / 2;
+  EXPECT_NEAR(r.loss, want, 1e-9);
+  EXPECT_NEAR(r.coord, 1.75 * std::log(0.5) * std::log(0.5) / 2, 1e-9);
+  EXPECT_NEAR(r.grad[4], -5 * 0.5 * 0.25 / 2, 1e-7);
+  EXPECT_NEAR(r.grad[6 + 4], 0.5 * 0.25 / 2, 1e-7);
+}
+
+TEST(RegionLoss, ClassTermIsSoftmaxCrossEntropy) {
+  const RegionLossParams p = params(2);
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  raw[size_t(at(p, 0, 5, 0, 1))] = 1.0f;  // logits (1, 0); truth class 1
+  TruthBox t = kTruth;
+  t.class_id = 1;
+  const auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{t}}, 0);
+  const double p0 = sig(1.0);  // softmax of (1, 0)
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 5, 0, 1))], p0, 1e-6);
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 6, 0, 1))], (1 - p0) - 1, 1e-6);
+  EXPECT_NEAR(r.class_term, -std::log(1 - p0), 1e-9);
+  // Non-responsible predictions get no class gradient.
+  EXPECT_EQ(r.grad[size_t(at(p, 0, 5, 0, 0))], 0.0f);
+}
+
+TEST(RegionLoss, PriorWarmupOnlyForTheFirstImages) {
+  RegionLossParams p = params();
+  p.warmup_images = 12800;
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  raw[size_t(at(p, 1, 0, 1, 1))] = 1.0f;  // tx away from the cell centre
+  raw[size_t(at(p, 1, 3, 1, 1))] = -0.5f; // th away from the anchor
+  auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 12799);
+  EXPECT_NEAR(r.grad[size_t(at(p, 1, 0, 1, 1))], -0.01 * (0.5 - sig(1)) * sig(1) * (1 - sig(1)), 1e-7);
+  EXPECT_NEAR(r.grad[size_t(at(p, 1, 3, 1, 1))], -0.01 * (0 - -0.5), 1e-7);
+  EXPECT_GT(r.prior, 0);
+  r = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 12800);
+  EXPECT_EQ(r.grad[size_t(at(p, 1, 0, 1, 1))], 0.0f);
+  EXPECT_EQ(r.prior, 0);
+}
+
+TEST(RegionLoss, GradientMatchesFiniteDifferences) {
+  RegionLossParams p = params(2);
+  p.warmup_images = 100;  // include the prior term
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0, 0.7f);
+  const int batch = 2;
+  std::vector<float> raw(size_t(batch * p.num * entries(p) * G * G));
+  for (auto& v : raw) v = nd(rng);
+  const std::vector<std::vector<TruthBox>> truths = {{kTruth, {0.2, 0.7, 0.3, 0.4, 1}}, {{0.6, 0.6, 0.8, 0.3, 0}}};
+  const auto r = trainer::region_loss(raw.data(), batch, G, G, p, truths, 0);
+  int checked = 0;
+  for (size_t k = 0; k < raw.size(); ++k) {
+    const float keep = raw[k], eps = 1e-2f;
+    raw[k] = keep + eps;
+    const double up = trainer::region_loss(raw.data(), batch, G, G, p, truths, 0).loss;
+    raw[k] = keep - eps;
+    const double down = trainer::region_loss(raw.data(), batch, G, G, p, truths, 0).loss;
+    raw[k] = keep;
+    const double numeric = (up - down) / (double(keep + eps) - double(keep - eps));
+    EXPECT_NEAR(r.grad[k], numeric, 2e-3 + 1e-2 * std::fabs(numeric)) << "entry " << k;
+    checked += r.grad[k] != 0;
+  }
+  EXPECT_GT(checked, int(raw.size()) / 2);
+}
+
+TEST(RegionLoss, BadInputIsNamed) {
+  const RegionLossParams p = params();
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  auto expect_error = [&](const std::vector<std::vector<TruthBox>>& t, const char* what) {
+    try {
+      trainer::region_loss(raw.data(), 1, G, G, p, t, 0);
+      ADD_FAILURE() << "no error for " << what;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  expect_error({{{0.5, 0.5, 0.0, 0.2, 0}}}, "outside the image or empty");
+  expect_error({{{1.5, 0.5, 0.1, 0.2, 0}}}, "outside the image or empty");
+  expect_error({{{0.5, 0.5, 0.1, 0.2, 3}}}, "truth class 3");
+  expect_error({{}, {}}, "truth lists for a batch of 1");
+  RegionLayer layer;
+  layer.num = 2;
+  layer.anchors = {1, 1, 2};
+  EXPECT_THROW(trainer::region_loss_params(layer, {}), Error);
+  layer.anchors = {1, 1, 2, 2};
+  EXPECT_THROW(trainer::region_loss_params(layer, {{"object_scale", -1.0}}), Error);
+  const auto q = trainer::region_loss_params(layer, {{"object_scale", 5.0}, {"rescore", 1.0}, {"bias_match", 1.0}});
+  EXPECT_EQ(q.object_scale, 5.0);
+  EXPECT_TRUE(q.rescore);
+  EXPECT_TRUE(q.bias_match);
+  EXPECT_EQ(q.thresh, 0.6);
+}
+
+}  // namespace
+}  // namespace ifq
