@@ -56,8 +56,12 @@ fs::path self_dir() {
 // A peer program: $ENV when set, else its place in the build tree next to tools/.
 std::optional<fs::path> find_peer(const char* env, const char* subdir, const char* name) {
   if (const char* p = std::getenv(env); p && *p) return fs::path(p);
-  const fs::path candidate = self_dir() / ".." / "bench" / subdir / name;
-  if (fs::exists(candidate)) return fs::canonical(candidate);
+  // `ifq` lives at the top of the build tree (build/ifq); older layouts kept
+  // it one level down (build/tools/ifq).
+  for (const fs::path& root : {self_dir(), self_dir() / ".."}) {
+    const fs::path candidate = root / "bench" / subdir / name;
+    if (fs::exists(candidate)) return fs::canonical(candidate);
+  }
   return std::nullopt;
 }
 
