@@ -1,42 +1,22 @@
 // Cortex-M size measurement: compile the exported sources with the cross
 // compiler and read section sizes and stack frames back from the toolchain.
-#include <array>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "ifq/error.hpp"
 #include "ifq/export_c.hpp"
+#include "shell_command.hpp"
 
 namespace ifq {
 namespace {
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return q + "'";
-}
-
-struct CommandResult {
-  int status = -1;
-  std::string output;
-};
-
-CommandResult run_command(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using export_shell::CommandResult;
+using export_shell::run_command;
+using export_shell::shell_quote;
 
 // A private scratch directory, removed on scope exit.
 class ScratchDir {

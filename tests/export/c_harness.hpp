@@ -8,15 +8,13 @@
 
 #include "ifq/export_c.hpp"
 #include "ifq/int_model.hpp"
+#include "shell_command.hpp"
 
 namespace ifq::export_test {
 
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-CommandResult run_command(const std::string& command);
-std::string shell_quote(const std::string& s);
+using export_shell::CommandResult;
+using export_shell::run_command;
+using export_shell::shell_quote;
 
 // A fresh directory under the system temp dir, removed at scope exit unless
 // IFQ_KEEP_TEMP is set (then its path is kept for inspection).
