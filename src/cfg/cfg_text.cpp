@@ -143,36 +143,41 @@ std::string SectionReader::require_string(const std::string& key) {
   return get_string(key, "");
 }
 
-std::vector<double> SectionReader::get_doubles(const std::string& key) {
-  std::vector<double> out;
+// Calls parse(item) for each comma-separated item of `key`'s value; an
+// absent key gives no calls, a present but empty list is an error.
+template <class ParseItem>
+void SectionReader::for_each_item(const std::string& key, ParseItem parse) {
   CfgEntry* e = find(key);
-  if (!e) return out;
+  if (!e) return;
   e->used = true;
   std::stringstream ss(e->value);
   std::string item;
+  bool any = false;
   while (std::getline(ss, item, ',')) {
-    double v = 0;
-    if (!parse_double(trim(item), v)) fail(key, "expected a comma-separated list of numbers, got '" + e->value + "'");
-    out.push_back(v);
+    parse(trim(item), e->value);
+    any = true;
   }
-  if (out.empty()) fail(key, "empty list");
+  if (!any) fail(key, "empty list");
+}
+
+std::vector<double> SectionReader::get_doubles(const std::string& key) {
+  std::vector<double> out;
+  for_each_item(key, [&](const std::string& item, const std::string& whole) {
+    double v = 0;
+    if (!parse_double(item, v)) fail(key, "expected a comma-separated list of numbers, got '" + whole + "'");
+    out.push_back(v);
+  });
   return out;
 }
 
 std::vector<int> SectionReader::get_ints(const std::string& key, int lo, int hi) {
   std::vector<int> out;
-  CfgEntry* e = find(key);
-  if (!e) return out;
-  e->used = true;
-  std::stringstream ss(e->value);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
+  for_each_item(key, [&](const std::string& item, const std::string& whole) {
     long long v = 0;
-    if (!parse_long(trim(item), v)) fail(key, "expected a comma-separated list of integers, got '" + e->value + "'");
-    if (v < lo || v > hi) fail(key, "value " + trim(item) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    if (!parse_long(item, v)) fail(key, "expected a comma-separated list of integers, got '" + whole + "'");
+    if (v < lo || v > hi) fail(key, "value " + item + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     out.push_back(int(v));
-  }
-  if (out.empty()) fail(key, "empty list");
+  });
   return out;
 }
 

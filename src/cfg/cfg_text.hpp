@@ -48,6 +48,8 @@ class SectionReader {
   const std::string& source() const { return source_; }
 
  private:
+  template <class ParseItem>
+  void for_each_item(const std::string& key, ParseItem parse);
   CfgEntry* find(const std::string& key);
   const CfgEntry* find(const std::string& key) const;
   CfgSection& s_;
