@@ -1,5 +1,6 @@
 // ifq detect --model MODEL [--out-dir DIR] [--fddb-out FILE] [--threshold T] IMAGE...
 // and ifq haar-detect --cascade XML ... (the OpenCV Haar peer, same outputs).
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,21 @@
 
 namespace {
 
+namespace fs = std::filesystem;
+
+// The shipped detector, so `ifq detect photo.jpg` works on a fresh checkout:
+// models/ from the current directory, next to the build tree, or in the
+// source tree this binary was built from.
+std::string default_model() {
+  const char* name = "models/ifq-tinier-yolo-face.ifqi";
+  std::error_code ec;
+  const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  for (const fs::path& candidate : {fs::path(name), exe_dir / ".." / name, fs::path(IFQ_SOURCE_DIR) / name})
+    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
+  throw ifq::Error(std::string("no --model given and the shipped ") + name + " was not found (looked in ., " +
+                   (exe_dir / "..").lexically_normal().string() + ", " + IFQ_SOURCE_DIR + ")");
+}
+
 struct BatchFlags {
   std::vector<std::string> images;
   std::string out_dir, fddb_out;
@@ -18,7 +34,8 @@ struct BatchFlags {
 
   void add_to(CLI::App& sub, bool scores_are_probabilities) {
     sub.add_option("IMAGE", images, "images to run on (JPEG, PNG, BMP, PGM/PPM, ...)")->required();
-    sub.add_option("--out-dir", out_dir, "write each image with its boxes drawn into DIR");
+    sub.add_option("--out-dir", out_dir,
+                   "write each image with its boxes drawn into DIR (default: ./detections unless --fddb-out is given)");
     sub.add_option("--fddb-out", fddb_out,
                    "write detections in FDDB format (every detection above --fddb-threshold, so a ROC can be swept)");
     auto* t = sub.add_option("--threshold", threshold, "score threshold for drawn boxes and the face count")
@@ -37,7 +54,8 @@ struct BatchFlags {
 
   int run(ifq::detect::Detector& detector, const std::string& what) const {
     ifq::detect::BatchOptions options;
-    options.out_dir = out_dir;
+    // With neither output asked for, the drawn images are what a user wants to see.
+    options.out_dir = out_dir.empty() && fddb_out.empty() ? "detections" : out_dir;
     options.draw_threshold = threshold;
     const auto r = ifq::detect::run_batch(detector, images, options, json ? &std::cerr : &std::cout);
     if (!fddb_out.empty()) {
@@ -58,7 +76,7 @@ struct BatchFlags {
                        {"candidates", r.detections},
                        {"detect_ms_total", r.detect_ms},
                        {"detect_ms_per_image", r.processed ? r.detect_ms / r.processed : 0.0},
-                       {"out_dir", out_dir},
+                       {"out_dir", options.out_dir},
                        {"fddb_out", fddb_out}};
       std::cout << j.dump(2) << "\n";
     } else {
@@ -76,11 +94,21 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                      [](CLI::App& sub) -> std::function<int()> {
                        auto model = std::make_shared<std::string>();
                        auto flags = std::make_shared<BatchFlags>();
-                       sub.add_option("--model", *model, "integer or float model file with a region head")->required();
+                       auto runtime = std::make_shared<std::string>("fast");
+                       sub.add_option("--model", *model,
+                                      "integer or float model file with a region head (default: the shipped "
+                                      "models/ifq-tinier-yolo-face.ifqi)");
+                       sub.add_option("--runtime", *runtime,
+                                      "integer models: fast (bit-packed kernels) or reference (the scalar "
+                                      "specification); both give identical outputs")
+                           ->check(CLI::IsMember({"fast", "reference"}))
+                           ->capture_default_str();
                        flags->add_to(sub, true);
                        return [=]() {
+                         if (model->empty()) *model = default_model();
                          const auto detector = ifq::detect::open_model_detector(
-                             *model, ifq::detect::RegionDecodeOptions{flags->decode_threshold(), flags->nms});
+                             *model, ifq::detect::RegionDecodeOptions{flags->decode_threshold(), flags->nms},
+                             *runtime == "fast" ? ifq::detect::IntRuntime::Fast : ifq::detect::IntRuntime::Reference);
                          return flags->run(*detector, *model);
                        };
                      });

@@ -22,6 +22,7 @@ struct FacegenFlags {
   int count = 100;
   uint64_t seed = 1;
   int64_t max_samples = 0;
+  int64_t skip_samples = 0;  // hold crops out: a test set skips the crops a training set used
   ifq::detect::FaceGeneratorOptions gen;
 };
 
@@ -55,6 +56,11 @@ IFQ_REGISTER_COMMAND(
       auto& g = f->gen;
       sub.add_option("--faces", f->faces, "face crops in OpenCV .vec format")->required();
       sub.add_option("--max-samples", f->max_samples, "use at most this many crops (0: all)")->capture_default_str();
+      sub.add_option("--skip-samples", f->skip_samples,
+                     "leave out the first N crops (a held-out test set: train with --max-samples N, test with "
+                     "--skip-samples N)")
+          ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
+          ->capture_default_str();
       sub.add_option("--backgrounds", f->backgrounds, "face-free background images or folders")->required();
       sub.add_option("--out-dir", f->out_dir, "output folder (images + annotations)")->required();
       sub.add_option("--annotations", f->annotations, "annotation file name inside --out-dir (WIDER bbx_gt format)")
@@ -80,8 +86,12 @@ IFQ_REGISTER_COMMAND(
       sub.add_flag("!--no-tint", g.tint_faces, "paste crops grey instead of with a random skin tone");
       return [=]() {
         ifq::detect::validate(f->gen);
-        const auto faces = ifq::detect::load_vec(f->faces, 0, 0, f->max_samples);
-        if (faces.empty()) throw ifq::Error(f->faces + " holds no samples");
+        auto faces = ifq::detect::load_vec(f->faces, 0, 0,
+                                           f->max_samples > 0 ? f->skip_samples + f->max_samples : 0);
+        if (int64_t(faces.size()) <= f->skip_samples)
+          throw ifq::Error(f->faces + " holds " + std::to_string(faces.size()) + " samples, --skip-samples " +
+                           std::to_string(f->skip_samples) + " leaves none");
+        faces.erase(faces.begin(), faces.begin() + f->skip_samples);
         const auto files = background_files(f->backgrounds);
         std::vector<ifq::detect::Image> backgrounds;
         int skipped = 0;

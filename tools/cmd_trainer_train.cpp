@@ -11,6 +11,7 @@
 #include "ifq/error.hpp"
 #include "ifq/model_io.hpp"
 #include "ifq_trainer/golden.hpp"
+#include "ifq_trainer/init_weights.hpp"
 #include "ifq_trainer/trainer.hpp"
 
 namespace {
@@ -23,6 +24,12 @@ struct TrainFlags {
   std::string checkpoint, optimizer;
   std::string wider_gt, images;  // detection data for networks ending in [region]
   int64_t max_images = 0;
+  std::string imglab, init;             // extra real photos; initial weights
+  int imglab_repeat = 1, train_size = 0, burn_in = -1, log_every = 0;
+  std::vector<int> multi_scale;         // {min, max}
+  std::vector<int> lr_steps;            // replace the cfg's schedule
+  std::vector<double> lr_scales;
+  double jitter = 0, saturation = 1, exposure = 1;
   int bits = 0, steps = 0, batch = 0, threads = 2, checkpoint_every = 0, golden_samples = 64, crop_pad = 0;
   int resize_short = 0;
   double lr = 0;
@@ -69,14 +76,62 @@ IFQ_REGISTER_COMMAND(
                      "networks ending in [region]: boxes in WIDER bbx_gt format (e.g. ifq facegen output)");
       sub.add_option("--images", f->images, "folder the --wider-gt image paths are relative to (default: its folder)");
       sub.add_option("--max-images", f->max_images, "use at most N detection images")->check(CLI::Range(int64_t(1), int64_t(1) << 40));
+      sub.add_option("--imglab", f->imglab, "detectors: also train on the photos of a dlib imglab XML (e.g. training.xml)");
+      sub.add_option("--imglab-repeat", f->imglab_repeat,
+                     "windows of the training size cut from each --imglab photo (stretched to the cfg's input size)")
+          ->check(CLI::Range(1, 100000));
+      sub.add_option("--init", f->init,
+                     "start from the weights of this float model file (same convolution and BN shapes; e.g. the float "
+                     "twin of a quantization network)");
+      sub.add_option("--train-size", f->train_size,
+                     "detectors: train at N x N input (the network is fully convolutional); the model file keeps the "
+                     "cfg's input size")
+          ->check(CLI::Range(32, 4096));
+      sub.add_option("--multi-scale", f->multi_scale,
+                     "detectors: MIN MAX, every step resizes the batch to a random multiple of 32 in [MIN, MAX] (YOLOv2)")
+          ->expected(2);
+      sub.add_option("--jitter", f->jitter, "detectors: crop-and-stretch jitter (darknet's jitter, e.g. 0.2)")
+          ->check(CLI::Range(0.0, 0.45));
+      sub.add_option("--saturation", f->saturation, "detectors: saturation factor range [1/S, S] (darknet: 1.5)")
+          ->check(CLI::Range(1.0, 10.0));
+      sub.add_option("--exposure", f->exposure, "detectors: exposure factor range [1/E, E] (darknet: 1.5)")
+          ->check(CLI::Range(1.0, 10.0));
+      sub.add_option("--burn-in", f->burn_in, "learning-rate warm-up steps (default: the cfg's burn_in)")
+          ->check(CLI::Range(0, 1 << 30));
+      sub.add_option("--lr-steps", f->lr_steps,
+                     "replace the cfg's steps= (steps where the rate is multiplied; not rescaled by --steps)")
+          ->delimiter(',');
+      sub.add_option("--lr-scales", f->lr_scales, "replace the cfg's scales= (one per --lr-steps entry)")->delimiter(',');
+      sub.add_option("--log-every", f->log_every, "print a log line (loss, lr, IoU, recall, rate) every N steps")
+          ->check(CLI::Range(1, 1 << 30));
       return [f]() {
         if (f->resume && f->checkpoint.empty()) throw ifq::Error("--resume needs --checkpoint FILE");
         ifq::CfgOptions co;
         co.seed = f->seed;
         co.quant_bits = f->bits;
+        const ifq::Shape3 cfg_input = std::get<ifq::InputLayer>(ifq::load_cfg(f->cfg, co).layers[0]).shape;
+        co.width = co.height = f->train_size;
         ifq::CfgNetwork net = ifq::load_cfg_network(f->cfg, co);
         const ifq::Shape3 in = std::get<ifq::InputLayer>(net.model.layers[0]).shape;
         const bool detector = std::holds_alternative<ifq::RegionLayer>(net.model.layers.back());
+        if (!detector && (f->train_size > 0 || !f->multi_scale.empty() || f->jitter > 0 || f->saturation > 1 ||
+                          f->exposure > 1 || !f->imglab.empty()))
+          throw ifq::Error("--train-size, --multi-scale, --jitter, --saturation, --exposure and --imglab are for "
+                           "networks ending in [region]; '" + f->cfg + "' does not");
+        if (f->lr_steps.size() != f->lr_scales.size())
+          throw ifq::Error("--lr-steps has " + std::to_string(f->lr_steps.size()) + " entries, --lr-scales " +
+                           std::to_string(f->lr_scales.size()) + "; give one scale per step");
+        if (!f->lr_steps.empty()) {
+          if (f->steps == 0) throw ifq::Error("--lr-steps needs --steps (the steps it names are absolute)");
+          net.training.policy = "steps";
+          net.training.steps = f->lr_steps;
+          net.training.scales = f->lr_scales;
+          net.training.max_batches = 0;  // the given steps are absolute: --steps does not move them
+        }
+        if (!f->init.empty()) {
+          const int n = ifq::trainer::copy_trained_weights(net.model, ifq::load_float_model(f->init), f->init);
+          std::printf("initial weights: %d layers from %s\n", n, f->init.c_str());
+        }
         if (detector && f->wider_gt.empty())
           throw ifq::Error("'" + f->cfg + "' ends in [region]: give detection data with --wider-gt FILE [--images DIR]");
         if (!detector && !f->wider_gt.empty())
@@ -88,7 +143,10 @@ IFQ_REGISTER_COMMAND(
               f->images.empty() ? std::filesystem::path(f->wider_gt).parent_path().string() : f->images;
           int64_t skipped = 0;
           boxes = ifq::trainer::load_wider_detection(f->wider_gt, root.empty() ? "." : root, in, &skipped, f->max_images);
+          if (!f->imglab.empty())
+            ifq::trainer::add_imglab_detection(boxes, f->imglab, cfg_input, f->imglab_repeat, f->seed, &skipped);
           if (skipped) std::fprintf(stderr, "ifq train: skipped %lld unreadable images\n", (long long)skipped);
+          std::printf("detection data: %lld images at %s\n", (long long)boxes.size(), in.str().c_str());
         } else {
           train = load_data(*f, "train", in);
         }
@@ -100,6 +158,13 @@ IFQ_REGISTER_COMMAND(
         o.learning_rate = f->lr;
         o.optimizer = f->optimizer;
         o.augment.flip = f->flip;
+        o.detection_augment.flip = f->flip;
+        o.detection_augment.jitter = f->jitter;
+        o.detection_augment.saturation = f->saturation;
+        o.detection_augment.exposure = f->exposure;
+        if (!f->multi_scale.empty()) o.multi_scale_min = f->multi_scale[0], o.multi_scale_max = f->multi_scale[1];
+        o.burn_in = f->burn_in;
+        o.log_every = f->log_every;
         o.augment.crop_pad = f->crop_pad;
         o.checkpoint_path = f->checkpoint;
         o.checkpoint_every = f->checkpoint_every;
@@ -118,7 +183,9 @@ IFQ_REGISTER_COMMAND(
         }
         std::printf("trained %d steps on %s in %.1f s: %.0f images/s, final loss %.4f\n", st.steps_done - st.first_step,
                     st.device.c_str(), st.seconds, st.images_per_second, st.final_loss);
-        const ifq::FloatModel model = trainer.export_model();
+        ifq::FloatModel model = trainer.export_model();
+        // Fully convolutional: the weights trained at --train-size run at the cfg's input size.
+        std::get<ifq::InputLayer>(model.layers[0]).shape = cfg_input;
         ifq::save_float_model(model, f->out);
         std::printf("wrote %s\n", f->out.c_str());
         if (detector) return 0;  // detection evaluation: ifq detect / ifq eval-fddb

@@ -40,6 +40,9 @@ struct CfgTraining {
   std::vector<double> scales;    // ... by these factors (one per step)
   int max_batches = 1000;
   std::string optimizer = "sgd"; // sgd | adam (ours)
+  // Darknet's warm-up: lr * (step / burn_in)^power for the first burn_in steps.
+  int burn_in = 0;
+  double burn_in_power = 4;
 };
 
 // Where one FloatModel layer came from, for messages and the trainer.

@@ -21,7 +21,7 @@ using cfg_detail::SectionReader;
 
 // Darknet keys that only concern Darknet's own training/data pipeline.
 const std::vector<std::string> kIgnoredNetKeys = {
-    "subdivisions", "angle", "saturation", "exposure", "hue", "burn_in", "power", "min_crop",
+    "subdivisions", "angle", "saturation", "exposure", "hue", "min_crop",
     "max_crop", "aspect", "flip", "mosaic", "inputs", "time_steps", "max_epochs", "adam_b1",
     "adam_b2", "adam_eps", "crop_width", "crop_height", "letter_box", "track"};
 const std::vector<std::string> kIgnoredConvKeys = {"flipped", "dot"};
@@ -179,6 +179,8 @@ struct Builder {
       r.fail("scales", "needs one value per entry of steps (" + std::to_string(t.steps.size()) + ")");
     for (size_t i = 1; i < t.steps.size(); ++i)
       if (t.steps[i] < t.steps[i - 1]) r.fail("steps", "must be non-decreasing");
+    t.burn_in = r.get_int("burn_in", t.burn_in, 0, 1 << 30);
+    t.burn_in_power = r.get_double("power", t.burn_in_power, 0, 100);
     t.optimizer = r.get_string("optimizer", t.optimizer);
     if (t.optimizer != "sgd" && t.optimizer != "adam")
       r.fail("optimizer", "unsupported optimizer '" + t.optimizer + "' (sgd, adam)");

@@ -33,14 +33,21 @@ Map conv(const ConvLayer& l, const Map& x, const Shape3& in, const Shape3& out) 
         for (int kx = 0; kx < k; ++kx) {
           const size_t wi = ((size_t(o) * in.c + c) * k + ky) * k + kx;
           const double w = weight_value(l.weight_kind, l.weight, l.alpha, wi, size_t(o));
+          // Output columns whose input column lies inside the image; the
+          // bounds are hoisted out of the loop (same sums in the same order)
+          // so the compiler can vectorise it.
+          const int shift = kx - l.pad;  // ix = ox * stride + shift
+          const int ox_lo = shift >= 0 ? 0 : (-shift + l.stride - 1) / l.stride;
+          const int ox_hi = in.w - 1 - shift < 0 ? 0 : std::min(out.w, (in.w - 1 - shift) / l.stride + 1);
           for (int oy = 0; oy < out.h; ++oy) {
             const int iy = oy * l.stride - l.pad + ky;
             if (iy < 0 || iy >= in.h) continue;
             const double* xr = &x[(size_t(c) * in.h + iy) * in.w];
-            for (int ox = 0; ox < out.w; ++ox) {
-              const int ix = ox * l.stride - l.pad + kx;
-              if (ix >= 0 && ix < in.w) yo[size_t(oy) * out.w + ox] += w * xr[ix];
-            }
+            double* yr = yo + size_t(oy) * out.w;
+            if (l.stride == 1)
+              for (int ox = ox_lo; ox < ox_hi; ++ox) yr[ox] += w * xr[ox + shift];
+            else
+              for (int ox = ox_lo; ox < ox_hi; ++ox) yr[ox] += w * xr[ox * l.stride + shift];
           }
         }
   }

@@ -16,9 +16,12 @@
 #include "ifq/detect/detector.hpp"
 #include "ifq/detect/image.hpp"
 #include "ifq/model_io.hpp"
+#include "random_detector.hpp"
 
 namespace fs = std::filesystem;
 using namespace ifq;
+using ifq::testing::random_detector;
+using ifq::testing::random_image;
 
 namespace {
 
@@ -55,67 +58,6 @@ class TempDir {
   static inline int counter_ = 0;
   fs::path path_;
 };
-
-std::vector<float> random_vector(std::mt19937_64& rng, size_t n, double lo, double hi) {
-  std::uniform_real_distribution<double> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = float(d(rng));
-  return v;
-}
-
-// A tiny Tinier-YOLO-shaped face detector with random weights: float first
-// conv, binary middle conv, 1x1 float detection conv (5 anchors x 6 = 30).
-FloatModel random_detector(uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  FloatModel m;
-  m.name = "random-tiny-face";
-  m.layers.push_back(InputLayer{Shape3{3, 64, 64}, {128, 128, 128}, {64.f, 64.f, 64.f}});
-  auto bn = [&](int c) {
-    BatchNormLayer b;
-    b.mean = random_vector(rng, size_t(c), -0.2, 0.2);
-    b.var = random_vector(rng, size_t(c), 0.5, 2.0);
-    b.gamma = random_vector(rng, size_t(c), 0.5, 1.5);
-    b.beta = random_vector(rng, size_t(c), -0.1, 0.3);
-    return b;
-  };
-  ConvLayer c1;
-  c1.out_channels = 8;
-  c1.kernel = 3;
-  c1.pad = 1;
-  c1.weight = random_vector(rng, 8 * 3 * 9, -0.5, 0.5);
-  m.layers.push_back(c1);
-  m.layers.push_back(bn(8));
-  m.layers.push_back(HwgqLayer{2, 0.5388f});
-  m.layers.push_back(MaxPoolLayer{2, 2, 0});
-  ConvLayer c2;
-  c2.out_channels = 16;
-  c2.kernel = 3;
-  c2.pad = 1;
-  c2.weight_kind = WeightKind::Binary;
-  c2.weight = random_vector(rng, 16 * 8 * 9, -1, 1);
-  c2.alpha = random_vector(rng, 16, 0.05, 0.2);
-  m.layers.push_back(c2);
-  m.layers.push_back(MaxPoolLayer{2, 2, 0});
-  m.layers.push_back(bn(16));
-  m.layers.push_back(HwgqLayer{2, 0.5388f});
-  m.layers.push_back(MaxPoolLayer{2, 2, 0});
-  ConvLayer c3;
-  c3.out_channels = 30;
-  c3.kernel = 1;
-  c3.weight = random_vector(rng, 30 * 16, -0.4, 0.4);
-  c3.bias = random_vector(rng, 30, -0.5, 0.5);
-  m.layers.push_back(c3);
-  RegionLayer r;
-  r.anchors = {0.5f, 0.6f, 1.0f, 1.2f, 1.6f, 2.0f, 2.4f, 3.0f, 3.5f, 4.0f};
-  m.layers.push_back(r);
-  return m;
-}
-
-detect::Image random_image(std::mt19937_64& rng, int w, int h) {
-  detect::Image im = detect::make_image(w, h);
-  for (auto& v : im.rgb) v = uint8_t(rng() & 0xff);
-  return im;
-}
 
 }  // namespace
 
@@ -278,4 +220,53 @@ TEST(CliHaar, RunsOnAnImageWhenOpenCvIsBuiltIn) {
   const CommandResult bad = run_ifq("haar-detect --cascade /nonexistent.xml noise.png", dir.str());
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.output.find("cannot load Haar cascade"), std::string::npos);
+}
+
+// ifq face-benchmark end to end on a tiny generated set: a float model and
+// its integer conversion are scored, the JSON report and the ROC plot are
+// written, the level check finds the two identical; bad specs fail clearly.
+TEST(CliFaceBenchmark, ScoresModelsWritesReportAndChecksLevels) {
+  TempDir dir;
+  const FloatModel fm = random_detector(8);
+  save_float_model(fm, dir / "f.ifqf");
+  save_int_model(convert(fm).model, dir / "i.ifqi");
+  std::mt19937_64 rng(3);
+  fs::create_directories(dir / "set");
+  std::vector<detect::WiderImage> list;
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = "im" + std::to_string(i) + ".png";
+    detect::save_image(random_image(rng, 64, 48), dir / ("set/" + name));
+    list.push_back({name, {{detect::Box{5, 6, 20, 20}}}});
+  }
+  detect::save_wider_gt(list, dir / "set/gt.txt");
+  const CommandResult r = run_ifq(
+      "face-benchmark --set toy=set/gt.txt --detector 'float model=f.ifqf' --detector int=i.ifqi "
+      "--level-check f.ifqf=i.ifqi --draw 1 --out-dir out",
+      dir.str());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("| float model |"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(dir / "out/toy-roc.png"));
+  EXPECT_TRUE(fs::exists(dir / "out/toy/float-model-DiscROC.txt"));
+  EXPECT_TRUE(fs::exists(dir / "out/toy/int/im0.png"));
+  EXPECT_FALSE(fs::exists(dir / "out/toy/int/im1.png"));
+  std::ifstream in(dir / "out/report.json");
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["results"].size(), 2u);
+  EXPECT_EQ(j["results"][0]["images"], 4);
+  EXPECT_EQ(j["results"][0]["fp_budget"], 0);
+  ASSERT_EQ(j["level_checks"].size(), 1u);
+  // This model's first conv has float weights (separated conversion, m = 9),
+  // so only its quantized substructures must agree exactly.
+  EXPECT_GT(j["level_checks"][0]["quantized_substructure_levels_compared"].get<long long>(), 0);
+  EXPECT_EQ(j["level_checks"][0]["quantized_substructure_levels_mismatched"], 0);
+  EXPECT_EQ(j["detectors"][1]["kind"], "int");
+
+  const CommandResult bad_spec = run_ifq("face-benchmark --set toy --detector int=i.ifqi", dir.str());
+  EXPECT_EQ(bad_spec.status, 1);
+  EXPECT_NE(bad_spec.output.find("expected NAME=PATH"), std::string::npos) << bad_spec.output;
+  const CommandResult missing = run_ifq("face-benchmark --set toy=nope/gt.txt --detector int=i.ifqi", dir.str());
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.output.find("nope/gt.txt"), std::string::npos) << missing.output;
+  const CommandResult bad_model = run_ifq("face-benchmark --set toy=set/gt.txt --detector x=set/gt.txt", dir.str());
+  EXPECT_EQ(bad_model.status, 1);
 }

@@ -37,4 +37,11 @@ std::string tiny_cfg(bool first_last_float, int bits) {
          "[connected]\n" + first_binary + "output=4\nactivation=linear\n";
 }
 
+std::vector<float> conv_weights(const FloatModel& model) {
+  std::vector<float> w;
+  for (const Layer& l : model.layers)
+    if (auto* c = std::get_if<ConvLayer>(&l)) w.insert(w.end(), c->weight.begin(), c->weight.end());
+  return w;
+}
+
 }  // namespace ifq::testing

@@ -2,7 +2,9 @@
 // Small learnable image sets for trainer tests (no data set package needed):
 // class c is a bright bar at row band c on a noisy background.
 #include <cstdint>
+#include <vector>
 
+#include "ifq/float_model.hpp"
 #include "ifq_trainer/dataset.hpp"
 
 namespace ifq::testing {
@@ -12,5 +14,8 @@ trainer::Dataset synthetic_bars(int64_t count, int classes, Shape3 shape, uint64
 // A tiny cfg (8x8 grey input). first_last_float: AlexNet-HWGQ style;
 // otherwise every layer binary.
 std::string tiny_cfg(bool first_last_float, int bits);
+
+// Every convolution's weights, concatenated (to compare two trained models).
+std::vector<float> conv_weights(const FloatModel& model);
 
 }  // namespace ifq::testing

@@ -172,13 +172,6 @@ TEST(RegionTraining, DataKindMustMatchTheNetwork) {
   EXPECT_THROW(cls.train(d), Error);
 }
 
-std::vector<float> conv_weights(const FloatModel& m) {
-  std::vector<float> w;
-  for (const Layer& l : m.layers)
-    if (auto* c = std::get_if<ConvLayer>(&l)) w.insert(w.end(), c->weight.begin(), c->weight.end());
-  return w;
-}
-
 TEST(RegionTraining, ResumeEqualsStraightThrough) {
   testing::TempDir dir;
   const CfgNetwork net = parse_cfg(kRegionCfg, "region.cfg");
@@ -210,7 +203,7 @@ TEST(RegionTraining, ResumeEqualsStraightThrough) {
   r.resume = true;
   trainer::Trainer second(net, r);
   EXPECT_EQ(second.train(data).first_step, 5);
-  EXPECT_EQ(conv_weights(second.export_model()), conv_weights(straight.export_model()));
+  EXPECT_EQ(testing::conv_weights(second.export_model()), testing::conv_weights(straight.export_model()));
 }
 
 // `ifq train` on a [region] cfg as a user runs it.

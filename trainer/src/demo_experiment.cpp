@@ -18,7 +18,7 @@
 #include "ifq/substructure.hpp"
 #include "ifq_trainer/demo.hpp"
 #include "ifq_trainer/golden.hpp"
-#include "ifq_trainer/progress.hpp"
+#include "ifq/progress.hpp"
 
 #ifndef IFQ_SOURCE_DIR
 #define IFQ_SOURCE_DIR "."

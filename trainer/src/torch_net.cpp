@@ -149,6 +149,8 @@ torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::
       // The region head is decoded outside the network.
     }
   }
+  // A detector's output keeps its maps: multi-scale training reads the grid size from it.
+  if (std::holds_alternative<RegionLayer>(model_.layers.back())) return x;
   return x.flatten(1);
 }
 

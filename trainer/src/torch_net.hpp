@@ -17,7 +17,8 @@ class TorchNet {
 
   // uint8 NCHW images -> normalised input of the model's dtype.
   torch::Tensor normalize(const torch::Tensor& images_u8) const;
-  // Logits [N, classes] (the last layer's output flattened). `levels`, when
+  // Logits [N, classes] (the last layer's output flattened); for a network
+  // ending in [region], the raw maps [N, C, H, W]. `levels`, when
   // given, receives every HWGQ layer's integer levels (int32, NCHW).
   torch::Tensor forward(const torch::Tensor& x, bool training, std::vector<torch::Tensor>* levels = nullptr);
 

@@ -1,5 +1,6 @@
 // The training loop: SGD (momentum) or Adam, Darknet's step schedule,
 // deterministic data order, atomic checkpoints and exact resume.
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <filesystem>
@@ -7,7 +8,7 @@
 
 #include "ifq/error.hpp"
 #include "ifq_trainer/detection_data.hpp"
-#include "ifq_trainer/progress.hpp"
+#include "ifq/progress.hpp"
 #include "ifq_trainer/region_loss.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "torch_net.hpp"
@@ -61,6 +62,8 @@ struct Trainer::Impl {
   bool is_region = false;
   RegionLossParams region;
   Shape3 region_grid;
+  double last_iou = 0, last_recall = 0;  // of the latest detection step
+  int64_t last_side = 0;                 // its input side (multi-scale)
 
   Impl(const CfgNetwork& n, const TrainOptions& o)
       : network(n), options(o), device(pick_device()), net(n.model, torch::kFloat32, true, device) {
@@ -94,6 +97,10 @@ struct Trainer::Impl {
   }
 
   double lr_at(int s) const {
+    // Darknet's warm-up (network.c get_current_rate): high rates at the start
+    // blow a detector's fresh objectness up to NaN.
+    const int burn_in = options.burn_in >= 0 ? options.burn_in : network.training.burn_in;
+    if (s < burn_in) return base_lr * std::pow(double(s) / burn_in, network.training.burn_in_power);
     if (network.training.policy == "constant") return base_lr;
     double lr = base_lr;
     for (size_t i = 0; i < lr_steps.size(); ++i)
@@ -224,6 +231,10 @@ struct Trainer::Impl {
       throw Error("detection data: " + std::to_string(data.images.size()) + " image bytes for " +
                   std::to_string(data.truths.size()) + " images of " + data.shape.str());
     check_shape(data.shape, data.size());
+    if ((options.multi_scale_min > 0) != (options.multi_scale_max > 0) ||
+        options.multi_scale_min > options.multi_scale_max || options.multi_scale_min % 32 || options.multi_scale_max % 32)
+      throw Error("multi-scale sizes must be multiples of 32 with min <= max (got " +
+                  std::to_string(options.multi_scale_min) + ", " + std::to_string(options.multi_scale_max) + ")");
     return run(data.size(), [&](SampleStream& stream, int s) {
       const Shape3 shape = data.shape;
       const int64_t per = shape.elements();
@@ -237,12 +248,28 @@ struct Trainer::Impl {
         truths[size_t(b)] = data.truths[size_t(idx)];
         // Same per-position random source as classification, so resume stays exact.
         uint64_t rng = options.seed * 0x2545F4914F6CDD1Dull ^ uint64_t(pos);
-        if (options.augment.flip && (splitmix64(rng) & 1)) flip_detection(dst + b * per, shape, truths[size_t(b)]);
+        augment_detection(dst + b * per, shape, truths[size_t(b)], options.detection_augment, rng);
       }
-      torch::Tensor out = net.forward(net.normalize(images), true);
+      torch::Tensor x = net.normalize(images);
+      if (options.multi_scale_max > 0) {
+        // One size per step, a pure function of (seed, step). Boxes are
+        // normalised, so only the pixels are resized.
+        uint64_t rng = options.seed * 0x9E3779B97F4A7C15ull ^ (uint64_t(s) + 0x5851F42D4C957F2Dull);
+        const int sizes = (options.multi_scale_max - options.multi_scale_min) / 32 + 1;
+        const int64_t side = options.multi_scale_min + 32 * int64_t(splitmix64(rng) % uint64_t(sizes));
+        if (side != shape.h || side != shape.w)
+          x = torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
+                                                        .size(std::vector<int64_t>{side, side})
+                                                        .mode(torch::kBilinear)
+                                                        .align_corners(false));
+      }
+      torch::Tensor out = net.forward(x, true);
       torch::Tensor raw = out.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-      const RegionLossResult r = region_loss(raw.data_ptr<float>(), batch, region_grid.h, region_grid.w, region,
+      const RegionLossResult r = region_loss(raw.data_ptr<float>(), batch, raw.size(2), raw.size(3), region,
                                              truths, int64_t(s) * batch);
+      last_iou = r.avg_iou;
+      last_recall = r.recall;
+      last_side = raw.size(2) * 32;
       // The loss is computed outside autograd; its gradient w.r.t. the raw
       // output drives backward through the network.
       torch::Tensor grad = torch::from_blob(const_cast<float*>(r.grad.data()), raw.sizes(), torch::kFloat32)
@@ -272,7 +299,14 @@ struct Trainer::Impl {
     st.steps_total = total_steps;
     SampleStream stream(n, options.seed);
     ProgressBar bar(options.label, total_steps, options.progress);
-    std::vector<double> recent;
+    std::vector<double> recent, recent_iou, recent_recall;
+    auto push = [](std::vector<double>& v, double x) {
+      v.push_back(x);
+      if (v.size() > 50) v.erase(v.begin());
+    };
+    auto mean = [](const std::vector<double>& v) {
+      return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+    };
     const auto t0 = std::chrono::steady_clock::now();
     int64_t images = 0;
     while (step < total_steps) {
@@ -284,18 +318,27 @@ struct Trainer::Impl {
       const double lv = step_fn(stream, step);
       optimizer->step();
       if (!std::isfinite(lv)) throw Error("training diverged at step " + std::to_string(step) + " (loss " + std::to_string(lv) + "); lower the learning rate");
-      recent.push_back(lv);
-      if (recent.size() > 50) recent.erase(recent.begin());
+      push(recent, lv);
+      if (is_region) push(recent_iou, last_iou), push(recent_recall, last_recall);
       ++step;
       images += batch;
       bar.update(step - st.first_step, images, lv);
+      if (options.log_every > 0 && (step % options.log_every == 0 || step == total_steps)) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("step %d/%d lr %.3g loss %.4f", step, total_steps, lr_at(step - 1), mean(recent));
+        if (is_region) std::printf(" iou %.3f recall %.3f size %lld", mean(recent_iou), mean(recent_recall), (long long)last_side);
+        std::printf(" | %.0f images/s %.0f s\n", secs > 0 ? double(images) / secs : 0.0, secs);
+        std::fflush(stdout);
+      }
       if (options.on_step) options.on_step(step, lv);
       if (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) save_checkpoint();
     }
     st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     st.steps_done = step;
     st.images_per_second = st.seconds > 0 ? double(images) / st.seconds : 0;
-    st.final_loss = recent.empty() ? 0 : std::accumulate(recent.begin(), recent.end(), 0.0) / double(recent.size());
+    st.final_loss = mean(recent);
+    st.avg_iou = mean(recent_iou);
+    st.recall = mean(recent_recall);
     bar.finish(step - st.first_step, images, st.final_loss);
     if (!options.checkpoint_path.empty()) save_checkpoint();
     return st;

@@ -26,11 +26,18 @@ class Detector {
   virtual std::vector<Detection> detect(const Image& image) = 0;
 };
 
+// Which integer runtime runs an integer model: the fast one (bit-packed
+// kernels, identical outputs) where the build has it, else the reference.
+enum class IntRuntime { Fast, Reference };
+bool fast_int_runtime_available();
+
 // The network input is the image stretched to the model's input size (no
 // letterbox), 3 planes RGB or 1 plane luma as the input op says.
 class IntModelDetector : public Detector {
  public:
-  IntModelDetector(IntModel model, RegionDecodeOptions options);  // throws without a region head
+  // Throws without a region head. Fast falls back to Reference in builds
+  // without the kernels component.
+  IntModelDetector(IntModel model, RegionDecodeOptions options, IntRuntime runtime = IntRuntime::Fast);
   ~IntModelDetector() override;
   std::vector<Detection> detect(const Image& image) override;
   const IntModel& model() const;
@@ -63,7 +70,8 @@ class HaarDetector : public Detector {
 };
 
 // Opens a model file of either kind (model_io.hpp) as a detector.
-std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options);
+std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options,
+                                              IntRuntime runtime = IntRuntime::Fast);
 
 struct BatchOptions {
   std::string out_dir;          // annotated images written here when not empty

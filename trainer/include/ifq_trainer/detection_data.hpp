@@ -32,7 +32,36 @@ void add_detection_image(DetectionDataset& data, const detect::Image& image, con
 DetectionDataset load_wider_detection(const std::string& gt_file, const std::string& image_root, Shape3 shape,
                                       int64_t* skipped = nullptr, int64_t max_images = 0);
 
+// dlib imglab XML (dlib's examples/faces training.xml): each photo is
+// stretched to `inference` (the input size the model will run at, so faces
+// keep the pixel size they will have then) and `crops` windows of data.shape
+// are cut from it at random (seeded by `seed`); a face stays when at least
+// half of it is inside the window. With inference == data.shape each photo is
+// added `crops` times whole. Boxes marked ignore are left out; paths are
+// relative to the XML's folder; unreadable images are skipped and counted.
+void add_imglab_detection(DetectionDataset& data, const std::string& xml_file, Shape3 inference, int crops,
+                          uint64_t seed, int64_t* skipped = nullptr);
+
 // Horizontal flip of one CHW image and its truths (x -> 1 - x).
 void flip_detection(uint8_t* chw, Shape3 shape, std::vector<TruthBox>& truths);
+
+// YOLOv2's detection augmentation (darknet data.c, load_data_region), applied
+// per sample from a per-position random source so resume stays exact.
+struct DetectionAugment {
+  bool flip = false;
+  // Crop-and-stretch: each side of the crop window moves by up to
+  // jitter * size, inwards or outwards (outside the image is grey 127), and
+  // the window is stretched back to the image size. Boxes follow and are
+  // clipped; a box with less than a quarter of its area left is dropped
+  // (darknet keeps slivers, which teaches boxes around a chin).
+  double jitter = 0;
+  // Colour: saturation and exposure each scaled by a factor in
+  // [1/s, s] (log-uniform, darknet's rand_scale); 1 = off. Saturation moves
+  // each pixel towards or away from its BT.601 luma.
+  double saturation = 1, exposure = 1;
+  bool any() const { return flip || jitter > 0 || saturation > 1 || exposure > 1; }
+};
+void augment_detection(uint8_t* chw, Shape3 shape, std::vector<TruthBox>& truths, const DetectionAugment& aug,
+                       uint64_t& rng_state);
 
 }  // namespace ifq::trainer

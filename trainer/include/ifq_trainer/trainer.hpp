@@ -34,10 +34,17 @@ struct TrainOptions {
   double learning_rate = 0;     // 0: the cfg's
   std::string optimizer;        // "": the cfg's (sgd | adam)
   Augment augment;
+  // Detection networks: jitter/colour/flip per sample (detection_data.hpp)
+  // and YOLOv2's multi-scale training: every step resizes the batch to a
+  // random multiple of 32 in [multi_scale_min, multi_scale_max] (0 = off).
+  DetectionAugment detection_augment;
+  int multi_scale_min = 0, multi_scale_max = 0;
+  int burn_in = -1;             // warm-up steps (-1: the cfg's burn_in)
   std::string checkpoint_path;  // "" = no checkpoints
   int checkpoint_every = 0;     // steps between checkpoints (0 = only at the end / on stop)
   bool resume = false;          // continue from checkpoint_path
   bool progress = true;         // progress bar on stderr
+  int log_every = 0;            // > 0: a log line (loss, lr, detection IoU/recall, rate) on stdout every N steps
   std::string label;            // shown in front of the progress bar
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to checkpoint and return
   // Called after every step (step number, loss); used for a shared progress
@@ -53,6 +60,9 @@ struct TrainStats {
   double seconds = 0;           // wall time of this call's steps
   double images_per_second = 0;
   double final_loss = 0;        // mean loss of the last (up to) 50 steps
+  // Detection: mean over the last (up to) 50 steps of the responsible
+  // predictions' IoU with their truths and of the recall at IoU 0.5.
+  double avg_iou = 0, recall = 0;
   std::string device;           // "cpu" or "cuda"
 };
 

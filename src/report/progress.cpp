@@ -1,11 +1,11 @@
-#include "ifq_trainer/progress.hpp"
+#include "ifq/progress.hpp"
 
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 
-namespace ifq::trainer {
+namespace ifq {
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -57,4 +57,4 @@ void ProgressBar::draw(int64_t done, int64_t images, double loss, bool final) {
   std::fflush(stderr);
 }
 
-}  // namespace ifq::trainer
+}  // namespace ifq

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace ifq::trainer {
+namespace ifq {
 
 class ProgressBar {
  public:
@@ -25,4 +25,4 @@ class ProgressBar {
 
 std::string format_duration(double seconds);  // "1:05" or "1:02:03"
 
-}  // namespace ifq::trainer
+}  // namespace ifq

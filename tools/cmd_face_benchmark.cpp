@@ -1,0 +1,254 @@
+// ifq face-benchmark: the paper's Table 5 / Fig. 5 on the data we have. Every
+// detector (YOLO model files and OpenCV's Haar cascade) runs on every labelled
+// set; each is scored with the FDDB protocol (detection rate at FP =
+// floor(0.1 x images), discrete ROC) and WIDER-style AP; one table, one ROC
+// plot per set, one JSON report. --level-check proves the integer detector's
+// levels equal its float quantization network's on the same images.
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command_registry.hpp"
+#include "ifq/detect/atomic_file.hpp"
+#include "ifq/detect/face_benchmark.hpp"
+#include "ifq/detect/haar_cascade.hpp"
+#include "ifq/detect/roc_plot.hpp"
+#include "ifq/error.hpp"
+#include "ifq/memory.hpp"
+#include "ifq/model_io.hpp"
+#include "ifq/progress.hpp"
+#include "ifq/verify.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Flags {
+  std::vector<std::string> sets, detectors, level_checks;
+  bool haar = false, json = false;
+  std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+  std::string out_dir = "results/face-benchmark", runtime = "fast";
+  int max_images = 0, draw = 8, level_images = 0;
+  double threshold = 0.005, nms = 0.45;
+};
+
+// "NAME=VALUE" -> {NAME, VALUE}.
+std::pair<std::string, std::string> split_pair(const std::string& spec, const char* flag) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw ifq::Error(std::string(flag) + " '" + spec + "': expected NAME=PATH");
+  return {spec.substr(0, eq), spec.substr(eq + 1)};
+}
+
+// Trainable float parameters: weights, biases, BN gamma/beta (not alpha or
+// the running statistics), as ifq::count_parameters counts them.
+int64_t float_parameters(const ifq::FloatModel& m) {
+  int64_t n = 0;
+  for (const ifq::Layer& l : m.layers) {
+    if (auto* c = std::get_if<ifq::ConvLayer>(&l)) n += int64_t(c->weight.size() + c->bias.size());
+    if (auto* c = std::get_if<ifq::FcLayer>(&l)) n += int64_t(c->weight.size() + c->bias.size());
+    if (auto* b = std::get_if<ifq::BatchNormLayer>(&l)) n += int64_t(b->gamma.size() + b->beta.size());
+  }
+  return n;
+}
+
+// Model size and feature-map peak as the paper counts them: integer models
+// through ifq::account_memory; float models at 32 bits per parameter and per
+// feature-map value (the largest layer output).
+nlohmann::json model_sizes(const std::string& path) {
+  if (ifq::model_file_kind(path) == "int") {
+    const ifq::MemoryReport m = ifq::account_memory(ifq::load_int_model(path));
+    return {{"kind", "int"}, {"model_bytes", m.model_size_bytes}, {"feature_map_peak_bytes", (m.feature_map_peak_bits + 7) / 8}};
+  }
+  const ifq::FloatModel fm = ifq::load_float_model(path);
+  int64_t peak = 0;
+  const auto shapes = ifq::infer_shapes(fm);
+  for (size_t i = 1; i < shapes.size(); ++i) peak = std::max<int64_t>(peak, shapes[i].elements());
+  return {{"kind", "float"}, {"model_bytes", float_parameters(fm) * 4}, {"feature_map_peak_bytes", peak * 4}};
+}
+
+// A label as a file name: letters, digits, '-' and '.', runs of anything else as one '-'.
+std::string file_stem(const std::string& label) {
+  std::string out;
+  for (char c : label) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+    if (keep) out += c;
+    else if (!out.empty() && out.back() != '-') out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "detector" : out;
+}
+
+std::vector<std::vector<uint8_t>> network_inputs(const ifq::detect::EvalSet& set, ifq::Shape3 input, int limit) {
+  std::vector<std::vector<uint8_t>> images;
+  for (const std::string& path : set.image_paths()) {
+    if (limit > 0 && int(images.size()) >= limit) break;
+    try {
+      const ifq::detect::Image img = ifq::detect::load_image(path);
+      images.push_back(ifq::detect::to_chw(ifq::detect::resize_bilinear(img, input.w, input.h), input.c));
+    } catch (const ifq::Error& e) {
+      std::cerr << "skipped: " << e.what() << "\n";
+    }
+  }
+  return images;
+}
+
+IFQ_REGISTER_COMMAND(
+    "face-benchmark",
+    "score face detectors (YOLO models, Haar) on labelled sets: FDDB detection rate, ROC, WIDER AP, one table",
+    [](CLI::App& sub) -> std::function<int()> {
+      auto f = std::make_shared<Flags>();
+      sub.add_option("--set", f->sets, "NAME=ANNOTATION: WIDER bbx_gt (ifq facegen), dlib imglab .xml or FDDB ellipse list")
+          ->required();
+      sub.add_option("--detector", f->detectors, "LABEL=MODEL: an integer or float model file with a region head");
+      sub.add_flag("--haar", f->haar, "add OpenCV's Haar frontal-face cascade (the classical embedded peer)");
+      sub.add_option("--cascade", f->cascade, "Haar cascade XML")->capture_default_str();
+      sub.add_option("--level-check", f->level_checks,
+                     "FLOAT=INT: compare the integer model's levels with its float quantization network's on the "
+                     "sets' images (must be 0 mismatches)");
+      sub.add_option("--level-images", f->level_images, "images per set for --level-check (0: all)");
+      sub.add_option("--out-dir", f->out_dir, "ROC files, plots, drawn images, report.json")->capture_default_str();
+      sub.add_option("--max-images", f->max_images, "first N images of each set (0: all)");
+      sub.add_option("--draw", f->draw, "annotated copies of the first N images per set and detector")->capture_default_str();
+      sub.add_option("--threshold", f->threshold, "YOLO score threshold for the ROC sweep")->capture_default_str();
+      sub.add_option("--nms", f->nms, "YOLO non-maximum suppression IoU")->capture_default_str();
+      sub.add_option("--runtime", f->runtime, "integer models: fast or reference")
+          ->check(CLI::IsMember({"fast", "reference"}))
+          ->capture_default_str();
+      sub.add_flag("--json", f->json, "print the JSON report instead of the table");
+      return [f]() {
+        if (f->detectors.empty() && !f->haar) throw ifq::Error("give at least one --detector or --haar");
+        std::vector<ifq::detect::EvalSet> sets;
+        for (const std::string& spec : f->sets) {
+          const auto [name, file] = split_pair(spec, "--set");
+          sets.push_back(ifq::detect::load_eval_set(name, file, f->max_images));
+        }
+        struct Entry {
+          std::string label, path;  // path empty: Haar
+        };
+        std::vector<Entry> entries;
+        for (const std::string& spec : f->detectors) {
+          const auto [label, path] = split_pair(spec, "--detector");
+          entries.push_back({label, path});
+        }
+        if (f->haar) {
+          if (!ifq::detect::haar_cascade_available()) throw ifq::Error("--haar: this build has no OpenCV");
+          entries.push_back({"Haar cascade (OpenCV)", ""});
+        }
+        fs::create_directories(f->out_dir);
+        for (const auto& set : sets) fs::create_directories(fs::path(f->out_dir) / set.name);
+
+        nlohmann::json report{{"sets", nlohmann::json::array()}, {"detectors", nlohmann::json::array()},
+                              {"results", nlohmann::json::array()}, {"level_checks", nlohmann::json::array()}};
+        for (const auto& set : sets) {
+          long long faces = 0;
+          for (const auto& t : set.truth) faces += (long long)t.faces.size();
+          report["sets"].push_back({{"name", set.name}, {"images", set.truth.size()}, {"faces", faces}});
+        }
+        const ifq::detect::RegionDecodeOptions decode{f->threshold, f->nms};
+        const auto runtime = f->runtime == "fast" ? ifq::detect::IntRuntime::Fast : ifq::detect::IntRuntime::Reference;
+        std::vector<std::vector<ifq::detect::RocCurve>> curves(sets.size());
+        std::vector<ifq::detect::DetectorScore> scores;
+        for (const Entry& e : entries) {
+          nlohmann::json d{{"label", e.label}, {"model", e.path.empty() ? f->cascade : e.path}};
+          std::unique_ptr<ifq::detect::Detector> det;
+          if (e.path.empty()) {
+            det = std::make_unique<ifq::detect::HaarDetector>(f->cascade, ifq::detect::HaarOptions{});
+          } else {
+            det = ifq::detect::open_model_detector(e.path, decode, runtime);
+            d.update(model_sizes(e.path));
+          }
+          report["detectors"].push_back(d);
+          for (size_t s = 0; s < sets.size(); ++s) {
+            ifq::ProgressBar bar(e.label + " on " + sets[s].name, int64_t(sets[s].truth.size()), true);
+            ifq::detect::ScoreOptions so;
+            so.draw_dir = (fs::path(f->out_dir) / sets[s].name / file_stem(e.label)).string();
+            so.draw_count = f->draw;
+            so.on_image = [&](int done, int) { bar.update(done, done, -1); };
+            ifq::detect::DetectorScore sc = ifq::detect::score_detector(*det, e.label, sets[s], so);
+            bar.finish(sc.images + sc.skipped, sc.images + sc.skipped, -1);
+            const std::string prefix = (fs::path(f->out_dir) / sets[s].name / (file_stem(e.label) + "-")).string();
+            ifq::detect::save_roc_files(sc.fddb, prefix);
+            curves[s].push_back({e.label, sc.fddb.disc});
+            report["results"].push_back({{"set", sets[s].name},
+                                         {"detector", e.label},
+                                         {"images", sc.images},
+                                         {"skipped_images", sc.skipped},
+                                         {"faces", sc.faces},
+                                         {"detections", sc.detections},
+                                         {"fp_budget", sc.fp_budget},
+                                         {"detection_rate_at_fp", sc.detection_rate},
+                                         {"detection_rate_at_fp_equal_images", sc.detection_rate_at_one_fp_per_image},
+                                         {"wider_ap", sc.wider_ap},
+                                         {"ms_per_image", sc.ms_per_image},
+                                         {"roc", prefix + "DiscROC.txt"}});
+            scores.push_back(std::move(sc));
+          }
+        }
+        for (size_t s = 0; s < sets.size(); ++s) {
+          ifq::detect::RocPlotOptions po;
+          po.fp_budget = double(scores.empty() ? 0 : scores[s].fp_budget);
+          po.fp_max = double(std::max<size_t>(sets[s].truth.size(), 1));
+          po.title = "Discrete ROC, " + sets[s].name + " (" + std::to_string(sets[s].truth.size()) + " images)";
+          const std::string png = (fs::path(f->out_dir) / (sets[s].name + "-roc.png")).string();
+          ifq::detect::save_roc_plot(curves[s], png, po);
+          report["sets"][s]["roc_plot"] = png;
+        }
+        for (const std::string& spec : f->level_checks) {
+          const auto [float_path, int_path] = split_pair(spec, "--level-check");
+          const ifq::FloatModel fm = ifq::load_float_model(float_path);
+          const ifq::IntModel im = ifq::load_int_model(int_path);
+          const ifq::Shape3 in = std::get<ifq::InputLayer>(fm.layers[0]).shape;
+          for (const auto& set : sets) {
+            const auto images = network_inputs(set, in, f->level_images);
+            std::fprintf(stderr, "level check %s vs %s on %zu %s images...\n", int_path.c_str(), float_path.c_str(),
+                         images.size(), set.name.c_str());
+            const ifq::VerifyReport v = ifq::verify_conversion(fm, im, images);
+            report["level_checks"].push_back({{"float_model", float_path},
+                                              {"int_model", int_path},
+                                              {"set", set.name},
+                                              {"images", v.inputs},
+                                              {"levels_compared", v.end_to_end_compared},
+                                              {"levels_mismatched", v.end_to_end_mismatched},
+                                              {"quantized_substructure_levels_compared", v.quantized_compared()},
+                                              {"quantized_substructure_levels_mismatched", v.quantized_mismatched()}});
+          }
+        }
+        const std::string json_path = (fs::path(f->out_dir) / "report.json").string();
+        ifq::detect::write_file_atomic(json_path, report.dump(2) + "\n");
+        if (f->json) {
+          std::cout << report.dump(2) << "\n";
+          return 0;
+        }
+        for (const auto& set : report["sets"]) {
+          std::printf("\n%s: %d images, %lld faces, FP budget floor(0.1 x images)\n", set["name"].get<std::string>().c_str(),
+                      set["images"].get<int>(), set["faces"].get<long long>());
+          std::printf("| detector | detection rate at FP budget | at FP = images | WIDER AP | ms/image |\n|---|---|---|---|---|\n");
+          for (const auto& r : report["results"])
+            if (r["set"] == set["name"])
+              std::printf("| %s | %.3f (FP <= %lld) | %.3f | %.3f | %.1f |\n", r["detector"].get<std::string>().c_str(),
+                          r["detection_rate_at_fp"].get<double>(), r["fp_budget"].get<long long>(),
+                          r["detection_rate_at_fp_equal_images"].get<double>(), r["wider_ap"].get<double>(),
+                          r["ms_per_image"].get<double>());
+          std::printf("ROC plot: %s\n", set["roc_plot"].get<std::string>().c_str());
+        }
+        std::printf("\n| model | kind | bytes | feature-map peak bytes |\n|---|---|---|---|\n");
+        for (const auto& d : report["detectors"])
+          if (d.contains("model_bytes"))
+            std::printf("| %s | %s | %lld | %lld |\n", d["label"].get<std::string>().c_str(), d["kind"].get<std::string>().c_str(),
+                        d["model_bytes"].get<long long>(), d["feature_map_peak_bytes"].get<long long>());
+        for (const auto& c : report["level_checks"])
+          std::printf("levels %s vs %s on %s: %lld of %lld differ end to end; quantized substructures %lld of %lld\n",
+                      c["int_model"].get<std::string>().c_str(), c["float_model"].get<std::string>().c_str(),
+                      c["set"].get<std::string>().c_str(), c["levels_mismatched"].get<long long>(),
+                      c["levels_compared"].get<long long>(), c["quantized_substructure_levels_mismatched"].get<long long>(),
+                      c["quantized_substructure_levels_compared"].get<long long>());
+        std::printf("report: %s\n", json_path.c_str());
+        return 0;
+      };
+    });
+
+}  // namespace

@@ -1,0 +1,20 @@
+#pragma once
+// Starting a network from another trained one (ifq train --init): the
+// quantization network of a detector is fine-tuned from its float twin, whose
+// convolutions and batch norms have the same shapes but whose activations
+// (leaky vs hwgq) and weight kinds (float vs binary) differ.
+#include <string>
+
+#include "ifq/float_model.hpp"
+
+namespace ifq::trainer {
+
+// Copies, in order, the n-th convolution / fully connected layer's weights
+// and bias and the n-th batch norm's statistics and affine parameters of
+// `from` into `into`. Weight kinds may differ (binary layers recompute alpha
+// from the copied latent weights when training). Throws ifq::Error naming
+// `from_name` when the two have different numbers or shapes of such layers.
+// Returns the number of layers copied.
+int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name);
+
+}  // namespace ifq::trainer
