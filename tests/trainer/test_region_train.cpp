@@ -16,6 +16,7 @@
 #include "ifq/detect/datasets.hpp"
 #include "ifq/detect/face_generator.hpp"
 #include "ifq/error.hpp"
+#include "ifq/model_io.hpp"
 #include "ifq_trainer/detection_data.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "synthetic_data.hpp"
@@ -245,6 +246,32 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
                                   " --crop-pad 2 --steps 1 --out " + dir.file("m2.ifqf"));
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("crop augmentation is not supported for detection"), std::string::npos) << out;
+
+  // The YOLOv2 options: trained at 64x64 with multi-scale, the model keeps the cfg's 32x32 input;
+  // --init from that model (3 convolutions, 2 batch norms); bad combinations fail with a message naming the problem.
+  const std::string base = "train --cfg " + dir.file("r.cfg") + " --wider-gt " + dir.file("d/gt.txt") + " --no-progress ";
+  std::tie(status, out) = run_ifq(base + "--train-size 64 --multi-scale 32 96 --jitter 0.2 --saturation 1.5 "
+                                         "--exposure 1.5 --burn-in 2 --lr-steps 2 --lr-scales 0.1 --log-every 1 "
+                                         "--steps 3 --batch 2 --out " + dir.file("ms.ifqf"));
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("detection data: 4 images at 3x64x64"), std::string::npos) << out;
+  EXPECT_NE(out.find("step 3/3 lr 0.0002"), std::string::npos) << out;  // after the step at 2: 0.002 x 0.1
+  EXPECT_EQ(std::get<InputLayer>(load_float_model(dir.file("ms.ifqf")).layers[0]).shape, (Shape3{3, 32, 32}));
+  std::tie(status, out) = run_ifq(base + "--init " + dir.file("ms.ifqf") + " --steps 1 --batch 2 --out " + dir.file("i.ifqf"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("initial weights: 5 layers from"), std::string::npos) << out;
+  const std::pair<std::string, std::string> bad[] = {
+      {"--multi-scale 32 100 --steps 1", "multiples of 32"},
+      {"--lr-steps 1,2 --lr-scales 0.1 --steps 3", "one scale per step"},
+      {"--lr-steps 1 --lr-scales 0.1", "--lr-steps needs --steps"},
+      {"--init " + dir.file("d/gt.txt") + " --steps 1", "gt.txt"},
+  };
+  for (const auto& [flags, message] : bad) {
+    std::tie(status, out) = run_ifq(base + flags + " --out " + dir.file("bad.ifqf"));
+    EXPECT_EQ(status, 1) << flags << "\n" << out;
+    EXPECT_NE(out.find(message), std::string::npos) << flags << "\n" << out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.ifqf")));
 }
 
 }  // namespace

@@ -269,7 +269,7 @@ struct Trainer::Impl {
                                              truths, int64_t(s) * batch);
       last_iou = r.avg_iou;
       last_recall = r.recall;
-      last_side = raw.size(2) * 32;
+      last_side = x.size(2);
       // The loss is computed outside autograd; its gradient w.r.t. the raw
       // output drives backward through the network.
       torch::Tensor grad = torch::from_blob(const_cast<float*>(r.grad.data()), raw.sizes(), torch::kFloat32)
