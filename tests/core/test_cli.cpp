@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <filesystem>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -71,6 +72,30 @@ TEST_F(Cli, ConvertThenInspectTheIntegerModel) {
   EXPECT_EQ(nlohmann::json::parse(r.output)["file_kind"], "int");
   r = run_ifq("convert --separated 10 --in " + float_path + " --out " + out);
   EXPECT_EQ(r.status, 0) << r.output;
+}
+
+// --input runs a fully convolutional network at another size; a network with
+// a fully connected layer cannot change size and says why.
+TEST_F(Cli, ConvertAtAnotherInputSize) {
+  std::mt19937 rng(12);
+  testing::RandomNetworkSpec spec;
+  spec.fc_last = false;
+  const FloatModel conv_only = testing::random_network(rng, spec);
+  const std::string conv_path = dir.file("conv.float.safetensors"), out = dir.file("conv.int.safetensors");
+  save_float_model(conv_only, conv_path);
+  const Shape3 in = std::get<InputLayer>(conv_only.layers[0]).shape;
+  const std::string size = std::to_string(in.w * 2) + "x" + std::to_string(in.h + 3);
+  CliRun r = run_ifq("convert --in " + conv_path + " --input " + size + " --out " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const IntModel im = load_int_model(out);
+  EXPECT_EQ(std::get<IntInputOp>(im.ops[0]).shape, (Shape3{in.c, in.h + 3, in.w * 2}));
+  r = run_ifq("convert --in " + conv_path + " --input 12by7 --out " + dir.file("bad"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("expected WxH"), std::string::npos) << r.output;
+  r = run_ifq("convert --in " + float_path + " --input 64x64 --out " + dir.file("bad"));  // ends in fc
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("fc"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
 }
 
 TEST_F(Cli, BadInputIsReportedNotCrashed) {
