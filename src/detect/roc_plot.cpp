@@ -79,6 +79,10 @@ void save_roc_plot(const std::vector<RocCurve>& curves, const std::string& png_p
     // Step curve: TPR holds until the next FP count is reached.
     int prev_x = px(0), prev_y = py(0);
     for (const RocPoint& p : pts) {
+      // Points beyond the x range are not reached inside it: the curve holds
+      // its last TPR to the edge (drawing them clamped would show a jump at
+      // the edge that happens further right).
+      if (p.fp > fp_max) break;
       const int x = px(p.fp), y = py(p.tpr);
       draw_line(im, prev_x, prev_y, x, prev_y, colour, 2);
       draw_line(im, x, prev_y, x, y, colour, 2);
