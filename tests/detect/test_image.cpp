@@ -115,3 +115,24 @@ TEST(RocPlot, WritesAPngWithTheCurves) {
   EXPECT_GT(red, 100);
   std::filesystem::remove(p);
 }
+
+// A point beyond --fp-max is not reached inside the plot: the curve holds its
+// last TPR to the edge instead of jumping there.
+TEST(RocPlot, PointsBeyondTheXRangeAreNotDrawnAtTheEdge) {
+  RocCurve a{"A", {{0.2, 1, 0.9}, {0.9, 50, 0.1}}};
+  const std::string p = temp_path("roc_clip.png");
+  RocPlotOptions o;
+  o.fp_max = 10;
+  save_roc_plot({a}, p, o);
+  const Image im = load_image(p);
+  int blue_upper = 0, blue = 0;
+  for (int y = 0; y < im.height; ++y)
+    for (int x = 0; x < im.width; ++x) {
+      const bool b = im.at(x, y)[0] == 31 && im.at(x, y)[1] == 119 && im.at(x, y)[2] == 180;
+      blue += b;
+      blue_upper += b && y < im.height / 2;  // TPR above ~0.5; the legend is at the bottom
+    }
+  EXPECT_GT(blue, 100);
+  EXPECT_EQ(blue_upper, 0);
+  std::filesystem::remove(p);
+}
