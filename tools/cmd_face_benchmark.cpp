@@ -182,7 +182,7 @@ IFQ_REGISTER_COMMAND(
                                          {"fp_budget", sc.fp_budget},
                                          {"detection_rate_at_fp", sc.detection_rate},
                                          {"detection_rate_at_fp_equal_images", sc.detection_rate_at_one_fp_per_image},
-                                         {"wider_ap", sc.wider_ap},
+                                         {"wider_ap", sc.wider_ap >= 0 ? nlohmann::json(sc.wider_ap) : nlohmann::json()},
                                          {"ms_per_image", sc.ms_per_image},
                                          {"roc", prefix + "DiscROC.txt"}});
             scores.push_back(std::move(sc));
@@ -229,9 +229,10 @@ IFQ_REGISTER_COMMAND(
           std::printf("| detector | detection rate at FP budget | at FP = images | WIDER AP | ms/image |\n|---|---|---|---|---|\n");
           for (const auto& r : report["results"])
             if (r["set"] == set["name"])
-              std::printf("| %s | %.3f (FP <= %lld) | %.3f | %.3f | %.1f |\n", r["detector"].get<std::string>().c_str(),
+              std::printf("| %s | %.3f (FP <= %lld) | %.3f | %s | %.1f |\n", r["detector"].get<std::string>().c_str(),
                           r["detection_rate_at_fp"].get<double>(), r["fp_budget"].get<long long>(),
-                          r["detection_rate_at_fp_equal_images"].get<double>(), r["wider_ap"].get<double>(),
+                          r["detection_rate_at_fp_equal_images"].get<double>(),
+                          r["wider_ap"].is_null() ? "n/a (ellipses)" : std::to_string(r["wider_ap"].get<double>()).substr(0, 5).c_str(),
                           r["ms_per_image"].get<double>());
           std::printf("ROC plot: %s\n", set["roc_plot"].get<std::string>().c_str());
         }

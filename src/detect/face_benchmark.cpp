@@ -71,16 +71,20 @@ DetectorScore score_detector(Detector& detector, const std::string& label, const
   s.detection_rate = s.fddb.detection_rate_at_fp;
   s.detection_rate_at_one_fp_per_image = detection_rate_at(s.fddb.disc, double(s.images));
 
+  // WIDER AP needs rectangles: an FDDB ellipse set has none (wider_ap stays -1).
   std::vector<WiderEvalImage> wider;
+  bool rectangles_only = true;
   for (const FddbEvalImage& im : inputs) {
     WiderEvalImage w;
-    for (const FaceRegion& f : im.faces)
+    for (const FaceRegion& f : im.faces) {
       if (const Box* b = std::get_if<Box>(&f)) w.truth.push_back(*b);
+      else rectangles_only = false;
+    }
     for (int k = 0; k < int(w.truth.size()); ++k) w.keep.push_back(k);
     w.detections = im.detections;
     wider.push_back(std::move(w));
   }
-  s.wider_ap = evaluate_wider(wider).ap;
+  if (rectangles_only) s.wider_ap = evaluate_wider(wider).ap;
   return s;
 }
 

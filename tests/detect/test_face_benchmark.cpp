@@ -121,3 +121,23 @@ TEST(FaceBenchmark, FastAndReferenceIntegerDetectorsAgree) {
 }
 
 }  // namespace
+
+namespace {
+
+// FDDB ellipse truth: scored with the FDDB protocol; WIDER AP needs
+// rectangles and is left out (-1) rather than computed against nothing.
+TEST(FaceBenchmark, EllipseSetsGetFddbScoresButNoWiderAp) {
+  const fs::path dir = fs::temp_directory_path() / ("ifq_face_bench_ell_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "img");
+  detect::save_image(detect::make_image(100, 80, 90, 90, 90), (dir / "img/a.jpg").string());
+  std::ofstream((dir / "FDDB-fold-01-ellipseList.txt").string()) << "img/a\n1\n20 15 0 50 40 1\n";
+  const detect::EvalSet set = detect::load_eval_set("fddb", (dir / "FDDB-fold-01-ellipseList.txt").string());
+  ScriptedDetector onto({{30, 25, 40, 30}}, 0, 1);  // the ellipse's bounding box (radii 20 x 15)
+  const auto s = detect::score_detector(onto, "box", set);
+  EXPECT_EQ(s.faces, 1);
+  EXPECT_DOUBLE_EQ(s.detection_rate_at_one_fp_per_image, 1.0);
+  EXPECT_EQ(s.wider_ap, -1);
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -34,7 +34,7 @@ struct DetectorScore {
   long long fp_budget = 0;      // floor(0.1 x images), the paper's operating point
   double detection_rate = 0;    // at FP <= fp_budget
   double detection_rate_at_one_fp_per_image = 0;  // FP <= images, a looser point for small sets
-  double wider_ap = 0;          // WIDER FACE AP (all faces one setting, IoU 0.5)
+  double wider_ap = -1;         // WIDER FACE AP (all faces one setting, IoU 0.5); -1 for ellipse truth
   double ms_per_image = 0;      // detector time only
   FddbResult fddb;
   std::vector<ImageDetections> detections_per_image;
