@@ -158,7 +158,6 @@ IFQ_REGISTER_COMMAND(
         o.learning_rate = f->lr;
         o.optimizer = f->optimizer;
         o.augment.flip = f->flip;
-        o.detection_augment.flip = f->flip;
         o.detection_augment.jitter = f->jitter;
         o.detection_augment.saturation = f->saturation;
         o.detection_augment.exposure = f->exposure;

@@ -1,5 +1,6 @@
 #include "synthetic_data.hpp"
 
+#include <atomic>
 #include <string>
 
 namespace ifq::testing {
@@ -42,6 +43,29 @@ std::vector<float> conv_weights(const FloatModel& model) {
   for (const Layer& l : model.layers)
     if (auto* c = std::get_if<ConvLayer>(&l)) w.insert(w.end(), c->weight.begin(), c->weight.end());
   return w;
+}
+
+ResumeRuns train_straight_and_resumed(const CfgNetwork& net, const trainer::DetectionDataset& data,
+                                      trainer::TrainOptions options, int stop_at, const std::string& dir) {
+  ResumeRuns runs;
+  options.checkpoint_path = dir + "/straight.ckpt";
+  trainer::Trainer straight(net, options);
+  straight.train(data);
+  runs.straight = conv_weights(straight.export_model());
+  std::atomic<bool> stop{false};
+  options.checkpoint_path = dir + "/stopped.ckpt";
+  auto first_part = options;
+  first_part.stop = &stop;
+  first_part.on_step = [&](int step, double) { stop = step == stop_at; };
+  {
+    trainer::Trainer first(net, first_part);
+    runs.interrupted = first.train(data).interrupted;
+  }
+  options.resume = true;
+  trainer::Trainer second(net, options);
+  runs.resumed_from = second.train(data).first_step;
+  runs.resumed = conv_weights(second.export_model());
+  return runs;
 }
 
 }  // namespace ifq::testing

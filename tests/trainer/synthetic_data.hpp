@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "ifq/cfg.hpp"
 #include "ifq/float_model.hpp"
+#include "ifq_trainer/trainer.hpp"
 #include "ifq_trainer/dataset.hpp"
 
 namespace ifq::testing {
@@ -17,5 +19,15 @@ std::string tiny_cfg(bool first_last_float, int bits);
 
 // Every convolution's weights, concatenated (to compare two trained models).
 std::vector<float> conv_weights(const FloatModel& model);
+
+// Detection training run straight through, and again stopped after step
+// `stop_at` (checkpoint) and resumed in a new trainer: both runs' weights.
+struct ResumeRuns {
+  std::vector<float> straight, resumed;
+  bool interrupted = false;  // the first part stopped early
+  int resumed_from = -1;     // the step the second part started at
+};
+ResumeRuns train_straight_and_resumed(const CfgNetwork& net, const trainer::DetectionDataset& data,
+                                      trainer::TrainOptions options, int stop_at, const std::string& dir);
 
 }  // namespace ifq::testing

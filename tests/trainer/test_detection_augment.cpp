@@ -182,38 +182,21 @@ TEST(DetectionAugment, MultiScaleTrainingResumesExactly) {
   testing::TempDir dir;
   const CfgNetwork net = parse_cfg(kRegionCfg, "r.cfg");
   const auto data = boxes_data(6);
-  std::vector<double> losses;
-  auto options = [&](const std::string& ckpt) {
-    trainer::TrainOptions o;
-    o.threads = 1;
-    o.steps = 8;
-    o.progress = false;
-    o.multi_scale_min = 32;
-    o.multi_scale_max = 96;
-    o.detection_augment.flip = true;
-    o.detection_augment.jitter = 0.2;
-    o.detection_augment.saturation = o.detection_augment.exposure = 1.5;
-    o.checkpoint_path = ckpt;
-    return o;
-  };
-  trainer::Trainer straight(net, options(dir.file("a.ckpt")));
-  const auto st = straight.train(data);
-  EXPECT_TRUE(std::isfinite(st.final_loss));
-  std::atomic<bool> stop{false};
-  auto o = options(dir.file("b.ckpt"));
-  o.stop = &stop;
-  o.on_step = [&](int step, double) { stop = step == 5; };
-  {
-    trainer::Trainer first(net, o);
-    EXPECT_TRUE(first.train(data).interrupted);
-  }
-  auto r = options(dir.file("b.ckpt"));
-  r.resume = true;
-  trainer::Trainer second(net, r);
-  EXPECT_EQ(second.train(data).first_step, 5);
-  EXPECT_EQ(testing::conv_weights(second.export_model()), testing::conv_weights(straight.export_model()));
+  trainer::TrainOptions o;
+  o.threads = 1;
+  o.steps = 8;
+  o.progress = false;
+  o.multi_scale_min = 32;
+  o.multi_scale_max = 96;
+  o.detection_augment.flip = true;
+  o.detection_augment.jitter = 0.2;
+  o.detection_augment.saturation = o.detection_augment.exposure = 1.5;
+  const auto runs = testing::train_straight_and_resumed(net, data, o, 5, dir.file(""));
+  EXPECT_TRUE(runs.interrupted);
+  EXPECT_EQ(runs.resumed_from, 5);
+  EXPECT_EQ(runs.resumed, runs.straight);
 
-  auto bad = options("");
+  auto bad = o;
   bad.multi_scale_max = 100;  // not a multiple of 32
   trainer::Trainer t(net, bad);
   EXPECT_THROW(t.train(data), Error);

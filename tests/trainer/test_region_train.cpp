@@ -179,32 +179,15 @@ TEST(RegionTraining, ResumeEqualsStraightThrough) {
   trainer::DetectionDataset data;
   data.shape = {3, 32, 32};
   for (const auto& g : generate(6, 32, 11)) trainer::add_detection_image(data, g.image, g.faces);
-  auto options = [&](const std::string& ckpt) {
-    trainer::TrainOptions o;
-    o.threads = 1;
-    o.steps = 8;
-    o.progress = false;
-    o.augment.flip = true;
-    o.checkpoint_path = ckpt;
-    return o;
-  };
-  trainer::Trainer straight(net, options(dir.file("a.ckpt")));
-  straight.train(data);
-  std::atomic<bool> stop{false};
-  auto o = options(dir.file("b.ckpt"));
-  o.stop = &stop;
-  o.on_step = [&](int step, double) {
-    if (step == 5) stop = true;
-  };
-  {
-    trainer::Trainer first(net, o);
-    EXPECT_TRUE(first.train(data).interrupted);
-  }
-  auto r = options(dir.file("b.ckpt"));
-  r.resume = true;
-  trainer::Trainer second(net, r);
-  EXPECT_EQ(second.train(data).first_step, 5);
-  EXPECT_EQ(testing::conv_weights(second.export_model()), testing::conv_weights(straight.export_model()));
+  trainer::TrainOptions o;
+  o.threads = 1;
+  o.steps = 8;
+  o.progress = false;
+  o.augment.flip = true;
+  const auto runs = testing::train_straight_and_resumed(net, data, o, 5, dir.file(""));
+  EXPECT_TRUE(runs.interrupted);
+  EXPECT_EQ(runs.resumed_from, 5);
+  EXPECT_EQ(runs.resumed, runs.straight);
 }
 
 // `ifq train` on a [region] cfg as a user runs it.

@@ -235,6 +235,8 @@ struct Trainer::Impl {
         options.multi_scale_min > options.multi_scale_max || options.multi_scale_min % 32 || options.multi_scale_max % 32)
       throw Error("multi-scale sizes must be multiples of 32 with min <= max (got " +
                   std::to_string(options.multi_scale_min) + ", " + std::to_string(options.multi_scale_max) + ")");
+    DetectionAugment augment = options.detection_augment;
+    augment.flip = augment.flip || options.augment.flip;  // the classification flag means the same here
     return run(data.size(), [&](SampleStream& stream, int s) {
       const Shape3 shape = data.shape;
       const int64_t per = shape.elements();
@@ -248,7 +250,7 @@ struct Trainer::Impl {
         truths[size_t(b)] = data.truths[size_t(idx)];
         // Same per-position random source as classification, so resume stays exact.
         uint64_t rng = options.seed * 0x2545F4914F6CDD1Dull ^ uint64_t(pos);
-        augment_detection(dst + b * per, shape, truths[size_t(b)], options.detection_augment, rng);
+        augment_detection(dst + b * per, shape, truths[size_t(b)], augment, rng);
       }
       torch::Tensor x = net.normalize(images);
       if (options.multi_scale_max > 0) {
