@@ -28,15 +28,12 @@ IFQ_REGISTER_COMMAND(
           ifq::CfgOptions co;
           co.width = co.height = *size;
           const ifq::FloatModel fm = ifq::load_cfg(path, co);
-          const auto shapes = ifq::infer_shapes(fm);
-          int64_t float_peak = 0;
-          for (size_t i = 1; i < shapes.size(); ++i) float_peak = std::max<int64_t>(float_peak, shapes[i].elements());
           const ifq::MemoryReport m = ifq::account_memory(ifq::convert(fm).model);
           rows.push_back({{"cfg", path},
-                          {"input", shapes[0].str()},
+                          {"input", std::get<ifq::InputLayer>(fm.layers[0]).shape.str()},
                           {"parameters", ifq::count_parameters(fm)},
                           {"float32_bytes", ifq::count_parameters(fm) * 4},
-                          {"float32_feature_map_peak_bytes", float_peak * 4},
+                          {"float32_feature_map_peak_bytes", ifq::largest_layer_elements(fm) * 4},
                           {"integer_model_bytes", m.model_size_bytes},
                           {"integer_feature_map_peak_bytes", (m.feature_map_peak_bits + 7) / 8}});
         }

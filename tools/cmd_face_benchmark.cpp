@@ -43,18 +43,6 @@ std::pair<std::string, std::string> split_pair(const std::string& spec, const ch
   return {spec.substr(0, eq), spec.substr(eq + 1)};
 }
 
-// Trainable float parameters: weights, biases, BN gamma/beta (not alpha or
-// the running statistics), as ifq::count_parameters counts them.
-int64_t float_parameters(const ifq::FloatModel& m) {
-  int64_t n = 0;
-  for (const ifq::Layer& l : m.layers) {
-    if (auto* c = std::get_if<ifq::ConvLayer>(&l)) n += int64_t(c->weight.size() + c->bias.size());
-    if (auto* c = std::get_if<ifq::FcLayer>(&l)) n += int64_t(c->weight.size() + c->bias.size());
-    if (auto* b = std::get_if<ifq::BatchNormLayer>(&l)) n += int64_t(b->gamma.size() + b->beta.size());
-  }
-  return n;
-}
-
 // Model size and feature-map peak as the paper counts them: integer models
 // through ifq::account_memory; float models at 32 bits per parameter and per
 // feature-map value (the largest layer output).
@@ -64,10 +52,9 @@ nlohmann::json model_sizes(const std::string& path) {
     return {{"kind", "int"}, {"model_bytes", m.model_size_bytes}, {"feature_map_peak_bytes", (m.feature_map_peak_bits + 7) / 8}};
   }
   const ifq::FloatModel fm = ifq::load_float_model(path);
-  int64_t peak = 0;
-  const auto shapes = ifq::infer_shapes(fm);
-  for (size_t i = 1; i < shapes.size(); ++i) peak = std::max<int64_t>(peak, shapes[i].elements());
-  return {{"kind", "float"}, {"model_bytes", float_parameters(fm) * 4}, {"feature_map_peak_bytes", peak * 4}};
+  return {{"kind", "float"},
+          {"model_bytes", ifq::count_parameters(fm) * 4},
+          {"feature_map_peak_bytes", ifq::largest_layer_elements(fm) * 4}};
 }
 
 // A label as a file name: letters, digits, '-' and '.', runs of anything else as one '-'.
@@ -87,8 +74,7 @@ std::vector<std::vector<uint8_t>> network_inputs(const ifq::detect::EvalSet& set
   for (const std::string& path : set.image_paths()) {
     if (limit > 0 && int(images.size()) >= limit) break;
     try {
-      const ifq::detect::Image img = ifq::detect::load_image(path);
-      images.push_back(ifq::detect::to_chw(ifq::detect::resize_bilinear(img, input.w, input.h), input.c));
+      images.push_back(ifq::detect::network_input(ifq::detect::load_image(path), input));
     } catch (const ifq::Error& e) {
       std::cerr << "skipped: " << e.what() << "\n";
     }

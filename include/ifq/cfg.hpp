@@ -72,8 +72,5 @@ FloatModel load_cfg(const std::string& path, const CfgOptions& options = {});
 // The HWGQ step optimal for a unit half-Gaussian (algorithms.md §1), k = 1..8.
 double hwgq_default_step(int bits);
 
-// Number of trainable float parameters the model holds (weights, biases,
-// BN gamma/beta; alpha and BN running statistics excluded).
-int64_t count_parameters(const FloatModel& model);
 
 }  // namespace ifq

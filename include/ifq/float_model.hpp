@@ -83,6 +83,13 @@ struct FloatModel {
 // Validates parameter sizes and geometry; returns the output shape of every
 // layer (index i = after layers[i]). Throws ifq::Error naming the layer.
 std::vector<Shape3> infer_shapes(const FloatModel& model);
+
+// Number of trainable float parameters the model holds (weights, biases,
+// BN gamma/beta; alpha and BN running statistics excluded).
+int64_t count_parameters(const FloatModel& model);
+// Elements of the largest layer output (the input image not counted): the
+// float network's feature-map peak, in values.
+int64_t largest_layer_elements(const FloatModel& model);
 // The same check for one layer given its input shape (layer 0: any shape).
 Shape3 validate_layer(size_t index, const Layer& layer, Shape3 input);
 

@@ -354,14 +354,4 @@ FloatModel load_cfg(const std::string& path, const CfgOptions& options) {
   return load_cfg_network(path, options).model;
 }
 
-int64_t count_parameters(const FloatModel& model) {
-  int64_t n = 0;
-  for (const Layer& layer : model.layers) {
-    if (auto* c = std::get_if<ConvLayer>(&layer)) n += int64_t(c->weight.size() + c->bias.size());
-    else if (auto* f = std::get_if<FcLayer>(&layer)) n += int64_t(f->weight.size() + f->bias.size());
-    else if (auto* bn = std::get_if<BatchNormLayer>(&layer)) n += int64_t(bn->gamma.size() + bn->beta.size());
-  }
-  return n;
-}
-
 }  // namespace ifq

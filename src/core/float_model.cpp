@@ -1,5 +1,6 @@
 #include "ifq/float_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -165,6 +166,23 @@ int hwgq_level(double x, int bits, double step) {
   for (double t : hwgq_thresholds(bits, step))
     if (x > t) ++level;
   return level;
+}
+
+int64_t count_parameters(const FloatModel& model) {
+  int64_t n = 0;
+  for (const Layer& layer : model.layers) {
+    if (auto* c = std::get_if<ConvLayer>(&layer)) n += int64_t(c->weight.size() + c->bias.size());
+    else if (auto* f = std::get_if<FcLayer>(&layer)) n += int64_t(f->weight.size() + f->bias.size());
+    else if (auto* bn = std::get_if<BatchNormLayer>(&layer)) n += int64_t(bn->gamma.size() + bn->beta.size());
+  }
+  return n;
+}
+
+int64_t largest_layer_elements(const FloatModel& model) {
+  const std::vector<Shape3> shapes = infer_shapes(model);
+  int64_t peak = 0;
+  for (size_t i = 1; i < shapes.size(); ++i) peak = std::max<int64_t>(peak, shapes[i].elements());
+  return peak;
 }
 
 }  // namespace ifq

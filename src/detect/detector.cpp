@@ -18,14 +18,12 @@
 #endif
 
 namespace ifq::detect {
-namespace {
 
-Image network_view(const Image& image, const Shape3& input) {
+std::vector<uint8_t> network_input(const Image& image, const Shape3& input) {
   if (input.c != 1 && input.c != 3) throw Error("model input has " + std::to_string(input.c) + " channels; a detector needs 1 or 3");
-  return (image.width == input.w && image.height == input.h) ? image : resize_bilinear(image, input.w, input.h);
+  if (image.width == input.w && image.height == input.h) return to_chw(image, input.c);
+  return to_chw(resize_bilinear(image, input.w, input.h), input.c);
 }
-
-}  // namespace
 
 struct IntModelDetector::Impl {
   IntModel model;  // declared before runtime: the runtime keeps a reference
@@ -69,8 +67,7 @@ IntModelDetector::~IntModelDetector() = default;
 const IntModel& IntModelDetector::model() const { return impl_->model; }
 
 std::vector<Detection> IntModelDetector::detect(const Image& image) {
-  const Image view = network_view(image, impl_->input);
-  const std::vector<uint8_t> chw = to_chw(view, impl_->input.c);
+  const std::vector<uint8_t> chw = network_input(image, impl_->input);
 #ifdef IFQ_DETECT_FAST_RUNTIME
   if (impl_->fast)
     return decode_region(impl_->fast->run(chw), impl_->model.output, impl_->model.region, image.width, image.height,
@@ -96,8 +93,7 @@ FloatModelDetector::FloatModelDetector(FloatModel model, RegionDecodeOptions opt
 }
 
 std::vector<Detection> FloatModelDetector::detect(const Image& image) {
-  const Image view = network_view(image, input_);
-  const FloatTrace trace = evaluate_float(model_, to_chw(view, input_.c));
+  const FloatTrace trace = evaluate_float(model_, network_input(image, input_));
   return decode_region_real(trace.output, trace.output_shape.c, trace.output_shape.h, trace.output_shape.w, region_,
                             image.width, image.height, options_);
 }

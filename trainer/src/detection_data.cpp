@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "ifq/detect/datasets.hpp"
+#include "ifq/detect/detector.hpp"
 #include "ifq/error.hpp"
 #include "ifq_trainer/dataset.hpp"
 
@@ -14,11 +15,9 @@ namespace ifq::trainer {
 
 void add_detection_image(DetectionDataset& data, const detect::Image& image, const std::vector<detect::Box>& boxes) {
   const Shape3 s = data.shape;
-  if (s.c != 1 && s.c != 3) throw Error("detection data: networks with " + std::to_string(s.c) + " input channels are not supported (1 or 3)");
   if (image.width <= 0 || image.height <= 0) throw Error("detection data: empty image");
-  const detect::Image resized =
-      (image.width == s.w && image.height == s.h) ? image : detect::resize_bilinear(image, s.w, s.h);
-  const std::vector<uint8_t> chw = detect::to_chw(resized, s.c);
+  // Exactly what the detector will feed the network (stretch, RGB or luma).
+  const std::vector<uint8_t> chw = detect::network_input(image, s);
   std::vector<TruthBox> truths;
   for (const detect::Box& b : boxes) {
     const detect::Box c = detect::clip_box(b, image.width, image.height);

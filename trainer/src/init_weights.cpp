@@ -2,24 +2,20 @@
 #include "ifq_trainer/init_weights.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 #include "ifq/error.hpp"
 
 namespace ifq::trainer {
 namespace {
 
-template <class T>
-std::vector<T*> layers_of(FloatModel& m) {
-  std::vector<T*> out;
-  for (Layer& l : m.layers)
-    if (auto* p = std::get_if<T>(&l)) out.push_back(p);
-  return out;
-}
-template <class T>
-std::vector<const T*> layers_of(const FloatModel& m) {
-  std::vector<const T*> out;
-  for (const Layer& l : m.layers)
-    if (auto* p = std::get_if<T>(&l)) out.push_back(p);
+// Pointers to every layer of kind L, in order (const for a const model).
+template <class L, class Model>
+auto layers_of(Model& m) {
+  using Ptr = std::conditional_t<std::is_const_v<Model>, const L*, L*>;
+  std::vector<Ptr> out;
+  for (auto& l : m.layers)
+    if (auto* p = std::get_if<L>(&l)) out.push_back(p);
   return out;
 }
 
@@ -45,42 +41,42 @@ void copy_weighted(L& dst, const L& src, int64_t per_output) {
   }
 }
 
+// The n-th layer of kind L of `from` into the n-th of `into`, for every n.
+template <class L, class SameShape, class Copy>
+int copy_each(FloatModel& into, const FloatModel& from, const std::string& from_name, const std::string& what,
+              SameShape same_shape, Copy copy) {
+  const auto dst = layers_of<L>(into);
+  const auto src = layers_of<L>(from);
+  need(dst.size() == src.size(), from_name,
+       std::to_string(src.size()) + " " + what + " layers, the network has " + std::to_string(dst.size()));
+  for (size_t i = 0; i < dst.size(); ++i) {
+    need(same_shape(*dst[i], *src[i]), from_name, what + " layer " + std::to_string(i + 1) + " has another shape");
+    copy(*dst[i], *src[i]);
+  }
+  return int(dst.size());
+}
+
 }  // namespace
 
 int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name) {
-  int copied = 0;
-  auto convs = layers_of<ConvLayer>(into);
-  auto src_convs = layers_of<ConvLayer>(from);
-  need(convs.size() == src_convs.size(), from_name,
-       std::to_string(src_convs.size()) + " convolutions, the network has " + std::to_string(convs.size()));
-  for (size_t i = 0; i < convs.size(); ++i) {
-    ConvLayer& d = *convs[i];
-    const ConvLayer& s = *src_convs[i];
-    need(d.out_channels == s.out_channels && d.kernel == s.kernel && d.weight.size() == s.weight.size() &&
-             d.bias.size() == s.bias.size(),
-         from_name, "convolution " + std::to_string(i + 1) + " has another shape");
-    copy_weighted(d, s, int64_t(d.weight.size()) / d.out_channels);
-    ++copied;
-  }
-  auto fcs = layers_of<FcLayer>(into);
-  auto src_fcs = layers_of<FcLayer>(from);
-  need(fcs.size() == src_fcs.size(), from_name, "another number of fully connected layers");
-  for (size_t i = 0; i < fcs.size(); ++i) {
-    need(fcs[i]->weight.size() == src_fcs[i]->weight.size() && fcs[i]->bias.size() == src_fcs[i]->bias.size(),
-         from_name, "fully connected layer " + std::to_string(i + 1) + " has another shape");
-    copy_weighted(*fcs[i], *src_fcs[i], int64_t(fcs[i]->weight.size()) / fcs[i]->out_features);
-    ++copied;
-  }
-  auto bns = layers_of<BatchNormLayer>(into);
-  auto src_bns = layers_of<BatchNormLayer>(from);
-  need(bns.size() == src_bns.size(), from_name, "another number of batch norms");
-  for (size_t i = 0; i < bns.size(); ++i) {
-    need(bns[i]->mean.size() == src_bns[i]->mean.size() && bns[i]->gamma.size() == src_bns[i]->gamma.size(),
-         from_name, "batch norm " + std::to_string(i + 1) + " has another size");
-    *bns[i] = *src_bns[i];
-    ++copied;
-  }
-  return copied;
+  const int convs = copy_each<ConvLayer>(
+      into, from, from_name, "convolution",
+      [](const ConvLayer& d, const ConvLayer& s) {
+        return d.out_channels == s.out_channels && d.kernel == s.kernel && d.weight.size() == s.weight.size() &&
+               d.bias.size() == s.bias.size();
+      },
+      [](ConvLayer& d, const ConvLayer& s) { copy_weighted(d, s, int64_t(d.weight.size()) / d.out_channels); });
+  const int fcs = copy_each<FcLayer>(
+      into, from, from_name, "fully connected",
+      [](const FcLayer& d, const FcLayer& s) { return d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size(); },
+      [](FcLayer& d, const FcLayer& s) { copy_weighted(d, s, int64_t(d.weight.size()) / d.out_features); });
+  const int bns = copy_each<BatchNormLayer>(
+      into, from, from_name, "batch norm",
+      [](const BatchNormLayer& d, const BatchNormLayer& s) {
+        return d.mean.size() == s.mean.size() && d.gamma.size() == s.gamma.size();
+      },
+      [](BatchNormLayer& d, const BatchNormLayer& s) { d = s; });
+  return convs + fcs + bns;
 }
 
 }  // namespace ifq::trainer

@@ -26,6 +26,10 @@ class Detector {
   virtual std::vector<Detection> detect(const Image& image) = 0;
 };
 
+// What a detector feeds its network: the image stretched to the input size
+// (no letterbox), CHW, 3 planes RGB or 1 plane luma as the input asks.
+std::vector<uint8_t> network_input(const Image& image, const Shape3& input);
+
 // Which integer runtime runs an integer model: the fast one (bit-packed
 // kernels, identical outputs) where the build has it, else the reference.
 enum class IntRuntime { Fast, Reference };
