@@ -7,6 +7,7 @@
 
 #include "command_registry.hpp"
 #include "ifq/detect/detector.hpp"
+#include "ifq/detect/detector_adapters.hpp"
 #include "ifq/error.hpp"
 
 namespace {
@@ -95,6 +96,7 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                        auto model = std::make_shared<std::string>();
                        auto flags = std::make_shared<BatchFlags>();
                        auto runtime = std::make_shared<std::string>("fast");
+                       auto filter = std::make_shared<ifq::detect::FaceFilter>();
                        sub.add_option("--model", *model,
                                       "integer or float model file with a region head (default: the shipped "
                                       "models/ifq-tinier-yolo-face.ifqi)");
@@ -103,13 +105,27 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                                       "specification); both give identical outputs")
                            ->check(CLI::IsMember({"fast", "reference"}))
                            ->capture_default_str();
+                       sub.add_flag("--letterbox", filter->letterbox,
+                                    "centre the photo on a grey square instead of stretching it to the model input "
+                                    "(keeps faces' aspect ratio)");
+                       sub.add_option("--min-face", filter->min_face, "drop faces smaller than N pixels (sqrt of w*h)")
+                           ->check(CLI::Range(0.0, 1e6));
+                       sub.add_option("--max-faces", filter->max_faces, "keep at most N faces per image, best first")
+                           ->check(CLI::Range(0, 1 << 20));
+                       sub.add_option("--tiles", filter->tiles,
+                                      "also run on N x N overlapping tiles of the photo (small faces in large "
+                                      "photos), merged by NMS")
+                           ->check(CLI::Range(0, 8));
                        flags->add_to(sub, true);
                        return [=]() {
+                         filter->nms_iou = flags->nms > 0 ? flags->nms : 1.0;
                          if (model->empty()) *model = default_model();
-                         const auto detector = ifq::detect::open_model_detector(
-                             *model, ifq::detect::RegionDecodeOptions{flags->decode_threshold(), flags->nms},
-                             *runtime == "fast" ? ifq::detect::IntRuntime::Fast : ifq::detect::IntRuntime::Reference);
-                         return flags->run(*detector, *model);
+                         ifq::detect::FilteredDetector detector(
+                             ifq::detect::open_model_detector(
+                                 *model, ifq::detect::RegionDecodeOptions{flags->decode_threshold(), flags->nms},
+                                 *runtime == "fast" ? ifq::detect::IntRuntime::Fast : ifq::detect::IntRuntime::Reference),
+                             *filter);
+                         return flags->run(detector, *model);
                        };
                      });
 

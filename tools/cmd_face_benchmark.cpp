@@ -6,6 +6,7 @@
 // levels equal its float quantization network's on the same images.
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -13,9 +14,11 @@
 
 #include "command_registry.hpp"
 #include "ifq/detect/atomic_file.hpp"
+#include "ifq/detect/detector_adapters.hpp"
 #include "ifq/detect/face_benchmark.hpp"
 #include "ifq/detect/haar_cascade.hpp"
 #include "ifq/detect/roc_plot.hpp"
+#include "ifq/detect/teacher_detector.hpp"
 #include "ifq/error.hpp"
 #include "ifq/memory.hpp"
 #include "ifq/model_io.hpp"
@@ -27,11 +30,11 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Flags {
-  std::vector<std::string> sets, detectors, level_checks;
+  std::vector<std::string> sets, detectors, level_checks, cascades, teachers;
   bool haar = false, json = false;
   std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
   std::string out_dir = "results/face-benchmark", runtime = "fast";
-  int max_images = 0, draw = 8, level_images = 0;
+  int max_images = 0, draw = 8, level_images = 0, tiles = 0;
   double threshold = 0.005, nms = 0.45;
 };
 
@@ -49,7 +52,10 @@ std::pair<std::string, std::string> split_pair(const std::string& spec, const ch
 nlohmann::json model_sizes(const std::string& path) {
   if (ifq::model_file_kind(path) == "int") {
     const ifq::MemoryReport m = ifq::account_memory(ifq::load_int_model(path));
-    return {{"kind", "int"}, {"model_bytes", m.model_size_bytes}, {"feature_map_peak_bytes", (m.feature_map_peak_bits + 7) / 8}};
+    return {{"kind", "int"},
+            {"weight_bytes", m.weight_size_bytes},
+            {"model_bytes", m.model_size_bytes},
+            {"feature_map_peak_bytes", (m.feature_map_peak_bits + 7) / 8}};
   }
   const ifq::FloatModel fm = ifq::load_float_model(path);
   return {{"kind", "float"},
@@ -87,11 +93,17 @@ IFQ_REGISTER_COMMAND(
     "score face detectors (YOLO models, Haar) on labelled sets: FDDB detection rate, ROC, WIDER AP, one table",
     [](CLI::App& sub) -> std::function<int()> {
       auto f = std::make_shared<Flags>();
-      sub.add_option("--set", f->sets, "NAME=ANNOTATION: WIDER bbx_gt (ifq facegen), dlib imglab .xml or FDDB ellipse list")
+      sub.add_option("--set", f->sets,
+                     "NAME=ANNOTATION[:MIN_FACE]: WIDER bbx_gt (ifq facegen), dlib imglab .xml or FDDB ellipse list; "
+                     "bbx_gt faces flagged invalid or under MIN_FACE pixels are ignore regions")
           ->required();
       sub.add_option("--detector", f->detectors, "LABEL=MODEL: an integer or float model file with a region head");
       sub.add_flag("--haar", f->haar, "add OpenCV's Haar frontal-face cascade (the classical embedded peer)");
-      sub.add_option("--cascade", f->cascade, "Haar cascade XML")->capture_default_str();
+      sub.add_option("--cascade", f->cascade, "Haar cascade XML of --haar")->capture_default_str();
+      sub.add_option("--haar-cascade", f->cascades,
+                     "LABEL=XML: another Haar cascade (e.g. haarcascade_frontalface_alt2.xml), repeatable");
+      sub.add_option("--teacher", f->teachers,
+                     "LABEL=ONNX: a float CNN face detector run by OpenCV DNN (YuNet or UltraFace), the upper reference");
       sub.add_option("--level-check", f->level_checks,
                      "FLOAT=INT: compare the integer model's levels with its float quantization network's on the "
                      "sets' images (must be 0 mismatches)");
@@ -104,25 +116,58 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--runtime", f->runtime, "integer models: fast or reference")
           ->check(CLI::IsMember({"fast", "reference"}))
           ->capture_default_str();
+      sub.add_option("--tiles", f->tiles,
+                     "also score every integer --detector with N x N overlapping tiles besides the whole photo "
+                     "(ifq detect --tiles)")
+          ->check(CLI::Range(0, 8));
       sub.add_flag("--json", f->json, "print the JSON report instead of the table");
       return [f]() {
-        if (f->detectors.empty() && !f->haar) throw ifq::Error("give at least one --detector or --haar");
+        if (f->detectors.empty() && !f->haar && f->cascades.empty() && f->teachers.empty())
+          throw ifq::Error("give at least one --detector, --haar, --haar-cascade or --teacher");
         std::vector<ifq::detect::EvalSet> sets;
         for (const std::string& spec : f->sets) {
-          const auto [name, file] = split_pair(spec, "--set");
-          sets.push_back(ifq::detect::load_eval_set(name, file, f->max_images));
+          auto [name, file] = split_pair(spec, "--set");
+          double min_face = 0;
+          if (const auto colon = file.rfind(':'); colon != std::string::npos) {
+            char* end = nullptr;
+            const std::string number = file.substr(colon + 1);
+            min_face = std::strtod(number.c_str(), &end);
+            if (number.empty() || *end != '\0' || !(min_face >= 0))
+              throw ifq::Error("--set '" + spec + "': the minimum face size '" + number + "' is not a number >= 0");
+            file.resize(colon);
+          }
+          sets.push_back(ifq::detect::load_eval_set(name, file, f->max_images, min_face));
         }
+        enum class Kind { Model, Haar, Teacher };
         struct Entry {
-          std::string label, path;  // path empty: Haar
+          std::string label, path;
+          Kind kind;
+          int tiles = 0;
         };
         std::vector<Entry> entries;
         for (const std::string& spec : f->detectors) {
           const auto [label, path] = split_pair(spec, "--detector");
-          entries.push_back({label, path});
+          entries.push_back({label, path, Kind::Model});
         }
-        if (f->haar) {
-          if (!ifq::detect::haar_cascade_available()) throw ifq::Error("--haar: this build has no OpenCV");
-          entries.push_back({"Haar cascade (OpenCV)", ""});
+        if (f->tiles > 1)
+          for (const std::string& spec : f->detectors) {
+            const auto [label, path] = split_pair(spec, "--detector");
+            if (ifq::model_file_kind(path) == "int")
+              entries.push_back({label + " + " + std::to_string(f->tiles) + "x" + std::to_string(f->tiles) + " tiles",
+                                 path, Kind::Model, f->tiles});
+          }
+        if ((f->haar || !f->cascades.empty()) && !ifq::detect::haar_cascade_available())
+          throw ifq::Error("--haar, --haar-cascade: this build has no OpenCV");
+        if (f->haar) entries.push_back({"Haar cascade (OpenCV)", f->cascade, Kind::Haar});
+        for (const std::string& spec : f->cascades) {
+          const auto [label, path] = split_pair(spec, "--haar-cascade");
+          entries.push_back({label, path, Kind::Haar});
+        }
+        if (!f->teachers.empty() && !ifq::detect::teacher_detector_available())
+          throw ifq::Error("--teacher: this build has no OpenCV DNN");
+        for (const std::string& spec : f->teachers) {
+          const auto [label, path] = split_pair(spec, "--teacher");
+          entries.push_back({label, path, Kind::Teacher});
         }
         fs::create_directories(f->out_dir);
         for (const auto& set : sets) fs::create_directories(fs::path(f->out_dir) / set.name);
@@ -139,12 +184,24 @@ IFQ_REGISTER_COMMAND(
         std::vector<std::vector<ifq::detect::RocCurve>> curves(sets.size());
         std::vector<ifq::detect::DetectorScore> scores;
         for (const Entry& e : entries) {
-          nlohmann::json d{{"label", e.label}, {"model", e.path.empty() ? f->cascade : e.path}};
+          nlohmann::json d{{"label", e.label}, {"model", e.path}};
           std::unique_ptr<ifq::detect::Detector> det;
-          if (e.path.empty()) {
-            det = std::make_unique<ifq::detect::HaarDetector>(f->cascade, ifq::detect::HaarOptions{});
+          if (e.kind == Kind::Haar) {
+            det = std::make_unique<ifq::detect::HaarDetector>(e.path, ifq::detect::HaarOptions{});
+          } else if (e.kind == Kind::Teacher) {
+            // A low score floor so the ROC sweeps the teacher's whole range.
+            ifq::detect::TeacherOptions to;
+            to.min_score = f->threshold;
+            to.nms = f->nms;
+            det = std::make_unique<ifq::detect::TeacherDetector>(e.path, to);
           } else {
             det = ifq::detect::open_model_detector(e.path, decode, runtime);
+            if (e.tiles > 1) {
+              ifq::detect::FaceFilter tiled;
+              tiled.tiles = e.tiles;
+              tiled.nms_iou = f->nms > 0 ? f->nms : 1.0;
+              det = std::make_unique<ifq::detect::FilteredDetector>(std::move(det), tiled);
+            }
             d.update(model_sizes(e.path));
           }
           report["detectors"].push_back(d);
@@ -168,6 +225,7 @@ IFQ_REGISTER_COMMAND(
                                          {"fp_budget", sc.fp_budget},
                                          {"detection_rate_at_fp", sc.detection_rate},
                                          {"detection_rate_at_fp_equal_images", sc.detection_rate_at_one_fp_per_image},
+                                         {"detection_rate_at_fp_2", ifq::detect::detection_rate_at(sc.fddb.disc, 2.0)},
                                          {"wider_ap", sc.wider_ap >= 0 ? nlohmann::json(sc.wider_ap) : nlohmann::json()},
                                          {"ms_per_image", sc.ms_per_image},
                                          {"roc", prefix + "DiscROC.txt"}});
@@ -212,20 +270,24 @@ IFQ_REGISTER_COMMAND(
         for (const auto& set : report["sets"]) {
           std::printf("\n%s: %d images, %lld faces, FP budget floor(0.1 x images)\n", set["name"].get<std::string>().c_str(),
                       set["images"].get<int>(), set["faces"].get<long long>());
-          std::printf("| detector | detection rate at FP budget | at FP = images | WIDER AP | ms/image |\n|---|---|---|---|---|\n");
+          std::printf("| detector | detection rate at FP budget | at FP = 2 | at FP = images | WIDER AP | ms/image |\n"
+                      "|---|---|---|---|---|---|\n");
           for (const auto& r : report["results"])
             if (r["set"] == set["name"])
-              std::printf("| %s | %.3f (FP <= %lld) | %.3f | %s | %.1f |\n", r["detector"].get<std::string>().c_str(),
+              std::printf("| %s | %.3f (FP <= %lld) | %.3f | %.3f | %s | %.1f |\n", r["detector"].get<std::string>().c_str(),
                           r["detection_rate_at_fp"].get<double>(), r["fp_budget"].get<long long>(),
+                          r["detection_rate_at_fp_2"].get<double>(),
                           r["detection_rate_at_fp_equal_images"].get<double>(),
                           r["wider_ap"].is_null() ? "n/a (ellipses)" : std::to_string(r["wider_ap"].get<double>()).substr(0, 5).c_str(),
                           r["ms_per_image"].get<double>());
           std::printf("ROC plot: %s\n", set["roc_plot"].get<std::string>().c_str());
         }
-        std::printf("\n| model | kind | bytes | feature-map peak bytes |\n|---|---|---|---|\n");
+        std::printf("\n| model | kind | weight bytes (paper) | bytes (all) | feature-map peak bytes |\n|---|---|---|---|---|\n");
         for (const auto& d : report["detectors"])
           if (d.contains("model_bytes"))
-            std::printf("| %s | %s | %lld | %lld |\n", d["label"].get<std::string>().c_str(), d["kind"].get<std::string>().c_str(),
+            std::printf("| %s | %s | %s | %lld | %lld |\n", d["label"].get<std::string>().c_str(),
+                        d["kind"].get<std::string>().c_str(),
+                        d.contains("weight_bytes") ? std::to_string(d["weight_bytes"].get<long long>()).c_str() : "-",
                         d["model_bytes"].get<long long>(), d["feature_map_peak_bytes"].get<long long>());
         for (const auto& c : report["level_checks"])
           std::printf("levels %s vs %s on %s: %lld of %lld differ end to end; quantized substructures %lld of %lld\n",

@@ -23,8 +23,11 @@ struct TrainFlags {
   std::string cfg, data = "fashion-mnist", data_dir = ifq::trainer::kFashionMnistDir, out, golden;
   std::string checkpoint, optimizer;
   std::string wider_gt, images;  // detection data for networks ending in [region]
+  std::vector<std::string> sets;  // real-photo sets: FILE[:WEIGHT[:MIN_FACE]]
+  std::vector<double> zoom;       // {min, max}
+  double mosaic = -1, hue = -1, aspect = -1, keep_aspect = -1, min_face = -1;
   int64_t max_images = 0;
-  std::string imglab, init;             // extra real photos; initial weights
+  std::string imglab, init, init_backbone;  // extra real photos; initial weights
   int imglab_repeat = 1, train_size = 0, burn_in = -1, log_every = 0;
   std::vector<int> multi_scale;         // {min, max}
   std::vector<int> lr_steps;            // replace the cfg's schedule
@@ -74,6 +77,23 @@ IFQ_REGISTER_COMMAND(
       sub.add_flag("--no-progress", f->no_progress, "no progress bar");
       sub.add_option("--wider-gt", f->wider_gt,
                      "networks ending in [region]: boxes in WIDER bbx_gt format (e.g. ifq facegen output)");
+      sub.add_option("--set", f->sets,
+                     "detectors: a real-photo set FILE[:WEIGHT[:MIN_FACE]] (bbx_gt, images relative to its folder), "
+                     "repeatable; sets are drawn by weight and cut into samples on the fly (zoom, crop, mosaic, HSV, "
+                     "flip); faces flagged invalid or under MIN_FACE pixels are ignore regions");
+      sub.add_option("--zoom", f->zoom, "--set: MIN MAX zoom of a photo relative to the inference view (default 0.5 1.5)")
+          ->expected(2);
+      sub.add_option("--mosaic", f->mosaic, "--set: share of samples that are a mosaic of four photos (default 0.5)")
+          ->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--hue", f->hue, "--set: hue turn range, a fraction of a full turn (default 0.02)")
+          ->check(CLI::Range(0.0, 0.5));
+      sub.add_option("--aspect", f->aspect, "--set: width/height stretch range [1/A, A] (default 1.25)")
+          ->check(CLI::Range(1.0, 4.0));
+      sub.add_option("--keep-aspect", f->keep_aspect,
+                     "--set: share of photos shown letterbox-style instead of stretched (default 0.25)")
+          ->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--min-face", f->min_face, "--set: faces under N pixels in a sample are ignore regions (default 8)")
+          ->check(CLI::Range(0.0, 1000.0));
       sub.add_option("--images", f->images, "folder the --wider-gt image paths are relative to (default: its folder)");
       sub.add_option("--max-images", f->max_images, "use at most N detection images")->check(CLI::Range(int64_t(1), int64_t(1) << 40));
       sub.add_option("--imglab", f->imglab, "detectors: also train on the photos of a dlib imglab XML (e.g. training.xml)");
@@ -83,6 +103,9 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--init", f->init,
                      "start from the weights of this float model file (same convolution and BN shapes; e.g. the float "
                      "twin of a quantization network)");
+      sub.add_option("--init-backbone", f->init_backbone,
+                     "start from the leading convolution and BN layers of this float model whose shapes match (e.g. "
+                     "a detector with another head); the rest keeps its fresh weights");
       sub.add_option("--train-size", f->train_size,
                      "detectors: train at N x N input (the network is fully convolutional); the model file keeps the "
                      "cfg's input size")
@@ -128,17 +151,39 @@ IFQ_REGISTER_COMMAND(
           net.training.scales = f->lr_scales;
           net.training.max_batches = 0;  // the given steps are absolute: --steps does not move them
         }
+        if (!f->init.empty() && !f->init_backbone.empty()) throw ifq::Error("give --init or --init-backbone, not both");
+        if (!f->init_backbone.empty()) {
+          const int n = ifq::trainer::copy_trained_weights(net.model, ifq::load_float_model(f->init_backbone),
+                                                           f->init_backbone, true);
+          std::printf("initial weights: %d leading layers from %s\n", n, f->init_backbone.c_str());
+        }
         if (!f->init.empty()) {
           const int n = ifq::trainer::copy_trained_weights(net.model, ifq::load_float_model(f->init), f->init);
           std::printf("initial weights: %d layers from %s\n", n, f->init.c_str());
         }
-        if (detector && f->wider_gt.empty())
-          throw ifq::Error("'" + f->cfg + "' ends in [region]: give detection data with --wider-gt FILE [--images DIR]");
-        if (!detector && !f->wider_gt.empty())
-          throw ifq::Error("--wider-gt is for networks ending in [region]; '" + f->cfg + "' does not");
+        if (detector && f->wider_gt.empty() && f->sets.empty())
+          throw ifq::Error("'" + f->cfg + "' ends in [region]: give detection data with --set FILE or --wider-gt FILE");
+        if (!detector && (!f->wider_gt.empty() || !f->sets.empty()))
+          throw ifq::Error("--wider-gt and --set are for networks ending in [region]; '" + f->cfg + "' does not");
+        if (!f->sets.empty() && (!f->wider_gt.empty() || !f->imglab.empty() || f->jitter > 0))
+          throw ifq::Error("--set cannot be combined with --wider-gt, --imglab or --jitter (give every source as a --set)");
+        const bool photo_flags = !f->zoom.empty() || f->mosaic >= 0 || f->hue >= 0 || f->aspect >= 0 ||
+                                 f->keep_aspect >= 0 || f->min_face >= 0;
+        if (photo_flags && f->sets.empty())
+          throw ifq::Error("--zoom, --mosaic, --hue, --aspect, --keep-aspect and --min-face need --set");
         ifq::trainer::Dataset train;
         ifq::trainer::DetectionDataset boxes;
-        if (detector) {
+        if (!f->sets.empty()) {
+          boxes.shape = in;
+          int64_t skipped = 0;
+          for (const std::string& text : f->sets) {
+            boxes.photo_sets.push_back(ifq::trainer::load_photo_set(ifq::trainer::parse_photo_set_spec(text), &skipped));
+            const auto& set = boxes.photo_sets.back();
+            std::printf("photo set %s: %zu photos, %lld faces, %lld ignore regions, weight %g\n", set.name.c_str(),
+                        set.photos.size(), (long long)set.faces(), (long long)set.ignored(), set.weight);
+          }
+          if (skipped) std::fprintf(stderr, "ifq train: skipped %lld unreadable images\n", (long long)skipped);
+        } else if (detector) {
           const std::string root =
               f->images.empty() ? std::filesystem::path(f->wider_gt).parent_path().string() : f->images;
           int64_t skipped = 0;
@@ -161,6 +206,19 @@ IFQ_REGISTER_COMMAND(
         o.detection_augment.jitter = f->jitter;
         o.detection_augment.saturation = f->saturation;
         o.detection_augment.exposure = f->exposure;
+        {
+          ifq::trainer::PhotoAugment& pa = o.photo_augment;
+          pa.inference_side = cfg_input.w;
+          if (!f->zoom.empty()) pa.zoom_min = f->zoom[0], pa.zoom_max = f->zoom[1];
+          if (f->mosaic >= 0) pa.mosaic = f->mosaic;
+          if (f->hue >= 0) pa.hue = f->hue;
+          if (f->aspect >= 0) pa.aspect = f->aspect;
+          if (f->keep_aspect >= 0) pa.keep_aspect = f->keep_aspect;
+          if (f->min_face >= 0) pa.min_face = f->min_face;
+          pa.flip = f->flip;
+          pa.saturation = f->saturation;
+          pa.exposure = f->exposure;
+        }
         if (!f->multi_scale.empty()) o.multi_scale_min = f->multi_scale[0], o.multi_scale_max = f->multi_scale[1];
         o.burn_in = f->burn_in;
         o.log_every = f->log_every;

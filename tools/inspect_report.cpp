@@ -80,10 +80,12 @@ InspectReport inspect_model(const std::string& path, const ConvertOptions& optio
   j["ops"] = ops;
   j["model_size_bits"] = mem.model_size_bits;
   j["model_size_bytes"] = mem.model_size_bytes;
+  j["weight_bytes"] = mem.weight_size_bytes;
   j["feature_map_peak_bits"] = mem.feature_map_peak_bits;
   j["arena_bytes"] = mem.arena_bytes;
   t += format("\nmodel size: %lld bits = %lld bytes (%.3f Mbit)\n", (long long)mem.model_size_bits,
               (long long)mem.model_size_bytes, double(mem.model_size_bits) / 1e6);
+  t += format("weights alone (the paper's model size): %lld bytes\n", (long long)mem.weight_size_bytes);
   t += format("feature-map peak (paper §4.1.3: largest single layer): %lld bits (%.3f Mbit)\n",
               (long long)mem.feature_map_peak_bits, double(mem.feature_map_peak_bits) / 1e6);
   t += format("reference runtime arena: %lld bytes\n", (long long)mem.arena_bytes);

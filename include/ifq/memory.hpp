@@ -24,6 +24,11 @@ struct MemoryReport {
   std::vector<OpMemory> ops;
   int64_t model_size_bits = 0;
   int64_t model_size_bytes = 0;     // ceil(bits / 8)
+  // The paper's model size counts weight bits only (IFQ-Tinier-YOLO's
+  // "246 KB" = 1,973,080 one-bit weights); thresholds and the other integers
+  // are in model_size_bits on top.
+  int64_t weight_size_bits = 0;
+  int64_t weight_size_bytes = 0;    // ceil(weight bits / 8)
   int64_t feature_map_peak_bits = 0;  // paper: largest single layer (input included)
   int64_t arena_bytes = 0;          // what the reference runtime allocates
 };

@@ -1,5 +1,6 @@
 #include "ifq/detect/eval_inputs.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -26,18 +27,21 @@ bool ends_at_boundary(const std::string& whole, const std::string& tail) {
 std::vector<TruthImage> truth_from_fddb(const std::vector<FddbImage>& images, const std::string& image_ext) {
   std::vector<TruthImage> out;
   for (const FddbImage& im : images) {
-    TruthImage t{im.name, im.name + image_ext, {}};
+    TruthImage t{im.name, im.name + image_ext, {}, {}};
     for (const Ellipse& e : im.faces) t.faces.push_back(e);
     out.push_back(std::move(t));
   }
   return out;
 }
 
-std::vector<TruthImage> truth_from_wider(const std::vector<WiderImage>& images) {
+std::vector<TruthImage> truth_from_wider(const std::vector<WiderImage>& images, double min_face) {
   std::vector<TruthImage> out;
   for (const WiderImage& im : images) {
-    TruthImage t{without_extension(im.path), im.path, {}};
-    for (const WiderFace& f : im.faces) t.faces.push_back(f.box);
+    TruthImage t{without_extension(im.path), im.path, {}, {}};
+    for (const WiderFace& f : im.faces) {
+      if (f.invalid || std::sqrt(f.box.area()) < min_face) t.ignore.push_back(f.box);
+      else t.faces.push_back(f.box);
+    }
     out.push_back(std::move(t));
   }
   return out;
@@ -46,7 +50,7 @@ std::vector<TruthImage> truth_from_wider(const std::vector<WiderImage>& images) 
 std::vector<TruthImage> truth_from_imglab(const std::vector<ImglabImage>& images) {
   std::vector<TruthImage> out;
   for (const ImglabImage& im : images) {
-    TruthImage t{without_extension(im.file), im.file, {}};
+    TruthImage t{without_extension(im.file), im.file, {}, {}};
     for (const ImglabBox& b : im.boxes)
       if (!b.ignore) t.faces.push_back(b.box);
     out.push_back(std::move(t));
@@ -98,6 +102,7 @@ std::vector<FddbEvalImage> fddb_inputs(const std::vector<TruthImage>& truth,
     im.name = truth[i].key;
     read_image_size((std::filesystem::path(images_dir) / truth[i].image_file).string(), im.width, im.height);
     im.faces = truth[i].faces;
+    im.ignore = truth[i].ignore;
     im.detections = dets[i];
     out.push_back(std::move(im));
   }

@@ -23,7 +23,7 @@ std::vector<std::string> EvalSet::image_paths() const {
   return paths;
 }
 
-EvalSet load_eval_set(const std::string& name, const std::string& annotation_file, int max_images) {
+EvalSet load_eval_set(const std::string& name, const std::string& annotation_file, int max_images, double min_face) {
   EvalSet set;
   set.name = name;
   set.images_dir = std::filesystem::path(annotation_file).parent_path().string();
@@ -33,7 +33,7 @@ EvalSet load_eval_set(const std::string& name, const std::string& annotation_fil
   else if (ends_with(annotation_file, "ellipseList.txt"))
     set.truth = truth_from_fddb(load_fddb_ellipses(annotation_file), ".jpg");
   else
-    set.truth = truth_from_wider(load_wider_gt(annotation_file));
+    set.truth = truth_from_wider(load_wider_gt(annotation_file), min_face);
   if (max_images > 0 && int(set.truth.size()) > max_images) set.truth.resize(size_t(max_images));
   if (set.truth.empty()) throw Error("'" + annotation_file + "' lists no images");
   return set;
@@ -80,7 +80,9 @@ DetectorScore score_detector(Detector& detector, const std::string& label, const
       if (const Box* b = std::get_if<Box>(&f)) w.truth.push_back(*b);
       else rectangles_only = false;
     }
+    // WIDER's own protocol: faces outside `keep` are ignored, and so are the detections on them.
     for (int k = 0; k < int(w.truth.size()); ++k) w.keep.push_back(k);
+    for (const Box& b : im.ignore) w.truth.push_back(b);
     w.detections = im.detections;
     wider.push_back(std::move(w));
   }

@@ -32,6 +32,17 @@ std::vector<Counts> image_curve(const FddbEvalImage& image, const std::vector<do
       overlap[a][d] = uni > 0 ? double(inter) / double(uni) : 0.0;
     }
   }
+  // Detections on an ignore region (IoU > 0.5, or more than half of the
+  // detection inside it) are never false positives.
+  std::vector<bool> on_ignore(nd, false);
+  for (const Box& ig : image.ignore) {
+    const RowSpans ig_px = rasterise(ig, image.width, image.height);
+    for (size_t d = 0; d < nd; ++d) {
+      const long long inter = intersection_area(ig_px, det_px[d]);
+      const long long uni = ig_px.area() + det_px[d].area() - inter;
+      on_ignore[d] = on_ignore[d] || (uni > 0 && 2 * inter > uni) || 2 * inter > det_px[d].area();
+    }
+  }
   std::vector<Counts> curve;
   curve.reserve(scores.size());
   for (double t : scores) {
@@ -60,16 +71,18 @@ std::vector<Counts> image_curve(const FddbEvalImage& image, const std::vector<do
       for (size_t j = 0; j < cols.size(); ++j) w[i][j] = overlap[rows[i]][cols[j]];
     const std::vector<int> match = max_weight_matching(w);
     Counts c;
-    c.fp = double(valid.size());
+    std::vector<bool> true_positive(nd, false);
     for (size_t i = 0; i < rows.size(); ++i) {
       if (match[i] < 0) continue;
       const double score = w[i][size_t(match[i])];
       c.tp_cont += score;
       if (score > 0.5) {
         c.tp_disc += 1;
-        c.fp -= 1;
+        true_positive[cols[size_t(match[i])]] = true;
       }
     }
+    for (size_t d : valid)
+      if (!true_positive[d] && !on_ignore[d]) c.fp += 1;
     curve.push_back(c);
   }
   return curve;

@@ -84,24 +84,40 @@ void save_image(const Image& image, const std::string& path) {
   write_file_atomic(path, bytes);
 }
 
+void sample_bilinear(const Image& src, double fx, double fy, uint8_t out[3]) {
+  fx = std::clamp(fx, 0.0, double(src.width - 1));
+  fy = std::clamp(fy, 0.0, double(src.height - 1));
+  const int x0 = int(fx), x1 = std::min(x0 + 1, src.width - 1);
+  const int y0 = int(fy), y1 = std::min(y0 + 1, src.height - 1);
+  const double wx = fx - x0, wy = fy - y0;
+  for (int c = 0; c < 3; ++c) {
+    const double top = src.at(x0, y0)[c] * (1 - wx) + src.at(x1, y0)[c] * wx;
+    const double bottom = src.at(x0, y1)[c] * (1 - wx) + src.at(x1, y1)[c] * wx;
+    out[c] = uint8_t(std::lround(top * (1 - wy) + bottom * wy));
+  }
+}
+
 Image resize_bilinear(const Image& src, int width, int height) {
   Image dst = make_image(width, height);
   const double sx = double(src.width) / width, sy = double(src.height) / height;
-  for (int y = 0; y < height; ++y) {
-    const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, double(src.height - 1));
-    const int y0 = int(fy), y1 = std::min(y0 + 1, src.height - 1);
-    const double wy = fy - y0;
-    for (int x = 0; x < width; ++x) {
-      const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, double(src.width - 1));
-      const int x0 = int(fx), x1 = std::min(x0 + 1, src.width - 1);
-      const double wx = fx - x0;
-      for (int c = 0; c < 3; ++c) {
-        const double top = src.at(x0, y0)[c] * (1 - wx) + src.at(x1, y0)[c] * wx;
-        const double bottom = src.at(x0, y1)[c] * (1 - wx) + src.at(x1, y1)[c] * wx;
-        dst.at(x, y)[c] = uint8_t(std::lround(top * (1 - wy) + bottom * wy));
-      }
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) sample_bilinear(src, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5, dst.at(x, y));
+  return dst;
+}
+
+Image shrink_by(const Image& src, int factor) {
+  if (factor <= 1) return src;
+  const int w = (src.width + factor - 1) / factor, h = (src.height + factor - 1) / factor;
+  Image dst = make_image(w, h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const int x1 = std::min(src.width, (x + 1) * factor), y1 = std::min(src.height, (y + 1) * factor);
+      int sum[3] = {0, 0, 0}, n = 0;
+      for (int yy = y * factor; yy < y1; ++yy)
+        for (int xx = x * factor; xx < x1; ++xx, ++n)
+          for (int c = 0; c < 3; ++c) sum[c] += src.at(xx, yy)[c];
+      for (int c = 0; c < 3; ++c) dst.at(x, y)[c] = uint8_t((sum[c] + n / 2) / n);
     }
-  }
   return dst;
 }
 

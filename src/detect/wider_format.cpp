@@ -1,4 +1,6 @@
 // WIDER FACE bbx_gt files and the text form of the easy/medium/hard lists.
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "ifq/detect/atomic_file.hpp"
@@ -42,13 +44,24 @@ std::vector<WiderImage> load_wider_gt(const std::string& file) {
   return images;
 }
 
+namespace {
+// Whole pixels as integers (as the released files have); fractional boxes
+// (teacher labels, rescaled photos) keep two decimals instead of being cut.
+std::string pixel_text(double v) {
+  if (v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+}  // namespace
+
 void save_wider_gt(const std::vector<WiderImage>& images, const std::string& file) {
   std::ostringstream out;
   for (const WiderImage& image : images) {
     out << image.path << "\n" << image.faces.size() << "\n";
     for (const WiderFace& f : image.faces) {
-      out << static_cast<long long>(f.box.x) << " " << static_cast<long long>(f.box.y) << " "
-          << static_cast<long long>(f.box.w) << " " << static_cast<long long>(f.box.h) << " "
+      out << pixel_text(f.box.x) << " " << pixel_text(f.box.y) << " " << pixel_text(f.box.w) << " "
+          << pixel_text(f.box.h) << " "
           << f.blur << " " << f.expression << " " << f.illumination << " " << f.invalid << " "
           << f.occlusion << " " << f.pose << " \n";
     }

@@ -112,9 +112,11 @@ MemoryReport account_memory(const IntModel& model) {
     m.feature_map_bits = shapes[i].elements() * value_bits;
     m.model_bits = m.weights * m.weight_bits + m.thresholds * m.threshold_bits + m.other_params * m.other_bits;
     rep.model_size_bits += m.model_bits;
+    rep.weight_size_bits += m.weights * m.weight_bits;
     rep.ops.push_back(m);
   }
   rep.model_size_bytes = (rep.model_size_bits + 7) / 8;
+  rep.weight_size_bytes = (rep.weight_size_bits + 7) / 8;
 
   // Paper definition: the largest memory of one layer, where a substructure's
   // layer is its weight layer's output map (before pooling) held at the bits

@@ -23,7 +23,7 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr EllipseRaster kPixel = EllipseRaster::PixelCentre;
 
 FddbEvalImage image_with(std::vector<FaceRegion> faces, std::vector<Detection> dets, int w = 100, int h = 100) {
-  return FddbEvalImage{"im", w, h, std::move(faces), std::move(dets)};
+  return FddbEvalImage{"im", w, h, std::move(faces), std::move(dets), {}};
 }
 
 // Independent pixel test of the documented ellipse rasterisation.

@@ -68,4 +68,12 @@ ResumeRuns train_straight_and_resumed(const CfgNetwork& net, const trainer::Dete
   return runs;
 }
 
+const char* const kRegionCfg =
+    "[net]\nwidth=32\nheight=32\nchannels=3\nbatch=4\nmean=0\nstd=255\nlearning_rate=0.002\nmomentum=0.9\n"
+    "decay=0.0005\nmax_batches=80\npolicy=constant\nburn_in=3\npower=2\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=1\npad=1\nactivation=leaky\n"
+    "[maxpool]\nsize=2\nstride=2\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=1\nstride=1\npad=0\nactivation=linear\n"
+    "[region]\nanchors=1.5,1.5\nnum=1\nclasses=1\ncoords=4\nbias_match=1\n";
+
 }  // namespace ifq::testing

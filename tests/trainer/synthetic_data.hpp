@@ -20,6 +20,10 @@ std::string tiny_cfg(bool first_last_float, int bits);
 // Every convolution's weights, concatenated (to compare two trained models).
 std::vector<float> conv_weights(const FloatModel& model);
 
+// A 32x32 detector with a [region] head (one anchor, one class), small
+// enough to train for a few steps in a test.
+extern const char* const kRegionCfg;
+
 // Detection training run straight through, and again stopped after step
 // `stop_at` (checkpoint) and resumed in a new trainer: both runs' weights.
 struct ResumeRuns {

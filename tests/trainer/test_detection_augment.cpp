@@ -150,13 +150,7 @@ TEST(DetectionAugment, ImglabPhotosAreCutIntoWindowsAtInferenceScale) {
   EXPECT_THROW(trainer::add_imglab_detection(data, dir.file("faces.xml"), {3, 32, 32}, 1, 7), Error);
 }
 
-const char* kRegionCfg =
-    "[net]\nwidth=32\nheight=32\nchannels=3\nbatch=4\nmean=0\nstd=255\nlearning_rate=0.002\nmomentum=0.9\n"
-    "decay=0.0005\nmax_batches=80\npolicy=constant\nburn_in=3\npower=2\n"
-    "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=1\npad=1\nactivation=leaky\n"
-    "[maxpool]\nsize=2\nstride=2\n"
-    "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=1\nstride=1\npad=0\nactivation=linear\n"
-    "[region]\nanchors=1.5,1.5\nnum=1\nclasses=1\ncoords=4\nbias_match=1\n";
+using testing::kRegionCfg;
 
 trainer::DetectionDataset boxes_data(int n) {
   trainer::DetectionDataset d;
@@ -228,6 +222,22 @@ TEST(DetectionAugment, InitCopiesTrainedWeightsIntoTheBinaryTwin) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("from.ifqf"), std::string::npos) << e.what();
   }
+  EXPECT_THROW(trainer::copy_trained_weights(other, from, "from.ifqf", true), Error);  // not even the first fits
+  // --init-backbone: a new head (the last conv and its BN wider) keeps its own weights, the rest is copied.
+  std::string new_head = kRegionCfg;
+  new_head.replace(new_head.find("filters=6"), 9, "filters=12");
+  new_head.replace(new_head.find("anchors=1.5,1.5\nnum=1"), 21, "anchors=1.5,1.5,3,3\nnum=2");
+  FloatModel headed = parse_cfg(new_head, "h.cfg", co).model;
+  auto convs = [](const FloatModel& m) {
+    std::vector<std::vector<float>> w;
+    for (const Layer& l : m.layers)
+      if (auto* c = std::get_if<ConvLayer>(&l)) w.push_back(c->weight);
+    return w;
+  };
+  const auto head_before = convs(headed).at(1);
+  EXPECT_EQ(trainer::copy_trained_weights(headed, from, "from.ifqf", true), 2);  // conv 1 and its BN
+  EXPECT_EQ(convs(headed).at(0), convs(from).at(0));
+  EXPECT_EQ(convs(headed).at(1), head_before);
 }
 
 }  // namespace

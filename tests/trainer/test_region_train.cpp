@@ -207,7 +207,7 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
   testing::write_bytes(dir.file("r.cfg"), kRegionCfg);
   auto [status, out] = run_ifq("train --cfg " + dir.file("r.cfg") + " --out " + dir.file("m.ifqf"));
   EXPECT_EQ(status, 1) << out;
-  EXPECT_NE(out.find("ends in [region]: give detection data with --wider-gt"), std::string::npos) << out;
+  EXPECT_NE(out.find("ends in [region]: give detection data with --set FILE or --wider-gt"), std::string::npos) << out;
 
   std::vector<detect::WiderImage> list;
   const auto gen = generate(4, 32, 9);
@@ -253,6 +253,28 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
     std::tie(status, out) = run_ifq(base + flags + " --out " + dir.file("bad.ifqf"));
     EXPECT_EQ(status, 1) << flags << "\n" << out;
     EXPECT_NE(out.find(message), std::string::npos) << flags << "\n" << out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.ifqf")));
+
+  // Photo sets: two sets by weight, cut on the fly; the photo flags need --set, and --set takes no fixed sources.
+  const std::string sets = "train --cfg " + dir.file("r.cfg") + " --set " + dir.file("d/gt.txt") + ":2:4 --set " +
+                           dir.file("d/gt.txt") + ":1 --no-progress ";
+  std::tie(status, out) = run_ifq(sets + "--mosaic 0.5 --zoom 0.5 1.2 --hue 0.05 --aspect 1.3 --keep-aspect 0.5 "
+                                         "--min-face 4 --flip --steps 2 --batch 2 --out " + dir.file("sets.ifqf"));
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("weight 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("trained 2 steps"), std::string::npos) << out;
+  const std::pair<std::string, std::string> bad_sets[] = {
+      {sets + "--jitter 0.2", "--set cannot be combined"},
+      {sets + "--wider-gt " + dir.file("d/gt.txt"), "--set cannot be combined"},
+      {base + "--mosaic 0.5", "need --set"},
+      {sets + "--zoom 2 1", "zoom min <= zoom max"},
+      {"train --cfg " + dir.file("r.cfg") + " --set " + dir.file("d/gt.txt") + ":0", "weight must be > 0"},
+  };
+  for (const auto& [args, message] : bad_sets) {
+    std::tie(status, out) = run_ifq(args + " --steps 1 --out " + dir.file("bad.ifqf"));
+    EXPECT_EQ(status, 1) << args << "\n" << out;
+    EXPECT_NE(out.find(message), std::string::npos) << args << "\n" << out;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad.ifqf")));
 }

@@ -107,15 +107,13 @@ void flip_detection(uint8_t* chw, Shape3 shape, std::vector<TruthBox>& truths) {
   for (TruthBox& t : truths) t.x = 1.0 - t.x;
 }
 
-namespace {
-
-// Uniform in [lo, hi) from the trainer's splitmix64 stream.
 double uniform(uint64_t& rng, double lo, double hi) {
   return lo + (hi - lo) * double(splitmix64(rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-// darknet's rand_scale: log-uniform in [1/s, s].
 double rand_scale(uint64_t& rng, double s) { return s > 1 ? std::exp(uniform(rng, -std::log(s), std::log(s))) : 1.0; }
+
+namespace {
 
 void jitter_crop(uint8_t* chw, Shape3 shape, std::vector<TruthBox>& truths, double jitter, uint64_t& rng) {
   const double W = shape.w, H = shape.h;
@@ -158,10 +156,25 @@ void jitter_crop(uint8_t* chw, Shape3 shape, std::vector<TruthBox>& truths, doub
   truths = std::move(kept);
 }
 
-void colour_jitter(uint8_t* chw, Shape3 shape, double saturation, double exposure) {
+}  // namespace
+
+void colour_jitter(uint8_t* chw, Shape3 shape, double hue_turn, double saturation, double exposure) {
   const int64_t n = int64_t(shape.h) * shape.w;
   if (shape.c == 3) {
     uint8_t *r = chw, *g = chw + n, *b = chw + 2 * n;
+    if (hue_turn != 0) {
+      // Hue: rotate the chroma plane of YIQ (BT.601 luma stays put).
+      const double c = std::cos(2 * M_PI * hue_turn), s = std::sin(2 * M_PI * hue_turn);
+      for (int64_t i = 0; i < n; ++i) {
+        const double y = 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i];
+        const double ci = 0.596 * r[i] - 0.274 * g[i] - 0.322 * b[i];
+        const double cq = 0.211 * r[i] - 0.523 * g[i] + 0.312 * b[i];
+        const double i2 = c * ci - s * cq, q2 = s * ci + c * cq;
+        r[i] = uint8_t(std::clamp(std::lround(y + 0.956 * i2 + 0.621 * q2), 0L, 255L));
+        g[i] = uint8_t(std::clamp(std::lround(y - 0.272 * i2 - 0.647 * q2), 0L, 255L));
+        b[i] = uint8_t(std::clamp(std::lround(y - 1.106 * i2 + 1.703 * q2), 0L, 255L));
+      }
+    }
     for (int64_t i = 0; i < n; ++i) {
       const double luma = 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i];
       for (uint8_t* p : {r + i, g + i, b + i})
@@ -173,14 +186,12 @@ void colour_jitter(uint8_t* chw, Shape3 shape, double saturation, double exposur
   }
 }
 
-}  // namespace
-
 void augment_detection(uint8_t* chw, Shape3 shape, std::vector<TruthBox>& truths, const DetectionAugment& aug,
                        uint64_t& rng) {
   if (aug.jitter > 0) jitter_crop(chw, shape, truths, aug.jitter, rng);
   if (aug.saturation > 1 || aug.exposure > 1) {
     const double s = rand_scale(rng, aug.saturation), e = rand_scale(rng, aug.exposure);
-    colour_jitter(chw, shape, s, e);
+    colour_jitter(chw, shape, 0, s, e);
   }
   if (aug.flip && (splitmix64(rng) & 1)) flip_detection(chw, shape, truths);
 }

@@ -1,6 +1,7 @@
 // ifq train --init: copy a trained model's parameters into a cfg network.
 #include "ifq_trainer/init_weights.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -44,9 +45,14 @@ void copy_weighted(L& dst, const L& src, int64_t per_output) {
 // The n-th layer of kind L of `from` into the n-th of `into`, for every n.
 template <class L, class SameShape, class Copy>
 int copy_each(FloatModel& into, const FloatModel& from, const std::string& from_name, const std::string& what,
-              SameShape same_shape, Copy copy) {
+              bool prefix_only, SameShape same_shape, Copy copy) {
   const auto dst = layers_of<L>(into);
   const auto src = layers_of<L>(from);
+  if (prefix_only) {
+    size_t n = 0;
+    for (; n < std::min(dst.size(), src.size()) && same_shape(*dst[n], *src[n]); ++n) copy(*dst[n], *src[n]);
+    return int(n);
+  }
   need(dst.size() == src.size(), from_name,
        std::to_string(src.size()) + " " + what + " layers, the network has " + std::to_string(dst.size()));
   for (size_t i = 0; i < dst.size(); ++i) {
@@ -58,24 +64,25 @@ int copy_each(FloatModel& into, const FloatModel& from, const std::string& from_
 
 }  // namespace
 
-int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name) {
+int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name, bool prefix_only) {
   const int convs = copy_each<ConvLayer>(
-      into, from, from_name, "convolution",
+      into, from, from_name, "convolution", prefix_only,
       [](const ConvLayer& d, const ConvLayer& s) {
         return d.out_channels == s.out_channels && d.kernel == s.kernel && d.weight.size() == s.weight.size() &&
                d.bias.size() == s.bias.size();
       },
       [](ConvLayer& d, const ConvLayer& s) { copy_weighted(d, s, int64_t(d.weight.size()) / d.out_channels); });
   const int fcs = copy_each<FcLayer>(
-      into, from, from_name, "fully connected",
+      into, from, from_name, "fully connected", prefix_only,
       [](const FcLayer& d, const FcLayer& s) { return d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size(); },
       [](FcLayer& d, const FcLayer& s) { copy_weighted(d, s, int64_t(d.weight.size()) / d.out_features); });
   const int bns = copy_each<BatchNormLayer>(
-      into, from, from_name, "batch norm",
+      into, from, from_name, "batch norm", prefix_only,
       [](const BatchNormLayer& d, const BatchNormLayer& s) {
         return d.mean.size() == s.mean.size() && d.gamma.size() == s.gamma.size();
       },
       [](BatchNormLayer& d, const BatchNormLayer& s) { d = s; });
+  need(convs + fcs + bns > 0, from_name, "not even the first layer has the same shape");
   return convs + fcs + bns;
 }
 

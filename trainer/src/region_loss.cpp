@@ -106,10 +106,19 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
           double pb[4];
           pred_box(b, n, j, i, pb);
           double best = 0;
-          for (const TruthBox& t : truths[size_t(b)])
+          bool ignored = false;
+          for (const TruthBox& t : truths[size_t(b)]) {
+            if (t.ignore) {
+              const double cx = (i + 0.5) / grid_w, cy = (j + 0.5) / grid_h;
+              ignored = ignored || (std::abs(cx - t.x) <= t.w / 2 && std::abs(cy - t.y) <= t.h / 2) ||
+                        (std::min(grid_w - 1, int(t.x * grid_w)) == i && std::min(grid_h - 1, int(t.y * grid_h)) == j);
+              continue;
+            }
             best = std::max(best, center_iou(pb[0], pb[1], pb[2], pb[3], t.x, t.y, t.w, t.h));
-          // No-object term unless the prediction already overlaps a truth well.
-          if (best <= p.thresh) set(idx(b, n, 4, j, i), 0.0, p.noobject_scale, kNoObject);
+          }
+          // No-object term unless the prediction already overlaps a truth
+          // well or its cell lies on an ignore region.
+          if (best <= p.thresh && !ignored) set(idx(b, n, 4, j, i), 0.0, p.noobject_scale, kNoObject);
           // Warm-up: pull every box towards its anchor at the cell centre so
           // the shapes start at the priors (darknet: net.seen < 12800).
           if (images_seen < p.warmup_images) {
@@ -126,6 +135,7 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
   int recalled = 0;
   for (int b = 0; b < batch; ++b)
     for (const TruthBox& t : truths[size_t(b)]) {
+      if (t.ignore) continue;
       const int i = std::min(grid_w - 1, int(t.x * grid_w)), j = std::min(grid_h - 1, int(t.y * grid_h));
       // The responsible anchor: best shape IoU (both boxes centred at 0).
       int best_n = 0;

@@ -230,41 +230,52 @@ struct Trainer::Impl {
     if (int64_t(data.truths.size()) * data.shape.elements() != int64_t(data.images.size()))
       throw Error("detection data: " + std::to_string(data.images.size()) + " image bytes for " +
                   std::to_string(data.truths.size()) + " images of " + data.shape.str());
-    check_shape(data.shape, data.size());
+    const bool photos = !data.photo_sets.empty();
+    check_shape(data.shape, photos ? int64_t(data.photo_sets.size()) : data.size());
     if ((options.multi_scale_min > 0) != (options.multi_scale_max > 0) ||
         options.multi_scale_min > options.multi_scale_max || options.multi_scale_min % 32 || options.multi_scale_max % 32)
       throw Error("multi-scale sizes must be multiples of 32 with min <= max (got " +
                   std::to_string(options.multi_scale_min) + ", " + std::to_string(options.multi_scale_max) + ")");
     DetectionAugment augment = options.detection_augment;
     augment.flip = augment.flip || options.augment.flip;  // the classification flag means the same here
-    return run(data.size(), [&](SampleStream& stream, int s) {
-      const Shape3 shape = data.shape;
+    if (photos) {
+      if (data.size() > 0) throw Error("detection data: photo sets and fixed images cannot be mixed");
+      check_photo_augment(options.photo_augment);
+    }
+    return run(photos ? 1 : data.size(), [&](SampleStream& stream, int s) {
+      // The step's input side: one per step, a pure function of (seed, step).
+      int64_t side = data.shape.h;
+      if (options.multi_scale_max > 0) {
+        uint64_t rng = options.seed * 0x9E3779B97F4A7C15ull ^ (uint64_t(s) + 0x5851F42D4C957F2Dull);
+        const int sizes = (options.multi_scale_max - options.multi_scale_min) / 32 + 1;
+        side = options.multi_scale_min + 32 * int64_t(splitmix64(rng) % uint64_t(sizes));
+      }
+      // Photo samples are cut at the step's size; fixed images are resized
+      // to it (boxes are normalised, so only the pixels change).
+      const Shape3 shape = photos ? Shape3{data.shape.c, int(side), int(side)} : data.shape;
       const int64_t per = shape.elements();
       torch::Tensor images = torch::empty({batch, shape.c, shape.h, shape.w}, torch::kUInt8);
       std::vector<std::vector<TruthBox>> truths(static_cast<size_t>(batch));
       uint8_t* dst = images.data_ptr<uint8_t>();
       for (int b = 0; b < batch; ++b) {
         const int64_t pos = int64_t(s) * batch + b;
+        // Same per-position random source as classification, so resume stays exact.
+        uint64_t rng = options.seed * 0x2545F4914F6CDD1Dull ^ uint64_t(pos);
+        if (photos) {
+          sample_photo_mix(data.photo_sets, options.photo_augment, shape, rng, dst + b * per, truths[size_t(b)]);
+          continue;
+        }
         const int64_t idx = stream.at(pos);
         std::copy_n(data.images.data() + idx * per, per, dst + b * per);
         truths[size_t(b)] = data.truths[size_t(idx)];
-        // Same per-position random source as classification, so resume stays exact.
-        uint64_t rng = options.seed * 0x2545F4914F6CDD1Dull ^ uint64_t(pos);
         augment_detection(dst + b * per, shape, truths[size_t(b)], augment, rng);
       }
       torch::Tensor x = net.normalize(images);
-      if (options.multi_scale_max > 0) {
-        // One size per step, a pure function of (seed, step). Boxes are
-        // normalised, so only the pixels are resized.
-        uint64_t rng = options.seed * 0x9E3779B97F4A7C15ull ^ (uint64_t(s) + 0x5851F42D4C957F2Dull);
-        const int sizes = (options.multi_scale_max - options.multi_scale_min) / 32 + 1;
-        const int64_t side = options.multi_scale_min + 32 * int64_t(splitmix64(rng) % uint64_t(sizes));
-        if (side != shape.h || side != shape.w)
-          x = torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
-                                                        .size(std::vector<int64_t>{side, side})
-                                                        .mode(torch::kBilinear)
-                                                        .align_corners(false));
-      }
+      if (side != x.size(2) || side != x.size(3))
+        x = torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
+                                                      .size(std::vector<int64_t>{side, side})
+                                                      .mode(torch::kBilinear)
+                                                      .align_corners(false));
       torch::Tensor out = net.forward(x, true);
       torch::Tensor raw = out.detach().to(torch::kCPU, torch::kFloat32).contiguous();
       const RegionLossResult r = region_loss(raw.data_ptr<float>(), batch, raw.size(2), raw.size(3), region,
@@ -329,7 +340,8 @@ struct Trainer::Impl {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::printf("step %d/%d lr %.3g loss %.4f", step, total_steps, lr_at(step - 1), mean(recent));
         if (is_region) std::printf(" iou %.3f recall %.3f size %lld", mean(recent_iou), mean(recent_recall), (long long)last_side);
-        std::printf(" | %.0f images/s %.0f s\n", secs > 0 ? double(images) / secs : 0.0, secs);
+        const double eta = secs > 0 ? secs * (total_steps - step) / double(step - st.first_step) : 0.0;
+        std::printf(" | %.0f images/s %.0f s, ETA %.0f s\n", secs > 0 ? double(images) / secs : 0.0, secs, eta);
         std::fflush(stdout);
       }
       if (options.on_step) options.on_step(step, lv);

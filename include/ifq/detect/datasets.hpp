@@ -25,7 +25,8 @@ struct WiderImage {
   std::vector<WiderFace> faces;
 };
 std::vector<WiderImage> load_wider_gt(const std::string& file);
-// Writes the same format (integer pixel boxes, as the released files have);
+// Writes the same format (whole-pixel boxes as integers, as the released files
+// have; fractional ones with two decimals);
 // atomically (temporary file + rename).
 void save_wider_gt(const std::vector<WiderImage>& images, const std::string& file);
 

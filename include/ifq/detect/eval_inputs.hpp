@@ -15,10 +15,13 @@ struct TruthImage {
   std::string key;         // image name without extension
   std::string image_file;  // path relative to the images folder
   std::vector<FaceRegion> faces;
+  std::vector<Box> ignore;  // neither faces nor false positives (FddbEvalImage::ignore)
 };
 
 std::vector<TruthImage> truth_from_fddb(const std::vector<FddbImage>& images, const std::string& image_ext);
-std::vector<TruthImage> truth_from_wider(const std::vector<WiderImage>& images);
+// Faces flagged invalid, and faces whose sqrt(w * h) is under min_face
+// pixels, become ignore regions.
+std::vector<TruthImage> truth_from_wider(const std::vector<WiderImage>& images, double min_face = 0);
 // Boxes marked ignore are left out (FDDB's protocol has no ignore regions).
 std::vector<TruthImage> truth_from_imglab(const std::vector<ImglabImage>& images);
 

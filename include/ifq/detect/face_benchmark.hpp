@@ -24,8 +24,10 @@ struct EvalSet {
 // By the annotation file: *.xml is dlib imglab (ignore boxes left out),
 // *ellipseList.txt FDDB, anything else WIDER bbx_gt (as `ifq facegen` writes).
 // Image paths are relative to the annotation's folder. max_images > 0 keeps
-// the first N images.
-EvalSet load_eval_set(const std::string& name, const std::string& annotation_file, int max_images = 0);
+// the first N images. bbx_gt faces flagged invalid or under min_face pixels
+// (sqrt of the box area) are ignore regions: neither faces nor false positives.
+EvalSet load_eval_set(const std::string& name, const std::string& annotation_file, int max_images = 0,
+                      double min_face = 0);
 
 struct DetectorScore {
   std::string detector, set;

@@ -66,6 +66,11 @@ struct FddbEvalImage {
   int width = 0, height = 0;
   std::vector<FaceRegion> faces;
   std::vector<Detection> detections;
+  // Not in FDDB's protocol: regions (WIDER's invalid faces, faces under a
+  // set's minimum size) that count neither as faces nor, when a detection
+  // lies on one (IoU > 0.5 or more than half of the detection inside), as
+  // false positives. Empty for FDDB itself.
+  std::vector<Box> ignore;
 };
 
 struct RocPoint {

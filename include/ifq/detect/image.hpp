@@ -26,8 +26,18 @@ void read_image_size(const std::string& path, int& width, int& height);
 // Format from the extension: .png, .jpg/.jpeg (quality 92). Atomic.
 void save_image(const Image& image, const std::string& path);
 
+// One bilinear tap at source position (fx, fy), each clamped to the image:
+// what resize_bilinear and the trainer's photo sampler both compute per pixel.
+void sample_bilinear(const Image& image, double fx, double fy, uint8_t out[3]);
+
 // Bilinear resampling with pixel centres aligned (half-pixel convention).
 Image resize_bilinear(const Image& image, int width, int height);
+
+// Integer-factor area average (each output pixel the mean of a factor x
+// factor block; edge blocks average what they cover). Used before bilinear
+// resampling shrinks an image by 2x or more, which would otherwise skip
+// pixels and alias (photos far larger than the network input).
+Image shrink_by(const Image& image, int factor);
 
 // Network input: CHW bytes with `channels` planes (3: RGB, 1: luma).
 std::vector<uint8_t> to_chw(const Image& image, int channels);

@@ -9,6 +9,7 @@
 #include "ifq/detect/box.hpp"
 #include "ifq/detect/image.hpp"
 #include "ifq/shape.hpp"
+#include "ifq_trainer/photo_mix.hpp"
 #include "ifq_trainer/region_loss.hpp"
 
 namespace ifq::trainer {
@@ -17,6 +18,10 @@ struct DetectionDataset {
   Shape3 shape;                               // of one image
   std::vector<uint8_t> images;                // count * shape.elements(), CHW
   std::vector<std::vector<TruthBox>> truths;  // count
+  // Real photos, sampled by set weight and cut into samples on the fly
+  // (photo_mix.hpp). When present, training draws from these instead of
+  // the fixed images above, which must then be empty.
+  std::vector<PhotoSet> photo_sets;
   int64_t size() const { return int64_t(truths.size()); }
 };
 
@@ -61,6 +66,15 @@ struct DetectionAugment {
   double saturation = 1, exposure = 1;
   bool any() const { return flip || jitter > 0 || saturation > 1 || exposure > 1; }
 };
+// Uniform in [lo, hi) from the trainer's splitmix64 stream.
+double uniform(uint64_t& rng, double lo, double hi);
+// darknet's rand_scale: log-uniform in [1/s, s] (1 when s <= 1).
+double rand_scale(uint64_t& rng, double s);
+// Colour of one CHW image: hue turned by hue_turn of a full turn (YIQ chroma
+// rotation; 3 planes only), then saturation (towards/away from BT.601 luma)
+// and exposure factors.
+void colour_jitter(uint8_t* chw, Shape3 shape, double hue_turn, double saturation, double exposure);
+
 void augment_detection(uint8_t* chw, Shape3 shape, std::vector<TruthBox>& truths, const DetectionAugment& aug,
                        uint64_t& rng_state);
 

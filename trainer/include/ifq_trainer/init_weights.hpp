@@ -15,6 +15,12 @@ namespace ifq::trainer {
 // from the copied latent weights when training). Throws ifq::Error naming
 // `from_name` when the two have different numbers or shapes of such layers.
 // Returns the number of layers copied.
-int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name);
+//
+// prefix_only (ifq train --init-backbone): copy only the leading layers of
+// each kind whose shapes match and stop at the first that does not (or where
+// either model ends), e.g. a backbone under a new detection head; throws
+// when nothing at all fits.
+int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name,
+                         bool prefix_only = false);
 
 }  // namespace ifq::trainer

@@ -23,6 +23,10 @@ namespace ifq::trainer {
 struct TruthBox {
   double x = 0, y = 0, w = 0, h = 0;
   int class_id = 0;
+  // An ignore region (a face flagged invalid, too small or too cut to learn
+  // from): no anchor learns it, and the anchors of every cell whose centre it
+  // covers, or that holds its centre, get no no-object term.
+  bool ignore = false;
 };
 
 struct RegionLossParams {

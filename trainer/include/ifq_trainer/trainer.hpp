@@ -38,6 +38,7 @@ struct TrainOptions {
   // and YOLOv2's multi-scale training: every step resizes the batch to a
   // random multiple of 32 in [multi_scale_min, multi_scale_max] (0 = off).
   DetectionAugment detection_augment;
+  PhotoAugment photo_augment;   // detection data from photo sets (DetectionDataset::photo_sets)
   int multi_scale_min = 0, multi_scale_max = 0;
   int burn_in = -1;             // warm-up steps (-1: the cfg's burn_in)
   std::string checkpoint_path;  // "" = no checkpoints

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Trains the shipped face detectors on real photos, on the CPU (docs/detection.md,
+# "Shipped models"): the exact commands behind models/tinier-yolo-face.ifqf and
+# models/ifq-tinier-yolo-face.{ifqf,ifqi}.
+#
+#   1. data: scripts/make-real-face-sets.sh (fixed hold-out of ../shared/data/faces/real)
+#      and scripts/fetch-face-data.sh + scripts/make-face-sets.sh (generated faces)
+#   2. float Tinier-YOLO and IFQ-Tinier-YOLO (every conv binary, k = 2), side by side
+#      (one LibTorch thread each: two 1-thread trainers beat one 2-thread trainer on
+#      2 cores). Each starts its backbone (all but the new 3x3 detection conv) from
+#      our earlier detector of the same kind, trained on generated faces and dlib's
+#      photos (scripts/train-face-detectors.sh at commit 4aca77b; taken from git),
+#      because from scratch the CPU budget did not get far (see FROM_SCRATCH)
+#   3. when the float one is done, IFQ-Tinier-YOLO fine-tuned from it (--init)
+#   4. integrated conversion of the IFQ networks; scripts/benchmark-face-detectors.sh
+#      scores everything and the better IFQ network is copied to models/
+#
+# FROM_SCRATCH=1 trains both from random weights instead (the paper's way; 5,000
+# steps with the same data, Adam 1e-3, batch 16, 320 px), into OUT/scratch.
+#
+# Each run checkpoints every 50 steps; re-running the script resumes where a run
+# stopped (Ctrl-C is safe) and skips finished runs.
+#
+# usage: scripts/train-real-face-detectors.sh [OUT]   (default: results/train-real)
+#   STEPS (default 3200), FINETUNE_STEPS (default 2400), THREADS (1 per run), IFQ (default build/ifq)
+set -euo pipefail
+out=${1:-results/train-real}
+ifq=${IFQ:-build/ifq}
+mkdir -p "$out"
+[[ -f data/real/train/facelib_samples_teacher.txt ]] || bash scripts/make-real-face-sets.sh ../shared/data/faces/real data/real
+[[ -f data/faces/vec/trainingfaces_24-24.vec ]] || bash scripts/fetch-face-data.sh data/faces
+[[ -f data/gen/train160/bbx_gt.txt && -f data/gen/test416/bbx_gt.txt ]] || bash scripts/make-face-sets.sh data/faces data/gen
+
+# Sets and weights (a weight is the set's share of the samples): unmasked
+# people first (what users point the detector at), masks and WIDER for
+# variety, generated faces a little. Faces under 6 px in the stored photos are
+# ignore regions, and so are faces under --min-face pixels in a sample.
+t=data/real/train
+sets=(--set "$t/facelib_samples_teacher.txt:3:6" --set "$t/ultraface_samples_teacher.txt:1:6"
+      --set "$t/wider_val416.txt:2:6" --set "$t/kaggle_facemask.txt:1.5:6" --set "$t/ilc2021_facemask.txt:1.5:6"
+      --set "$t/eden_maskwearing.txt:0.3:6" --set "data/gen/train160/bbx_gt.txt:1")
+train() {  # name cfg [flags...]
+  local name=$1 cfg=$2
+  shift 2
+  [[ -f $out/$name.ifqf ]] && return 0
+  local resume=()
+  [[ -f $out/$name.ckpt ]] && resume=(--resume)
+  "$ifq" train --cfg "$cfg" "${sets[@]}" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
+    "${resume[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
+}
+both() {  # name-suffix [flags for both] -- [float flags] -- [ifq flags]
+  local suffix=$1 common=() float=() quant=()
+  shift
+  while [[ $1 != -- ]]; do common+=("$1"); shift; done
+  shift
+  while [[ $1 != -- ]]; do float+=("$1"); shift; done
+  shift
+  quant=("$@")
+  train "tinier-yolo-face$suffix" models/tinier-yolo-face.cfg "${common[@]}" "${float[@]}" &
+  local float_run=$!
+  train "ifq-tinier-yolo-face$suffix" models/ifq-tinier-yolo-face.cfg "${common[@]}" "${quant[@]}" &
+  local ifq_run=$!
+  wait "$float_run" || { echo "float Tinier-YOLO training failed: see $out/tinier-yolo-face$suffix.log" >&2; exit 1; }
+  wait "$ifq_run" || { echo "IFQ-Tinier-YOLO training failed: see $out/ifq-tinier-yolo-face$suffix.log" >&2; exit 1; }
+  "$ifq" convert --in "$out/ifq-tinier-yolo-face$suffix.ifqf" --out "$out/ifq-tinier-yolo-face$suffix.ifqi"
+}
+
+if [[ ${FROM_SCRATCH:-0} == 1 ]]; then
+  out=$out/scratch
+  mkdir -p "$out"
+  both "" --train-size 320 --multi-scale 256 384 --zoom 0.5 1.5 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.25 \
+    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 8 --batch 16 --optimizer adam --lr 0.001 \
+    --burn-in 300 --steps 5000 --lr-steps 4000,4500 --lr-scales 0.1,0.1 --threads "${THREADS:-1}" --log-every 50 \
+    --seed 7 -- -- 
+  exit 0
+fi
+
+# The earlier detectors (generated faces + dlib photos), from git history.
+for m in tinier-yolo-face ifq-tinier-yolo-face; do
+  [[ -f $out/generated-$m.ifqf ]] || git show "4aca77b:models/$m.ifqf" > "$out/generated-$m.ifqf"
+done
+steps=${STEPS:-3200}
+both "" --train-size 288 --multi-scale 224 352 --zoom 0.6 1.5 --mosaic 0.3 --aspect 1.25 --keep-aspect 0.25 \
+  --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 10 --batch 16 --optimizer adam --lr 0.001 \
+  --burn-in 100 --steps "$steps" --lr-steps "$((steps * 8 / 10)),$((steps * 9 / 10))" --lr-scales 0.1,0.1 \
+  --threads "${THREADS:-1}" --log-every 50 --seed 11 \
+  -- --init-backbone "$out/generated-tinier-yolo-face.ifqf" \
+  -- --init-backbone "$out/generated-ifq-tinier-yolo-face.ifqf"
+
+# IFQ-Tinier-YOLO fine-tuned from its float twin (--init: every layer), the
+# other way the issue asks for; the benchmark decides which IFQ net ships.
+ft_steps=${FINETUNE_STEPS:-2400}
+train ifq-tinier-yolo-face-finetuned models/ifq-tinier-yolo-face.cfg --init "$out/tinier-yolo-face.ifqf" \
+  --train-size 288 --multi-scale 224 352 --zoom 0.6 1.5 --mosaic 0.3 --aspect 1.25 --keep-aspect 0.25 \
+  --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 10 --batch 16 --optimizer adam --lr 0.001 \
+  --burn-in 100 --steps "$ft_steps" --lr-steps "$((ft_steps * 8 / 10)),$((ft_steps * 9 / 10))" --lr-scales 0.1,0.1 \
+  --threads "${THREADS:-1}" --log-every 50 --seed 13
+"$ifq" convert --in "$out/ifq-tinier-yolo-face-finetuned.ifqf" --out "$out/ifq-tinier-yolo-face-finetuned.ifqi"

@@ -1,0 +1,182 @@
+// Tools for real photos: the fixed hold-out split, fractional boxes in
+// bbx_gt files, ignore regions in the FDDB and WIDER scores, and the
+// letterbox / min-face / max-faces filters of `ifq detect`.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "ifq/detect/datasets.hpp"
+#include "ifq/detect/detector_adapters.hpp"
+#include "ifq/detect/eval_inputs.hpp"
+#include "ifq/detect/fddb_eval.hpp"
+#include "ifq/detect/holdout_split.hpp"
+#include "ifq/error.hpp"
+#include "../core/temp_dir.hpp"
+
+using namespace ifq::detect;
+
+namespace {
+
+std::vector<WiderImage> numbered_images(int n) {
+  std::vector<WiderImage> images;
+  for (int i = 0; i < n; ++i) images.push_back({"photos/img_" + std::to_string(i) + ".jpg", {}});
+  return images;
+}
+
+TEST(HoldoutSplit, IsDisjointCompleteStableAndNearTheAskedShare) {
+  const auto images = numbered_images(2000);
+  const HoldoutSplit s = split_holdout(images, 20);
+  EXPECT_EQ(s.train.size() + s.test.size(), images.size());
+  EXPECT_NEAR(double(s.test.size()) / images.size(), 0.20, 0.03);
+  for (const auto& wi : s.test) EXPECT_TRUE(in_holdout(wi.path, 20));
+  for (const auto& wi : s.train) EXPECT_FALSE(in_holdout(wi.path, 20));
+  // A grown set keeps every earlier image on its side.
+  auto grown = images;
+  grown.push_back({"photos/new.jpg", {}});
+  EXPECT_EQ(split_holdout(grown, 20).test.size() - s.test.size(), size_t(in_holdout("photos/new.jpg", 20)));
+  EXPECT_EQ(split_holdout(images, 0).test.size(), 0u);
+  EXPECT_EQ(split_holdout(images, 100).train.size(), 0u);
+  EXPECT_THROW(split_holdout(images, 101), ifq::Error);
+  EXPECT_EQ(fnv1a64(""), 0xcbf29ce484222325ull);  // the published FNV-1a offset basis
+  EXPECT_EQ(fnv1a64("a"), 0xaf63dc4c8601ec8cull);  // and a published test vector
+}
+
+TEST(HoldoutSplit, RebasedPathsPointAtTheSameFiles) {
+  const auto images = rebase_paths(numbered_images(2), "/data/sets/real", "/data/splits/test");
+  EXPECT_EQ(images[0].path, "../../sets/real/photos/img_0.jpg");
+}
+
+TEST(HoldoutSplit, CommandWritesBothPartsAndRefusesOneFileForBoth) {
+  ifq::testing::TempDir dir;
+  std::filesystem::create_directories(dir.file("set"));
+  save_wider_gt(numbered_images(50), dir.file("set/bbx_gt.txt"));
+  const std::string cmd = std::string(IFQ_BINARY) + " face-split --gt " + dir.file("set/bbx_gt.txt") +
+                          " --test-percent 30 --train-out " + dir.file("out/train.txt") + " --test-out ";
+  ASSERT_EQ(std::system((cmd + dir.file("out/test.txt") + " > /dev/null").c_str()), 0);
+  const auto train = load_wider_gt(dir.file("out/train.txt")), test = load_wider_gt(dir.file("out/test.txt"));
+  EXPECT_EQ(train.size() + test.size(), 50u);
+  ASSERT_FALSE(test.empty());
+  EXPECT_EQ(test[0].path.rfind("../set/photos/", 0), 0u) << test[0].path;
+  EXPECT_NE(std::system((cmd + dir.file("out/train.txt") + " 2> /dev/null").c_str()), 0);
+}
+
+TEST(WiderFormat, FractionalBoxesKeepTwoDecimalsAndWholeOnesStayIntegers) {
+  ifq::testing::TempDir dir;
+  WiderImage wi{"a.jpg", {}};
+  WiderFace f;
+  f.box = {10, 20, 30.25, 40.5};
+  wi.faces.push_back(f);
+  save_wider_gt({wi}, dir.file("gt.txt"));
+  std::ifstream in(dir.file("gt.txt"));
+  std::string line;
+  std::getline(in, line), std::getline(in, line), std::getline(in, line);
+  EXPECT_EQ(line.rfind("10 20 30.25 40.50 ", 0), 0u) << line;
+  EXPECT_DOUBLE_EQ(load_wider_gt(dir.file("gt.txt"))[0].faces[0].box.w, 30.25);
+}
+
+TEST(IgnoreRegions, DetectionsOnThemAreNotFalsePositivesAndTheyAreNotFaces) {
+  FddbEvalImage im{"im", 200, 200, {Box{10, 10, 40, 40}}, {}, {Box{100, 100, 10, 10}}};
+  im.detections = {{{10, 10, 40, 40}, 0.9, 0}, {{99, 99, 12, 12}, 0.8, 0}, {{150, 20, 30, 30}, 0.7, 0}};
+  const FddbResult r = evaluate_fddb({im}, EllipseRaster::PixelCentre);
+  EXPECT_EQ(r.faces, 1);
+  // At the lowest threshold: 1 of 1 found, 1 false positive (the ignored one is not counted).
+  ASSERT_FALSE(r.disc.empty());
+  EXPECT_EQ(r.disc.front().tpr, 1.0);
+  EXPECT_EQ(r.disc.front().fp, 1.0);
+  // Without the ignore region the same detection is a false positive.
+  im.ignore.clear();
+  EXPECT_EQ(evaluate_fddb({im}, EllipseRaster::PixelCentre).disc.front().fp, 2.0);
+}
+
+TEST(IgnoreRegions, WiderTruthTurnsInvalidAndSmallFacesIntoThem) {
+  WiderImage wi{"a.jpg", {}};
+  for (auto [w, invalid] : {std::pair{40.0, 0}, {40.0, 1}, {12.0, 0}}) {
+    WiderFace f;
+    f.box = {0, 0, w, w};
+    f.invalid = invalid;
+    wi.faces.push_back(f);
+  }
+  const auto t = truth_from_wider({wi}, 30);
+  EXPECT_EQ(t[0].faces.size(), 1u);
+  EXPECT_EQ(t[0].ignore.size(), 2u);
+  EXPECT_EQ(truth_from_wider({wi})[0].faces.size(), 2u);  // no minimum: only the invalid one is ignored
+}
+
+// Returns fixed boxes in the coordinates of whatever image it is given and
+// remembers that image's size.
+class FixedDetector : public Detector {
+ public:
+  explicit FixedDetector(std::vector<Detection> d, int* w, int* h) : d_(std::move(d)), w_(w), h_(h) {}
+  std::vector<Detection> detect(const Image& image) override {
+    *w_ = image.width, *h_ = image.height;
+    return d_;
+  }
+
+ private:
+  std::vector<Detection> d_;
+  int *w_, *h_;
+};
+
+TEST(FilteredDetector, LetterboxMapsBoxesBackAndFiltersKeepTheBestFaces) {
+  int w = 0, h = 0;
+  const std::vector<Detection> found{{{60, 80, 40, 40}, 0.5, 0}, {{100, 100, 5, 5}, 0.9, 0}, {{10, 70, 50, 50}, 0.7, 0}};
+  FaceFilter filter;
+  filter.letterbox = true;
+  FilteredDetector letterboxed(std::make_unique<FixedDetector>(found, &w, &h), filter);
+  const Image photo = make_image(200, 100);
+  auto d = letterboxed.detect(photo);
+  EXPECT_EQ(w, 200);  // the detector saw the 200x200 square
+  EXPECT_EQ(h, 200);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].score, 0.9);  // best first
+  EXPECT_EQ(d[1].box.y, 20);   // 70 - 50 (the photo sits 50 px down the square)
+  EXPECT_EQ(d[2].box.y, 30);
+
+  filter = {};
+  filter.min_face = 10;
+  filter.max_faces = 1;
+  FilteredDetector filtered(std::make_unique<FixedDetector>(found, &w, &h), filter);
+  d = filtered.detect(photo);
+  EXPECT_EQ(w, 200);
+  EXPECT_EQ(h, 100);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].score, 0.7);  // the 5 px face is dropped, then the best one kept
+}
+
+// Finds the bounding box of the white pixels of whatever it is given.
+class WhiteDetector : public Detector {
+ public:
+  int calls = 0;
+  std::vector<Detection> detect(const Image& image) override {
+    ++calls;
+    int x0 = image.width, y0 = image.height, x1 = -1, y1 = -1;
+    for (int y = 0; y < image.height; ++y)
+      for (int x = 0; x < image.width; ++x)
+        if (image.at(x, y)[0] == 255) x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+    if (x1 < 0) return {};
+    return {{{double(x0), double(y0), double(x1 - x0 + 1), double(y1 - y0 + 1)}, 0.9, 0}};
+  }
+};
+
+TEST(FilteredDetector, TilesMapBoxesBackDropCutOnesAndMergeDuplicates) {
+  for (const Box face : {Box{300, 150, 10, 10}, Box{195, 90, 12, 12}, Box{2, 2, 8, 8}}) {
+    Image photo = make_image(400, 200);
+    const uint8_t white[3] = {255, 255, 255};
+    fill_rect(photo, int(face.x), int(face.y), int(face.right()), int(face.bottom()), white);
+    FaceFilter filter;
+    filter.tiles = 3;
+    auto inner = std::make_unique<WhiteDetector>();
+    WhiteDetector* seen = inner.get();
+    FilteredDetector tiled(std::move(inner), filter);
+    const auto d = tiled.detect(photo);
+    EXPECT_EQ(seen->calls, 1 + 9);  // the whole photo and 3 x 3 tiles
+    ASSERT_EQ(d.size(), 1u) << face.x;  // copies from overlapping tiles merged, cut ones dropped
+    EXPECT_EQ(d[0].box.x, face.x);
+    EXPECT_EQ(d[0].box.y, face.y);
+    EXPECT_EQ(d[0].box.w, face.w);
+  }
+}
+
+}  // namespace
