@@ -11,6 +11,8 @@
 #   masks      held-out mask photos (hand labels), faces >= 10 px
 #   generated  300 generated 416x416 images
 #
+# Every integer model is also scored with 2x2 tiles (ifq detect --tiles 2).
+#
 # usage: scripts/benchmark-face-detectors.sh [OUT] [EXTRA_LABEL=MODEL ...]   (default OUT: results/face-benchmark)
 set -euo pipefail
 out=${1:-results/face-benchmark}
@@ -28,5 +30,5 @@ for d in "$@"; do extra+=(--detector "$d"); done
   --haar-cascade "Haar default (OpenCV)=/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml" \
   --haar-cascade "Haar alt2 (OpenCV)=/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml" \
   --teacher "YuNet teacher (float CNN)=$shared/teachers/yunet/yunet.onnx" \
-  --level-check "models/ifq-tinier-yolo-face.ifqf=models/ifq-tinier-yolo-face.ifqi" --level-images 100 \
+  --level-check "models/ifq-tinier-yolo-face.ifqf=models/ifq-tinier-yolo-face.ifqi" --level-images 100 --tiles 2 \
   --out-dir "$out"

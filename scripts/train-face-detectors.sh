@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Trains the shipped face detectors from scratch on the CPU and scores them
-# (docs/detection.md, "Shipped models"): the exact commands behind
-# models/tinier-yolo-face.ifqf, models/ifq-tinier-yolo-face.{ifqf,ifqi} and
-# the table in the README. About 2 hours on 2 cores.
+# Trains the EARLIER face detectors (generated faces + dlib's photos) on the
+# CPU and scores them: the exact commands behind the models of commit 4aca77b,
+# whose backbones the shipped detectors start from
+# (scripts/train-real-face-detectors.sh). Run it at that commit to get the
+# same networks: the cfg presets have since changed to the paper's 3x3
+# detection conv and face anchors. About 2 hours on 2 cores.
 #
 #   1. data: scripts/fetch-face-data.sh, then scripts/make-face-sets.sh
 #   2. stage 1, mostly generated faces (dlib's 4 training photos as 160 windows):

@@ -17,31 +17,16 @@
 #include "ifq/detect/image.hpp"
 #include "ifq/model_io.hpp"
 #include "random_detector.hpp"
+#include "run_ifq.hpp"
 
 namespace fs = std::filesystem;
 using namespace ifq;
 using ifq::testing::random_detector;
 using ifq::testing::random_image;
+using ifq::testing::CommandResult;
+using ifq::testing::run_ifq;
 
 namespace {
-
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult run_ifq(const std::string& args, const std::string& cwd = "") {
-  const std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") + std::string("'") + IFQ_BINARY + "' " + args + " 2>&1";
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
 
 std::string fixture(const std::string& name) { return std::string(IFQ_DETECT_FIXTURES) + "/" + name; }
 

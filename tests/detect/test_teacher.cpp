@@ -18,6 +18,7 @@
 #include "ifq/detect/teacher_label.hpp"
 #include "ifq/error.hpp"
 #include "../core/temp_dir.hpp"
+#include "run_ifq.hpp"
 
 namespace fs = std::filesystem;
 using namespace ifq::detect;
@@ -51,22 +52,7 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-struct IfqRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-IfqRun run_ifq(const std::string& args) {
-  IfqRun r;
-  FILE* p = popen(("'" + std::string(IFQ_BINARY) + "' " + args + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using ifq::testing::run_ifq;
 
 // Returns fixed boxes per image width, so tests know what each image gets.
 class FakeDetector : public Detector {
@@ -330,7 +316,7 @@ TEST(TeacherLabelCli, LabelsADirectoryAndNeverLosesAWrittenFile) {
   fs::copy_file(photo, dir.file("photos/multiface.jpg"));
   write_text(dir.file("photos/broken.jpg"), "not a JPEG");
   const std::string out = dir.file("out/bbx_gt.txt");
-  IfqRun r = run_ifq("teacher-label --teacher '" + model + "' --images '" + (dir.file("photos")) + "' --out '" + out + "'");
+  ifq::testing::CommandResult r = run_ifq("teacher-label --teacher '" + model + "' --images '" + (dir.file("photos")) + "' --out '" + out + "'");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("broken.jpg"), std::string::npos) << r.output;
   const auto gt = load_wider_gt(out);
