@@ -271,7 +271,7 @@ struct Trainer::Impl {
         augment_detection(dst + b * per, shape, truths[size_t(b)], augment, rng);
       }
       torch::Tensor x = net.normalize(images);
-      if (side != x.size(2) || side != x.size(3))
+      if (options.multi_scale_max > 0 && (side != x.size(2) || side != x.size(3)))
         x = torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
                                                       .size(std::vector<int64_t>{side, side})
                                                       .mode(torch::kBilinear)
