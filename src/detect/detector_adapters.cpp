@@ -20,12 +20,6 @@ Image letterbox_square(const Image& image, int& offset_x, int& offset_y) {
 
 namespace {
 
-Image crop(const Image& image, int x0, int y0, int w, int h) {
-  Image out = make_image(w, h);
-  for (int y = 0; y < h; ++y) std::copy_n(image.at(x0, y0 + y), size_t(w) * 3, out.at(0, y));
-  return out;
-}
-
 // Evenly spaced origins of `n` windows of `size` over `extent`.
 int tile_origin(int k, int n, int extent, int size) {
   return n > 1 ? int(std::lround(double(k) * (extent - size) / (n - 1))) : 0;
@@ -78,7 +72,7 @@ std::vector<Detection> FilteredDetector::detect(const Image& image) {
   }
   std::vector<Detection> kept;
   for (const Detection& d : found)
-    if (d.box.area() > 0 && std::sqrt(d.box.area()) >= filter_.min_face) kept.push_back(d);
+    if (d.box.area() > 0 && d.box.size() >= filter_.min_face) kept.push_back(d);
   std::stable_sort(kept.begin(), kept.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
   if (filter_.max_faces > 0 && int(kept.size()) > filter_.max_faces) kept.resize(size_t(filter_.max_faces));
   return kept;

@@ -39,7 +39,7 @@ std::vector<TruthImage> truth_from_wider(const std::vector<WiderImage>& images, 
   for (const WiderImage& im : images) {
     TruthImage t{without_extension(im.path), im.path, {}, {}};
     for (const WiderFace& f : im.faces) {
-      if (f.invalid || std::sqrt(f.box.area()) < min_face) t.ignore.push_back(f.box);
+      if (f.invalid || f.box.size() < min_face) t.ignore.push_back(f.box);
       else t.faces.push_back(f.box);
     }
     out.push_back(std::move(t));

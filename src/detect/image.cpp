@@ -105,6 +105,14 @@ Image resize_bilinear(const Image& src, int width, int height) {
   return dst;
 }
 
+Image crop(const Image& image, int x0, int y0, int w, int h) {
+  if (x0 < 0 || y0 < 0 || w <= 0 || h <= 0 || x0 + w > image.width || y0 + h > image.height)
+    throw Error("crop: window outside the image");
+  Image out = make_image(w, h);
+  for (int y = 0; y < h; ++y) std::copy_n(image.at(x0, y0 + y), size_t(w) * 3, out.at(0, y));
+  return out;
+}
+
 Image shrink_by(const Image& src, int factor) {
   if (factor <= 1) return src;
   const int w = (src.width + factor - 1) / factor, h = (src.height + factor - 1) / factor;

@@ -307,7 +307,7 @@ std::vector<Detection> TeacherDetector::detect(const Image& image) {
   dets = nms(std::move(dets), m.options.nms);  // sorted by descending score
   // Boxes wholly outside the image clip to nothing: never a face.
   std::erase_if(dets, [&](const Detection& d) {
-    return d.box.area() <= 0 || std::sqrt(d.box.area()) < m.options.min_size;
+    return d.box.area() <= 0 || d.box.size() < m.options.min_size;
   });
   return dets;
 }

@@ -83,8 +83,7 @@ void add_imglab_detection(DetectionDataset& data, const std::string& xml_file, S
     for (int k = 0; k < crops; ++k) {
       const int x0 = int(splitmix64(rng) % uint64_t(inference.w - out.w + 1));
       const int y0 = int(splitmix64(rng) % uint64_t(inference.h - out.h + 1));
-      detect::Image window = detect::make_image(out.w, out.h);
-      for (int y = 0; y < out.h; ++y) std::copy_n(big.at(x0, y0 + y), size_t(out.w) * 3, window.at(0, y));
+      const detect::Image window = detect::crop(big, x0, y0, out.w, out.h);
       std::vector<detect::Box> boxes;
       for (const detect::ImglabBox& b : ii.boxes) {
         if (b.ignore) continue;

@@ -16,8 +16,6 @@ namespace ifq::trainer {
 
 namespace {
 
-double face_size(const detect::Box& b) { return std::sqrt(std::max(0.0, b.w) * std::max(0.0, b.h)); }
-
 double parse_number(const std::string& text, const std::string& field, const std::string& whole) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
@@ -85,7 +83,7 @@ PhotoSet load_photo_set(const PhotoSetSpec& spec, int64_t* skipped) {
     for (const detect::WiderFace& f : wi.faces) {
       const detect::Box b{f.box.x * scale, f.box.y * scale, f.box.w * scale, f.box.h * scale};
       if (b.area() <= 0) continue;
-      (f.invalid || face_size(f.box) < spec.min_face ? photo.ignore : photo.faces).push_back(b);
+      (f.invalid || f.box.size() < spec.min_face ? photo.ignore : photo.faces).push_back(b);
     }
     set.photos.push_back(std::move(photo));
   }
@@ -173,7 +171,7 @@ void add_truths(const LabelledPhoto& photo, const Placement& p, const PhotoAugme
     TruthBox t;
     t.x = (x0 + x1) / 2 / side, t.y = (y0 + y1) / 2 / side;
     t.w = (x1 - x0) / side, t.h = (y1 - y0) / side;
-    t.ignore = !positive || visible < a.min_visible || face_size(full) < a.min_face;
+    t.ignore = !positive || visible < a.min_visible || full.size() < a.min_face;
     truths.push_back(t);
   };
   for (const detect::Box& b : photo.faces) emit(b, true);

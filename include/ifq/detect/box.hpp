@@ -1,5 +1,6 @@
 #pragma once
 // Axis-aligned boxes, detections and greedy non-maximum suppression.
+#include <cmath>
 #include <vector>
 
 namespace ifq::detect {
@@ -10,6 +11,8 @@ struct Box {
   double right() const { return x + w; }
   double bottom() const { return y + h; }
   double area() const { return w > 0 && h > 0 ? w * h : 0.0; }
+  // A face's size in pixels, sqrt(w * h): what minimum face sizes compare with.
+  double size() const { return std::sqrt(area()); }
 };
 
 struct Detection {

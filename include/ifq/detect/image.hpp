@@ -33,6 +33,10 @@ void sample_bilinear(const Image& image, double fx, double fy, uint8_t out[3]);
 // Bilinear resampling with pixel centres aligned (half-pixel convention).
 Image resize_bilinear(const Image& image, int width, int height);
 
+// The w x h window of `image` whose top-left pixel is (x0, y0); it must lie
+// inside the image.
+Image crop(const Image& image, int x0, int y0, int w, int h);
+
 // Integer-factor area average (each output pixel the mean of a factor x
 // factor block; edge blocks average what they cover). Used before bilinear
 // resampling shrinks an image by 2x or more, which would otherwise skip
