@@ -30,7 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Flags {
-  std::vector<std::string> sets, detectors, level_checks, cascades, teachers;
+  std::vector<std::string> sets, detectors, level_checks, cascades, teachers, input_sizes;
   bool haar = false, json = false;
   std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
   std::string out_dir = "results/face-benchmark", runtime = "fast";
@@ -49,16 +49,23 @@ std::pair<std::string, std::string> split_pair(const std::string& spec, const ch
 // Model size and feature-map peak as the paper counts them: integer models
 // through ifq::account_memory; float models at 32 bits per parameter and per
 // feature-map value (the largest layer output).
-nlohmann::json model_sizes(const std::string& path) {
+nlohmann::json model_sizes(const std::string& path, ifq::detect::NetworkSize size) {
   if (ifq::model_file_kind(path) == "int") {
-    const ifq::MemoryReport m = ifq::account_memory(ifq::load_int_model(path));
+    ifq::IntModel model = ifq::load_int_model(path);
+    if (!size.keeps_model_size()) model = ifq::with_input_size(std::move(model), size.height, size.width);
+    const ifq::Shape3 input = std::get<ifq::IntInputOp>(model.ops[0]).shape;
+    const ifq::MemoryReport m = ifq::account_memory(model);
     return {{"kind", "int"},
+            {"input_size", std::to_string(input.w) + "x" + std::to_string(input.h)},
             {"weight_bytes", m.weight_size_bytes},
             {"model_bytes", m.model_size_bytes},
             {"feature_map_peak_bytes", (m.feature_map_peak_bits + 7) / 8}};
   }
-  const ifq::FloatModel fm = ifq::load_float_model(path);
+  ifq::FloatModel fm = ifq::load_float_model(path);
+  if (!size.keeps_model_size()) fm = ifq::with_input_size(std::move(fm), size.height, size.width);
+  const ifq::Shape3 input = std::get<ifq::InputLayer>(fm.layers[0]).shape;
   return {{"kind", "float"},
+          {"input_size", std::to_string(input.w) + "x" + std::to_string(input.h)},
           {"model_bytes", ifq::count_parameters(fm) * 4},
           {"feature_map_peak_bytes", ifq::largest_layer_elements(fm) * 4}};
 }
@@ -120,6 +127,9 @@ IFQ_REGISTER_COMMAND(
                      "also score every integer --detector with N x N overlapping tiles besides the whole photo "
                      "(ifq detect --tiles)")
           ->check(CLI::Range(0, 8));
+      sub.add_option("--input-size", f->input_sizes,
+                     "also score every integer --detector run at N x N or WxH pixels (ifq detect --input-size), "
+                     "repeatable");
       sub.add_flag("--json", f->json, "print the JSON report instead of the table");
       return [f]() {
         if (f->detectors.empty() && !f->haar && f->cascades.empty() && f->teachers.empty())
@@ -143,6 +153,7 @@ IFQ_REGISTER_COMMAND(
           std::string label, path;
           Kind kind;
           int tiles = 0;
+          ifq::detect::NetworkSize size{};
         };
         std::vector<Entry> entries;
         for (const std::string& spec : f->detectors) {
@@ -156,6 +167,14 @@ IFQ_REGISTER_COMMAND(
               entries.push_back({label + " + " + std::to_string(f->tiles) + "x" + std::to_string(f->tiles) + " tiles",
                                  path, Kind::Model, f->tiles});
           }
+        for (const std::string& text : f->input_sizes) {
+          const ifq::detect::NetworkSize size = ifq::detect::parse_network_size(text);
+          for (const std::string& spec : f->detectors) {
+            const auto [label, path] = split_pair(spec, "--detector");
+            if (ifq::model_file_kind(path) == "int")
+              entries.push_back({label + " at " + size.str(), path, Kind::Model, 0, size});
+          }
+        }
         if ((f->haar || !f->cascades.empty()) && !ifq::detect::haar_cascade_available())
           throw ifq::Error("--haar, --haar-cascade: this build has no OpenCV");
         if (f->haar) entries.push_back({"Haar cascade (OpenCV)", f->cascade, Kind::Haar});
@@ -195,14 +214,14 @@ IFQ_REGISTER_COMMAND(
             to.nms = f->nms;
             det = std::make_unique<ifq::detect::TeacherDetector>(e.path, to);
           } else {
-            det = ifq::detect::open_model_detector(e.path, decode, runtime);
+            det = ifq::detect::open_model_detector(e.path, decode, runtime, e.size);
             if (e.tiles > 1) {
               ifq::detect::FaceFilter tiled;
               tiled.tiles = e.tiles;
               tiled.nms_iou = f->nms > 0 ? f->nms : 1.0;
               det = std::make_unique<ifq::detect::FilteredDetector>(std::move(det), tiled);
             }
-            d.update(model_sizes(e.path));
+            d.update(model_sizes(e.path, e.size));
           }
           report["detectors"].push_back(d);
           for (size_t s = 0; s < sets.size(); ++s) {

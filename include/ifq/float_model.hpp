@@ -93,6 +93,9 @@ int64_t largest_layer_elements(const FloatModel& model);
 // The same check for one layer given its input shape (layer 0: any shape).
 Shape3 validate_layer(size_t index, const Layer& layer, Shape3 input);
 
+// The float counterpart of with_input_size(IntModel, ...) in int_model.hpp.
+FloatModel with_input_size(FloatModel model, int height, int width);
+
 // HWGQ helpers shared by evaluator, converter and trainer.
 std::vector<double> hwgq_thresholds(int bits, double step);
 int hwgq_level(double x, int bits, double step);

@@ -131,4 +131,13 @@ std::vector<Shape3> infer_int_shapes(const IntModel& model);
 // The same check for one op given its input shape (op 0: any shape).
 Shape3 validate_int_op(size_t index, const IntOp& op, Shape3 input);
 
+// The same network for another input height x width (channels unchanged).
+// Convolutions, pools and the region head slide over any size, so a fully
+// convolutional detector can look at a photo at a higher resolution than it
+// was trained at, as YOLOv2 does; levels stay exact (the converter's int32
+// bounds are per output value, independent of the map size). Throws
+// ifq::Error naming the op that cannot take the size (a fully connected
+// layer fixes its input; a map shrinks to nothing).
+IntModel with_input_size(IntModel model, int height, int width);
+
 }  // namespace ifq

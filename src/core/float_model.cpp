@@ -185,4 +185,21 @@ int64_t largest_layer_elements(const FloatModel& model) {
   return peak;
 }
 
+FloatModel with_input_size(FloatModel model, int height, int width) {
+  if (height <= 0 || width <= 0)
+    throw Error("input size " + std::to_string(width) + "x" + std::to_string(height) + " is not positive");
+  if (model.layers.empty() || !std::holds_alternative<InputLayer>(model.layers[0]))
+    throw Error("model '" + model.name + "' does not start with an input layer");
+  Shape3& shape = std::get<InputLayer>(model.layers[0]).shape;
+  shape.h = height;
+  shape.w = width;
+  try {
+    infer_shapes(model);
+  } catch (const Error& e) {
+    throw Error("model '" + model.name + "' cannot run at input " + std::to_string(width) + "x" +
+                std::to_string(height) + ": " + e.what());
+  }
+  return model;
+}
+
 }  // namespace ifq

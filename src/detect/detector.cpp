@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <ostream>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <variant>
 
 #include "ifq/error.hpp"
@@ -108,11 +110,38 @@ std::vector<Detection> HaarDetector::detect(const Image& image) {
   return nms(cascade_.detect(image, options_), 1.0);  // sorted, nothing removed
 }
 
+NetworkSize parse_network_size(const std::string& text) {
+  const auto x = text.find_first_of("xX");
+  auto number = [&](const std::string& part) {
+    size_t used = 0;
+    int value = 0;
+    try {
+      value = std::stoi(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (part.empty() || used != part.size() || value < 32 || value > 4096)
+      throw Error("network input size '" + text + "': expected N or WxH with sides from 32 to 4096");
+    return value;
+  };
+  if (x == std::string::npos) {
+    const int side = number(text);
+    return {side, side};
+  }
+  return {number(text.substr(0, x)), number(text.substr(x + 1))};
+}
+
 std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options,
-                                              IntRuntime runtime) {
+                                              IntRuntime runtime, NetworkSize size) {
   const std::string kind = model_file_kind(path);
-  if (kind == "int") return std::make_unique<IntModelDetector>(load_int_model(path), options, runtime);
-  return std::make_unique<FloatModelDetector>(load_float_model(path), options);
+  if (kind == "int") {
+    IntModel model = load_int_model(path);
+    if (!size.keeps_model_size()) model = with_input_size(std::move(model), size.height, size.width);
+    return std::make_unique<IntModelDetector>(std::move(model), options, runtime);
+  }
+  FloatModel model = load_float_model(path);
+  if (!size.keeps_model_size()) model = with_input_size(std::move(model), size.height, size.width);
+  return std::make_unique<FloatModelDetector>(std::move(model), options);
 }
 
 std::string fddb_image_name(const std::string& path) {

@@ -109,6 +109,37 @@ TEST(CliDetect, BadInputGivesAClearErrorAndNonZeroExit) {
   EXPECT_NE(flag.status, 0);
 }
 
+TEST(CliDetect, InputSizeRunsTheModelAtThatSizeAndBadSizesAreErrors) {
+  TempDir dir;
+  const IntModel im = convert(random_detector(7)).model;  // 64 x 64 input
+  save_int_model(im, dir / "m.ifq");
+  std::mt19937_64 rng(8);
+  detect::save_image(random_image(rng, 200, 120), dir / "x.png");
+  const CommandResult r =
+      run_ifq("detect --model m.ifq --input-size 128x96 --threshold 0.3 --fddb-out dets.txt x.png", dir.str());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto blocks = detect::load_detections(dir / "dets.txt");
+  ASSERT_EQ(blocks.size(), 1u);
+  // The same as the library's detector on the model moved to 128 wide x 96 high,
+  // and not what the 64 x 64 model finds.
+  detect::IntModelDetector moved(with_input_size(im, 96, 128), detect::RegionDecodeOptions{0.005, 0.45});
+  detect::IntModelDetector own(im, detect::RegionDecodeOptions{0.005, 0.45});
+  const detect::Image photo = detect::load_image(dir / "x.png");
+  const auto want = moved.detect(photo);
+  ASSERT_FALSE(want.empty());
+  ASSERT_EQ(blocks[0].detections.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) EXPECT_NEAR(blocks[0].detections[k].score, want[k].score, 1e-8);
+  const auto other = own.detect(photo);
+  EXPECT_TRUE(other.size() != want.size() || other[0].score != want[0].score);
+
+  for (const char* bad : {"0", "12x", "abc", "99999", "64x-1"}) {
+    const CommandResult e = run_ifq(std::string("detect --model m.ifq --input-size ") + bad + " x.png", dir.str());
+    EXPECT_NE(e.status, 0) << bad;
+    EXPECT_NE(e.output.find("ifq: error: network input size '" + std::string(bad) + "'"), std::string::npos)
+        << e.output;
+  }
+}
+
 TEST(CliEvalFddb, FixtureFoldGivesJsonRocAndPlot) {
   TempDir dir;
   // The fold's three images, with FDDB-like sizes.

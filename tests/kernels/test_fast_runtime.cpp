@@ -127,6 +127,27 @@ TEST_P(FastRuntimePaths, ConvertedTinierYoloMatchesReference) {
   }
 }
 
+TEST_P(FastRuntimePaths, TinierYoloAtAnotherInputSizeStaysExact) {
+  // ifq detect --input-size: the converted network moved to another (here
+  // non-square) input equals the network converted at that size, and the fast
+  // runtime equals the reference there.
+  const auto spec = kernels::tinier_yolo_spec(64, 2, 23);
+  const FloatModel float_net = kernels::random_quant_net(spec);
+  const IntModel moved = with_input_size(convert(float_net).model, 96, 160);
+  const IntModel converted_there = convert(with_input_size(float_net, 96, 160)).model;
+  ASSERT_EQ(infer_int_shapes(moved), infer_int_shapes(converted_there));
+  EXPECT_EQ(infer_int_shapes(moved).back(), (Shape3{infer_int_shapes(moved).back().c, 3, 5}));
+  ReferenceRuntime ref(moved), ref_there(converted_there);
+  std::mt19937 rng(31);
+  for (int threads : {1, 2}) {
+    FastRuntime fast(moved, {threads, GetParam(), false});
+    const auto image = random_image(Shape3{3, 96, 160}, rng);
+    const IntTensor expect = ref.run(image);
+    EXPECT_EQ(ref_there.run(image).data, expect.data);
+    EXPECT_EQ(fast.run(image).data, expect.data) << "threads " << threads;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllPaths, FastRuntimePaths, ::testing::ValuesIn(kernels::all_isas()),
                          [](const ::testing::TestParamInfo<Isa>& info) {
                            return std::string(kernels::isa_name(info.param));
@@ -190,6 +211,26 @@ TEST(FastRuntime, IfqIsaSelectsThePathAndUnsupportedForcingFails) {
   else
     unsetenv("IFQ_ISA");
   EXPECT_EQ(FastRuntime(model).isa(), kernels::selected_isa());
+}
+
+TEST(FastRuntime, InputSizeAFullyConnectedNetworkCannotTakeIsAnError) {
+  IntModel fc;
+  fc.name = "fc-net";
+  fc.ops.push_back(IntInputOp{Shape3{1, 2, 2}, {0}});
+  IntFcOp op;
+  op.in_features = 4;
+  op.out_features = 1;
+  op.weight = {1, -1, 1, -1};
+  fc.ops.push_back(op);
+  ASSERT_NO_THROW(infer_int_shapes(fc));
+  try {
+    with_input_size(fc, 3, 2);
+    FAIL() << "a fully connected layer fixes the input size";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot run at input 2x3"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(with_input_size(fc, 0, 2), Error);
+  EXPECT_EQ(infer_int_shapes(with_input_size(fc, 2, 2)).back(), (Shape3{1, 1, 1}));
 }
 
 TEST(FastRuntime, RejectsBadInput) {

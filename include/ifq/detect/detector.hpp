@@ -73,9 +73,20 @@ class HaarDetector : public Detector {
   HaarOptions options_;
 };
 
-// Opens a model file of either kind (model_io.hpp) as a detector.
+// The network input size a detector runs its model at. 0 x 0 keeps the
+// model's own; a larger size lets a fully convolutional detector see small
+// faces in large photos at the scale it learnt (with_input_size).
+struct NetworkSize {
+  int width = 0, height = 0;
+  bool keeps_model_size() const { return width == 0 && height == 0; }
+  std::string str() const { return std::to_string(width) + "x" + std::to_string(height); }
+};
+// "N" (N x N) or "WxH", each 32..4096; throws ifq::Error naming the text.
+NetworkSize parse_network_size(const std::string& text);
+
+// Opens a model file of either kind (model_io.hpp) as a detector, at `size`.
 std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options,
-                                              IntRuntime runtime = IntRuntime::Fast);
+                                              IntRuntime runtime = IntRuntime::Fast, NetworkSize size = {});
 
 struct BatchOptions {
   std::string out_dir;          // annotated images written here when not empty
