@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command_registry.hpp"
-#include "ifq/detect/atomic_file.hpp"
+#include "ifq/atomic_file.hpp"
 #include "ifq/detect/detector_adapters.hpp"
 #include "ifq/detect/face_benchmark.hpp"
 #include "ifq/detect/haar_cascade.hpp"
@@ -281,7 +281,7 @@ IFQ_REGISTER_COMMAND(
           }
         }
         const std::string json_path = (fs::path(f->out_dir) / "report.json").string();
-        ifq::detect::write_file_atomic(json_path, report.dump(2) + "\n");
+        ifq::write_file_atomic(json_path, report.dump(2) + "\n");
         if (f->json) {
           std::cout << report.dump(2) << "\n";
           return 0;

@@ -6,7 +6,7 @@
 #include <limits>
 #include <sstream>
 
-#include "ifq/detect/atomic_file.hpp"
+#include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
 #include "text_lines.hpp"
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "ifq/detect/atomic_file.hpp"
+#include "ifq/atomic_file.hpp"
 #include "ifq/detect/datasets.hpp"
 #include "text_lines.hpp"
 

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "ifq/detect/atomic_file.hpp"
+#include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
 
 namespace ifq::detect {

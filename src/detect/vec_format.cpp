@@ -5,7 +5,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "ifq/detect/atomic_file.hpp"
+#include "ifq/atomic_file.hpp"
 #include "ifq/detect/datasets.hpp"
 #include "ifq/error.hpp"
 

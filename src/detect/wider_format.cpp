@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "ifq/detect/atomic_file.hpp"
+#include "ifq/atomic_file.hpp"
 #include "ifq/detect/datasets.hpp"
 #include "text_lines.hpp"
 

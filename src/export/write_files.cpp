@@ -2,39 +2,13 @@
 // so an interrupted export never leaves a half-written file behind.
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
-#include <unistd.h>
 
+#include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
 #include "ifq/export_c.hpp"
 
 namespace ifq {
-namespace {
-
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("export-c: cannot create '" + tmp.string() + "'");
-    f.write(text.data(), std::streamsize(text.size()));
-    f.flush();
-    if (!f) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw Error("export-c: cannot write '" + tmp.string() + "'");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw Error("export-c: cannot rename '" + tmp.string() + "' to '" + path.string() + "': " + ec.message());
-  }
-}
-
-}  // namespace
 
 std::string export_name_from(const std::string& text) {
   std::string name;
@@ -60,7 +34,7 @@ std::vector<std::string> write_export(const ExportedC& exported, const std::stri
   };
   std::vector<std::string> written;
   for (const auto& [file, text] : files) {
-    write_atomically(d / file, *text);
+    write_file_atomic((d / file).string(), *text);
     written.push_back((d / file).string());
   }
   return written;

@@ -245,10 +245,17 @@ IntModel load_int_model(const std::string& path) {
         SubstructureSpan span;
         const std::string kind = format::json_string(s, "kind", where);
         const std::string conv = format::json_string(s, "conversion", where);
-        span.kind = kind == "quantized" ? SubstructureKind::Quantized : SubstructureKind::NonQuantized;
-        span.conversion = conv == "integrated" ? ConversionKind::Integrated
-                          : conv == "separated" ? ConversionKind::Separated
-                                                : ConversionKind::None;
+        // The names save_int_model writes, and nothing else: an unknown one is
+        // damage or a newer format, never a silent default.
+        if (kind != kind_name(SubstructureKind::Quantized) && kind != kind_name(SubstructureKind::NonQuantized))
+          throw Error(where + ": unknown kind '" + kind + "' (expected quantized or nonquantized)");
+        span.kind = kind == kind_name(SubstructureKind::Quantized) ? SubstructureKind::Quantized
+                                                                   : SubstructureKind::NonQuantized;
+        bool known = false;
+        for (ConversionKind c : {ConversionKind::Integrated, ConversionKind::Separated, ConversionKind::None})
+          if (conv == conv_name(c)) span.conversion = c, known = true;
+        if (!known)
+          throw Error(where + ": unknown conversion '" + conv + "' (expected integrated, separated or none)");
         span.layer_begin = int(json_int(s, "layer_begin", where, 0, 1 << 20));
         span.layer_end = int(json_int(s, "layer_end", where, span.layer_begin, 1 << 20));
         span.op_begin = int(json_int(s, "op_begin", where, 0, n_ops));

@@ -64,7 +64,4 @@ class SafetensorsWriter {
   void add(const std::string& name, DType dtype, const void* data, size_t count);
 };
 
-// Writes bytes to path atomically (temporary file in the same folder + rename).
-void write_file_atomically(const std::string& path, const std::string& bytes);
-
 }  // namespace ifq::format

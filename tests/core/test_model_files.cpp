@@ -169,16 +169,44 @@ TEST_F(DamagedFile, TrailingGarbage) {
 }
 
 TEST_F(DamagedFile, GarbledTensorDataNeverLoadsAsAnInvalidModel) {
-  // Inverting every data byte breaks threshold order, weight ranges and
-  // packed padding bits: loading must either reject the file or return a
-  // model that passes validation (and so runs without undefined behaviour).
+  // Damaged data bytes (thresholds out of order, weights out of range, packed
+  // padding bits set): loading must either reject the file with ifq::Error or
+  // return a model that passes validation (and so runs without undefined
+  // behaviour). Inverting every byte must be rejected outright.
   std::string bad = good;
   for (size_t i = 8 + header_len(); i < bad.size(); ++i) bad[i] = char(~bad[i]);
   write_bytes(path, bad);
-  try {
-    const IntModel m = load_int_model(path);
-    infer_int_shapes(m);  // a loaded model is always a valid one
-  } catch (const Error&) {
+  EXPECT_THROW(load_int_model(path), Error);
+  std::mt19937 rng(17);
+  int rejected = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    bad = good;
+    for (int k = 0; k < 1 + trial % 8; ++k) {
+      const size_t at = 8 + header_len() + rng() % (good.size() - 8 - header_len());
+      bad[at] = char(rng());
+    }
+    write_bytes(path, bad);
+    IntModel m;
+    try {
+      m = load_int_model(path);
+    } catch (const Error&) {
+      ++rejected;
+      continue;
+    }
+    EXPECT_NO_THROW(infer_int_shapes(m)) << "trial " << trial << ": a loaded model must be a valid one";
+  }
+  EXPECT_GT(rejected, 0) << "no damage was ever detected";
+}
+
+TEST_F(DamagedFile, UnknownSubstructureStringsAreErrors) {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"\\\"quantized\\\"", "\\\"quantised\\\""},
+                                 {"\\\"integrated\\\"", "\\\"integrate0\\\""}}) {
+    std::string h = header();
+    const size_t at = h.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    h.replace(at, from.size(), to);
+    write_bytes(path, with_header(h));
+    expect_error([&] { load_int_model(path); }, "unknown");
   }
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "demo_results.hpp"
+#include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
 
 namespace ifq::trainer {
@@ -20,20 +21,6 @@ std::string mbit(int64_t bits) {
   char b[32];
   std::snprintf(b, sizeof b, "%.4f", double(bits) / 1e6);
   return b;
-}
-
-void write_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write '" + tmp + "'");
-    out << text;
-    out.flush();
-    if (!out) throw Error("write to '" + tmp + "' failed (disk full?)");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
 }
 
 nlohmann::json method_json(const MethodResult& m) {
@@ -221,8 +208,8 @@ void write_demo_report(const DemoResults& r, const std::string& dir) {
     results[std::to_string(v.k)][v.name] = x;
   }
   j["results"] = results;
-  write_atomic(dir + "/report.json", j.dump(2) + "\n");
-  write_atomic(dir + "/report.md", demo_markdown(r));
+  write_file_atomic(dir + "/report.json", j.dump(2) + "\n");
+  write_file_atomic(dir + "/report.md", demo_markdown(r));
 }
 
 }  // namespace ifq::trainer

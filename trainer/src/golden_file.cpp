@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
 #include "ifq_trainer/golden.hpp"
 #include "ifq_trainer/trainer.hpp"
@@ -37,8 +38,7 @@ void save_golden(const GoldenFile& g, const std::string& path) {
   h["level_bits"] = g.level_bits;
   h["classes"] = g.classes;
   const std::string header = h.dump();
-  const std::string tmp = path + ".tmp";
-  {
+  write_file_atomic_with(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error("cannot write golden file '" + tmp + "'");
     out.write(kMagic, 8);
@@ -71,10 +71,7 @@ void save_golden(const GoldenFile& g, const std::string& path) {
     }
     out.flush();
     if (!out) throw Error("write to '" + tmp + "' failed (disk full?)");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  });
 }
 
 GoldenFile load_golden(const std::string& path) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
 #include "ifq_trainer/detection_data.hpp"
 #include "ifq/progress.hpp"
@@ -135,15 +136,13 @@ struct Trainer::Impl {
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
     archive.write("optimizer", opt);
-    const std::string tmp = path + ".tmp";
-    try {
-      archive.save_to(tmp);
-    } catch (const std::exception& e) {
-      throw Error("cannot write checkpoint '" + tmp + "': " + e.what());
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw Error("cannot rename checkpoint '" + tmp + "' to '" + path + "': " + ec.message());
+    write_file_atomic_with(path, [&](const std::string& tmp) {
+      try {
+        archive.save_to(tmp);
+      } catch (const std::exception& e) {
+        throw Error("cannot write checkpoint '" + tmp + "': " + e.what());
+      }
+    });
   }
 
   void load_checkpoint() {
