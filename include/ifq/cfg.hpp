@@ -69,8 +69,6 @@ CfgNetwork load_cfg_network(const std::string& path, const CfgOptions& options =
 // The model only.
 FloatModel load_cfg(const std::string& path, const CfgOptions& options = {});
 
-// The HWGQ step optimal for a unit half-Gaussian (algorithms.md §1), k = 1..8.
-double hwgq_default_step(int bits);
 
 
 }  // namespace ifq

@@ -99,5 +99,8 @@ FloatModel with_input_size(FloatModel model, int height, int width);
 // HWGQ helpers shared by evaluator, converter and trainer.
 std::vector<double> hwgq_thresholds(int bits, double step);
 int hwgq_level(double x, int bits, double step);
+// The HWGQ step optimal for a unit half-Gaussian (algorithms.md §1), k = 1..8;
+// throws ifq::Error otherwise.
+double hwgq_default_step(int bits);
 
 }  // namespace ifq

@@ -15,7 +15,9 @@ struct IntTensor {
 
 class ReferenceRuntime {
  public:
-  explicit ReferenceRuntime(const IntModel& model);  // validates, plans buffers
+  // Validates and plans buffers. The runtime owns its copy of the model, so
+  // ReferenceRuntime(load_int_model(path)) is safe.
+  explicit ReferenceRuntime(IntModel model);
 
   // Runs every op on an 8-bit CHW image.
   IntTensor run(const std::vector<uint8_t>& image);
@@ -31,7 +33,7 @@ class ReferenceRuntime {
   int64_t arena_bytes() const;
 
  private:
-  const IntModel& model_;
+  IntModel model_;
   std::vector<Shape3> shapes_;
   bool record_ = false;
   std::vector<IntTensor> recorded_;

@@ -289,14 +289,6 @@ struct Builder {
 
 }  // namespace
 
-double hwgq_default_step(int bits) {
-  // Minimisers of E[(x - Q(x))^2] over a unit half-Gaussian with the HWGQ
-  // thresholds {0, 1.5s, 2.5s, ...}, computed numerically (algorithms.md §1).
-  static const double steps[] = {0.7979, 0.5388, 0.3217, 0.1842, 0.1030, 0.0566, 0.0307, 0.0165};
-  if (bits < 1 || bits > 8) throw Error("hwgq bits must be 1..8, got " + std::to_string(bits));
-  return steps[bits - 1];
-}
-
 CfgNetwork parse_cfg(const std::string& text, const std::string& source, const CfgOptions& options) {
   if (options.quant_bits < 0 || options.quant_bits > 8)
     throw Error("quant_bits override must be 1..8, got " + std::to_string(options.quant_bits));

@@ -6,6 +6,7 @@
 
 #include "core/overloaded.hpp"
 #include "ifq/error.hpp"
+#include "ifq/limits.hpp"
 
 namespace ifq {
 namespace {
@@ -70,8 +71,8 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
     std::visit(
         Overloaded{
             [&](const InputLayer& l) {
-              if (l.shape.c <= 0 || l.shape.h <= 0 || l.shape.w <= 0 || l.shape.c > 4096 ||
-                  l.shape.h > 16384 || l.shape.w > 16384)
+              if (l.shape.c <= 0 || l.shape.h <= 0 || l.shape.w <= 0 || l.shape.c > limits::kMaxInputChannels ||
+                  l.shape.h > limits::kMaxInputSide || l.shape.w > limits::kMaxInputSide)
                 fail(i, layer, "bad input shape " + l.shape.str());
               require_size(i, layer, "mean", l.mean.size(), size_t(l.shape.c));
               require_size(i, layer, "std", l.std.size(), size_t(l.shape.c));
@@ -83,7 +84,8 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
             },
             [&](const ConvLayer& l) {
               if (l.out_channels <= 0 || l.kernel <= 0 || l.stride <= 0 || l.pad < 0 ||
-                  l.out_channels > 65536 || l.kernel > 64 || l.pad >= l.kernel + 64)
+                  l.out_channels > limits::kMaxChannels || l.kernel > limits::kMaxWindow ||
+                  l.stride > limits::kMaxStride || l.pad >= l.kernel + limits::kMaxPadBeyondWindow)
                 fail(i, layer, "bad geometry");
               check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias,
                             size_t(l.out_channels), size_t(cur.c) * l.kernel * l.kernel);
@@ -93,13 +95,14 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
                      conv_out_size(cur.w, l.kernel, l.stride, l.pad)};
             },
             [&](const FcLayer& l) {
-              if (l.out_features <= 0 || l.out_features > (1 << 24)) fail(i, layer, "bad output count");
+              if (l.out_features <= 0 || l.out_features > limits::kMaxFeatures) fail(i, layer, "bad output count");
               check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias,
                             size_t(l.out_features), size_t(cur.elements()));
               cur = {l.out_features, 1, 1};
             },
             [&](const MaxPoolLayer& l) {
-              if (l.size <= 0 || l.stride <= 0 || l.pad < 0 || l.pad >= l.size + l.stride)
+              if (l.size <= 0 || l.size > limits::kMaxWindow || l.stride <= 0 || l.stride > limits::kMaxStride ||
+                  l.pad < 0 || l.pad >= l.size + l.stride)
                 fail(i, layer, "bad geometry");
               if (cur.h + l.pad < l.size || cur.w + l.pad < l.size)
                 fail(i, layer, "window larger than input " + cur.str());
@@ -159,6 +162,14 @@ std::vector<double> hwgq_thresholds(int bits, double step) {
   t.push_back(0.0);
   for (int j = 1; j + 1 < levels; ++j) t.push_back((j + 0.5) * step);
   return t;
+}
+
+double hwgq_default_step(int bits) {
+  // Minimisers of E[(x - Q(x))^2] over a unit half-Gaussian with the HWGQ
+  // thresholds {0, 1.5s, 2.5s, ...}, computed numerically (algorithms.md §1).
+  static const double steps[] = {0.7979, 0.5388, 0.3217, 0.1842, 0.1030, 0.0566, 0.0307, 0.0165};
+  if (bits < 1 || bits > 8) throw Error("hwgq bits must be 1..8, got " + std::to_string(bits));
+  return steps[bits - 1];
 }
 
 int hwgq_level(double x, int bits, double step) {

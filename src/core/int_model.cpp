@@ -4,6 +4,7 @@
 
 #include "core/overloaded.hpp"
 #include "ifq/error.hpp"
+#include "ifq/limits.hpp"
 
 namespace ifq {
 namespace {
@@ -56,8 +57,8 @@ Shape3 validate_int_op(size_t i, const IntOp& op, Shape3 cur) {
     std::visit(
         Overloaded{
             [&](const IntInputOp& o) {
-              require(o.shape.c > 0 && o.shape.h > 0 && o.shape.w > 0 && o.shape.c <= 4096 &&
-                          o.shape.h <= 16384 && o.shape.w <= 16384,
+              require(o.shape.c > 0 && o.shape.h > 0 && o.shape.w > 0 && o.shape.c <= limits::kMaxInputChannels &&
+                          o.shape.h <= limits::kMaxInputSide && o.shape.w <= limits::kMaxInputSide,
                       i, op, "bad input shape " + o.shape.str());
               cur = o.shape;
               per_channel(o.mean.size(), "mean");
@@ -67,8 +68,9 @@ Shape3 validate_int_op(size_t i, const IntOp& op, Shape3 cur) {
               require(o.in_channels == cur.c, i, op,
                       "in_channels " + std::to_string(o.in_channels) + " but input has " +
                           std::to_string(cur.c));
-              require(o.out_channels > 0 && o.out_channels <= 65536 && o.kernel > 0 && o.kernel <= 64 &&
-                          o.stride > 0 && o.stride <= 64 && o.pad >= 0 && o.pad < o.kernel + 64,
+              require(o.out_channels > 0 && o.out_channels <= limits::kMaxChannels && o.kernel > 0 &&
+                          o.kernel <= limits::kMaxWindow && o.stride > 0 && o.stride <= limits::kMaxStride &&
+                          o.pad >= 0 && o.pad < o.kernel + limits::kMaxPadBeyondWindow,
                       i, op, "bad geometry");
               require(o.acc_shift >= 0 && o.acc_shift <= 62, i, op, "acc_shift must be 0..62");
               require(cur.h + 2 * o.pad >= o.kernel && cur.w + 2 * o.pad >= o.kernel, i, op,
@@ -83,7 +85,7 @@ Shape3 validate_int_op(size_t i, const IntOp& op, Shape3 cur) {
               require(o.in_features == cur.elements(), i, op,
                       "in_features " + std::to_string(o.in_features) + " but input has " +
                           std::to_string(cur.elements()));
-              require(o.out_features > 0 && o.out_features <= (1 << 24), i, op, "bad out_features");
+              require(o.out_features > 0 && o.out_features <= limits::kMaxFeatures, i, op, "bad out_features");
               require(o.acc_shift >= 0 && o.acc_shift <= 62, i, op, "acc_shift must be 0..62");
               require(o.weight.size() == size_t(o.out_features) * size_t(o.in_features), i, op,
                       "weight count does not match the geometry");
@@ -91,8 +93,9 @@ Shape3 validate_int_op(size_t i, const IntOp& op, Shape3 cur) {
               cur = {o.out_features, 1, 1};
             },
             [&](const IntMaxPoolOp& o) {
-              require(o.size > 0 && o.stride > 0 && o.pad >= 0 && o.pad < o.size + o.stride, i, op,
-                      "bad geometry");
+              require(o.size > 0 && o.size <= limits::kMaxWindow && o.stride > 0 && o.stride <= limits::kMaxStride &&
+                          o.pad >= 0 && o.pad < o.size + o.stride,
+                      i, op, "bad geometry");
               require(cur.h + o.pad >= o.size && cur.w + o.pad >= o.size, i, op, "window larger than input");
               if (!o.take_min.empty()) per_channel(o.take_min.size(), "take_min");
               cur = {cur.c, pool_out_size(cur.h, o.size, o.stride, o.pad),

@@ -31,7 +31,7 @@ std::vector<uint8_t> network_input(const Image& image, const Shape3& input) {
 }
 
 struct IntModelDetector::Impl {
-  IntModel model;  // declared before runtime: the runtime keeps a reference
+  IntModel model;
   RegionDecodeOptions options;
   Shape3 input;
   std::unique_ptr<ReferenceRuntime> runtime;

@@ -6,6 +6,7 @@
 #include "core/overloaded.hpp"
 #include "format/graph_json.hpp"
 #include "format/safetensors.hpp"
+#include "ifq/limits.hpp"
 #include "ifq/model_io.hpp"
 
 namespace ifq {
@@ -111,7 +112,7 @@ FloatModel load_float_model(const std::string& path) {
   if (graph.contains("name") && graph["name"].is_string()) model.name = graph["name"].get<std::string>();
   if (!graph.contains("layers") || !graph["layers"].is_array() || graph["layers"].empty())
     throw Error(path + ": graph has no layers");
-  if (graph["layers"].size() > 4096) throw Error(path + ": graph has too many layers");
+  if (graph["layers"].size() > size_t(limits::kMaxLayers)) throw Error(path + ": graph has too many layers");
   Shape3 cur{};
   size_t i = 0;
   auto check_count = [&](size_t n) {
@@ -124,8 +125,9 @@ FloatModel load_float_model(const std::string& path) {
     using format::json_int;
     if (type == "input") {
       InputLayer l;
-      l.shape = {int(json_int(j, "channels", where, 1, 4096)), int(json_int(j, "height", where, 1, 16384)),
-                 int(json_int(j, "width", where, 1, 16384))};
+      l.shape = {int(json_int(j, "channels", where, 1, limits::kMaxInputChannels)),
+                 int(json_int(j, "height", where, 1, limits::kMaxInputSide)),
+                 int(json_int(j, "width", where, 1, limits::kMaxInputSide))};
       if (!j.contains("mean") || !j["mean"].is_array()) throw Error(where + ": missing 'mean'");
       for (const auto& m : j["mean"]) {
         if (!m.is_number_integer()) throw Error(where + ": 'mean' must hold integers");
@@ -135,10 +137,10 @@ FloatModel load_float_model(const std::string& path) {
       model.layers.push_back(l);
     } else if (type == "conv") {
       ConvLayer l;
-      l.out_channels = int(json_int(j, "filters", where, 1, 65536));
-      l.kernel = int(json_int(j, "size", where, 1, 64));
-      l.stride = int(json_int(j, "stride", where, 1, 64));
-      l.pad = int(json_int(j, "pad", where, 0, 128));
+      l.out_channels = int(json_int(j, "filters", where, 1, limits::kMaxChannels));
+      l.kernel = int(json_int(j, "size", where, 1, limits::kMaxWindow));
+      l.stride = int(json_int(j, "stride", where, 1, limits::kMaxStride));
+      l.pad = int(json_int(j, "pad", where, 0, limits::kMaxPad));
       l.weight_kind = parse_kind(j, where);
       l.weight = r.f32(key(i, "weight"), check_count(size_t(l.out_channels) * size_t(cur.c) * l.kernel * l.kernel));
       if (l.weight_kind == WeightKind::Binary) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_channels));
@@ -146,7 +148,7 @@ FloatModel load_float_model(const std::string& path) {
       model.layers.push_back(l);
     } else if (type == "fc") {
       FcLayer l;
-      l.out_features = int(json_int(j, "outputs", where, 1, 1 << 24));
+      l.out_features = int(json_int(j, "outputs", where, 1, limits::kMaxFeatures));
       l.weight_kind = parse_kind(j, where);
       l.weight = r.f32(key(i, "weight"), check_count(size_t(l.out_features) * size_t(cur.elements())));
       if (l.weight_kind == WeightKind::Binary) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_features));
@@ -154,9 +156,9 @@ FloatModel load_float_model(const std::string& path) {
       model.layers.push_back(l);
     } else if (type == "maxpool") {
       MaxPoolLayer l;
-      l.size = int(json_int(j, "size", where, 1, 64));
-      l.stride = int(json_int(j, "stride", where, 1, 64));
-      l.pad = int(json_int(j, "pad", where, 0, 128));
+      l.size = int(json_int(j, "size", where, 1, limits::kMaxWindow));
+      l.stride = int(json_int(j, "stride", where, 1, limits::kMaxStride));
+      l.pad = int(json_int(j, "pad", where, 0, limits::kMaxPad));
       model.layers.push_back(l);
     } else if (type == "batchnorm") {
       BatchNormLayer l;

@@ -9,6 +9,7 @@
 #include "core/overloaded.hpp"
 #include "format/graph_json.hpp"
 #include "format/safetensors.hpp"
+#include "ifq/limits.hpp"
 #include "ifq/model_io.hpp"
 
 namespace ifq {
@@ -156,7 +157,7 @@ IntModel load_int_model(const std::string& path) {
     if (graph.contains("name") && graph["name"].is_string()) model.name = graph["name"].get<std::string>();
     if (!graph.contains("ops") || !graph["ops"].is_array() || graph["ops"].empty())
       throw Error(path + ": graph has no ops");
-    if (graph["ops"].size() > 4096) throw Error(path + ": graph has too many ops");
+    if (graph["ops"].size() > size_t(limits::kMaxLayers)) throw Error(path + ": graph has too many ops");
     using format::json_int;
     Shape3 cur{};
     size_t i = 0;
@@ -165,18 +166,19 @@ IntModel load_int_model(const std::string& path) {
       const std::string type = format::json_string(j, "type", where);
       if (type == "input") {
         IntInputOp o;
-        o.shape = {int(json_int(j, "channels", where, 1, 4096)), int(json_int(j, "height", where, 1, 16384)),
-                   int(json_int(j, "width", where, 1, 16384))};
+        o.shape = {int(json_int(j, "channels", where, 1, limits::kMaxInputChannels)),
+                   int(json_int(j, "height", where, 1, limits::kMaxInputSide)),
+                   int(json_int(j, "width", where, 1, limits::kMaxInputSide))};
         if (!j.contains("mean") || !j["mean"].is_array()) throw Error(where + ": missing 'mean'");
         for (const auto& m : j["mean"]) o.mean.push_back(m.get<int32_t>());
         model.ops.push_back(o);
       } else if (type == "conv") {
         IntConvOp o;
-        o.in_channels = int(json_int(j, "in_channels", where, 1, 65536));
-        o.out_channels = int(json_int(j, "out_channels", where, 1, 65536));
-        o.kernel = int(json_int(j, "size", where, 1, 64));
-        o.stride = int(json_int(j, "stride", where, 1, 64));
-        o.pad = int(json_int(j, "pad", where, 0, 128));
+        o.in_channels = int(json_int(j, "in_channels", where, 1, limits::kMaxChannels));
+        o.out_channels = int(json_int(j, "out_channels", where, 1, limits::kMaxChannels));
+        o.kernel = int(json_int(j, "size", where, 1, limits::kMaxWindow));
+        o.stride = int(json_int(j, "stride", where, 1, limits::kMaxStride));
+        o.pad = int(json_int(j, "pad", where, 0, limits::kMaxPad));
         o.weight_bits = int(json_int(j, "weight_bits", where, 1, 24));
         o.acc_shift = int(json_int(j, "acc_shift", where, 0, 62));
         const size_t count = size_t(o.out_channels) * size_t(o.in_channels) * o.kernel * o.kernel;
@@ -186,7 +188,7 @@ IntModel load_int_model(const std::string& path) {
       } else if (type == "fc") {
         IntFcOp o;
         o.in_features = int(json_int(j, "in_features", where, 1, int64_t(1) << 30));
-        o.out_features = int(json_int(j, "out_features", where, 1, 1 << 24));
+        o.out_features = int(json_int(j, "out_features", where, 1, limits::kMaxFeatures));
         o.weight_bits = int(json_int(j, "weight_bits", where, 1, 24));
         o.acc_shift = int(json_int(j, "acc_shift", where, 0, 62));
         const size_t count = size_t(o.out_features) * size_t(o.in_features);
@@ -195,15 +197,15 @@ IntModel load_int_model(const std::string& path) {
         model.ops.push_back(o);
       } else if (type == "maxpool") {
         IntMaxPoolOp o;
-        o.size = int(json_int(j, "size", where, 1, 64));
-        o.stride = int(json_int(j, "stride", where, 1, 64));
-        o.pad = int(json_int(j, "pad", where, 0, 128));
+        o.size = int(json_int(j, "size", where, 1, limits::kMaxWindow));
+        o.stride = int(json_int(j, "stride", where, 1, limits::kMaxStride));
+        o.pad = int(json_int(j, "pad", where, 0, limits::kMaxPad));
         if (j.value("take_min", false)) o.take_min = r.u8(key(i, "take_min"), size_t(cur.c));
         model.ops.push_back(o);
       } else if (type == "threshold") {
         IntThresholdOp o;
         o.bits = int(json_int(j, "bits", where, 1, 8));
-        o.channels = int(json_int(j, "channels", where, 1, 65536));
+        o.channels = int(json_int(j, "channels", where, 1, limits::kMaxChannels));
         o.thresholds = narrow32(r.ints(key(i, "thresholds"), size_t(o.channels) * ((size_t(1) << o.bits) - 1)), where);
         model.ops.push_back(o);
       } else if (type == "requant") {

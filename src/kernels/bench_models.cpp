@@ -7,14 +7,6 @@
 
 namespace ifq::kernels {
 
-namespace {
-// HWGQ steps optimal for a unit half-Gaussian (algorithms.md §1).
-double hwgq_step_for(int bits) {
-  static const double steps[] = {0.7979, 0.5388, 0.3217, 0.1842, 0.1030};
-  return bits >= 1 && bits <= 5 ? steps[bits - 1] : 0.1030 / (1 << (bits - 5));
-}
-}  // namespace
-
 QuantNetSpec tinier_yolo_spec(int input_size, int bits, uint32_t seed) {
   if (input_size < 32 || input_size % 32 != 0)
     throw Error("Tinier-YOLO input size must be a positive multiple of 32, got " + std::to_string(input_size));
@@ -45,7 +37,7 @@ FloatModel random_quant_net(const QuantNetSpec& spec) {
     in.std.push_back(60.f);
   }
   m.layers.push_back(in);
-  const float step = float(hwgq_step_for(spec.bits));
+  const float step = float(hwgq_default_step(spec.bits));
   int channels = spec.input.c;
   // Mean square of the input values of the next conv, for the BN variance.
   double in_mean_sq = 1.0;  // normalised pixels

@@ -182,7 +182,8 @@ void FastRuntime::Impl::group_stages() {
       s.mean = input->mean;
     } else if (auto* conv = std::get_if<IntConvOp>(&ops[size_t(i)])) {
       const bool bin = in_kind.kind == ValueKind::Levels && in_kind.bits >= 1 &&
-                       in_kind.bits <= kernels::kMaxPackedBits && binary_weights(*conv);
+                       in_kind.bits <= kernels::kMaxPackedBits && conv->kernel <= kernels::kMaxBinaryKernel &&
+                       binary_weights(*conv);
       bool pix = false;
       if (in_kind.kind == ValueKind::Pixels && i == 1) {
         // Exact in int32 (or int16) when every partial sum is bounded:
@@ -239,11 +240,11 @@ void FastRuntime::Impl::group_stages() {
           s.pool_pad = p.pad;
           s.take_min = p.take_min;
         };
-        // Pool windows of up to 16 rows are fused (the epilogue's row list).
+        // Pool windows of up to kMaxFusedPoolWindow rows are fused (the epilogue's row list).
         auto fusable_pool = [&](int k) -> const IntMaxPoolOp* {
           if (k >= int(ops.size())) return nullptr;
           auto* p = std::get_if<IntMaxPoolOp>(&ops[size_t(k)]);
-          return p && p->size >= 1 && p->size <= 16 ? p : nullptr;
+          return p && p->size >= 1 && p->size <= kernels::kMaxFusedPoolWindow ? p : nullptr;
         };
         if (auto* p = fusable_pool(j)) take_pool(*p), ++j;
         if (j < int(ops.size()))
@@ -259,7 +260,7 @@ void FastRuntime::Impl::group_stages() {
           }
       }
     } else if (std::holds_alternative<IntMaxPoolOp>(ops[size_t(i)]) &&
-               std::get<IntMaxPoolOp>(ops[size_t(i)]).size <= 16) {
+               std::get<IntMaxPoolOp>(ops[size_t(i)]).size <= kernels::kMaxFusedPoolWindow) {
       s.kind = StageKind::Pool;
       const auto& p = std::get<IntMaxPoolOp>(ops[size_t(i)]);
       s.pool = true;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "core/overloaded.hpp"
 #include "ifq/error.hpp"
@@ -134,7 +135,7 @@ IntTensor apply_int_op(const IntOp& op, const IntTensor& in, const Shape3& out_s
       op);
 }
 
-ReferenceRuntime::ReferenceRuntime(const IntModel& model) : model_(model), shapes_(infer_int_shapes(model)) {}
+ReferenceRuntime::ReferenceRuntime(IntModel model) : model_(std::move(model)), shapes_(infer_int_shapes(model_)) {}
 
 int64_t ReferenceRuntime::arena_bytes() const {
   // run() keeps one op's input and output alive at a time (int32 each), plus

@@ -1,9 +1,11 @@
 // What cfg sections become: layer order, Darknet defaults, our keys.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ifq/cfg.hpp"
+#include "ifq/error.hpp"
 
 namespace ifq {
 namespace {
@@ -53,13 +55,42 @@ TEST(CfgSemantics, ConvWithPoolBnHwgqIsThePapersSubstructureOrder) {
   EXPECT_EQ(std::get<FcLayer>(m.layers[6]).bias.size(), 5u);
 }
 
+// Mean squared HWGQ quantization error of a unit half-Gaussian at step s:
+// level = #{thresholds below x} (hwgq_level), value = level * s; midpoint
+// rule on [0, 9], where the density has vanished.
+double half_gaussian_mse(int bits, double s) {
+  const int top = (1 << bits) - 1;
+  const double dx = 2e-4;
+  double sum = 0;
+  for (double x = dx / 2; x < 9; x += dx) {
+    // The closed form of hwgq_level (thresholds 0, 1.5s, 2.5s, ...), checked below.
+    const int level = std::min(top, std::max(1, int(std::floor(x / s + 0.5))));
+    const double e = x - level * s;
+    sum += e * e * std::exp(-x * x / 2);
+  }
+  return sum * dx * 2 / std::sqrt(2 * M_PI);
+}
+
 TEST(CfgSemantics, HwgqDefaultStepsAreTheHalfGaussianOptima) {
-  // algorithms.md §1.
-  EXPECT_NEAR(hwgq_default_step(1), 0.7979, 1e-4);
-  EXPECT_NEAR(hwgq_default_step(2), 0.5388, 1e-4);
-  EXPECT_NEAR(hwgq_default_step(3), 0.3217, 1e-4);
-  EXPECT_NEAR(hwgq_default_step(4), 0.1842, 1e-4);
-  EXPECT_NEAR(hwgq_default_step(5), 0.1030, 1e-4);
+  // algorithms.md §1: each default step minimises the quantization error of a
+  // unit half-Gaussian, found here by golden-section search (not restated).
+  for (int bits = 1; bits <= 8; ++bits) {
+    SCOPED_TRACE(bits);
+    const double table = hwgq_default_step(bits);
+    for (double x : {0.3 * table, 1.49 * table, 1.51 * table, 2.7 * table, 300 * table})
+      EXPECT_EQ(hwgq_level(x, bits, table),
+                std::min((1 << bits) - 1, std::max(1, int(std::floor(x / table + 0.5)))));
+    double lo = 0.5 * table, hi = 1.5 * table;
+    const double g = (std::sqrt(5.0) - 1) / 2;
+    while (hi - lo > 1e-6) {
+      const double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+      if (half_gaussian_mse(bits, a) < half_gaussian_mse(bits, b)) hi = b;
+      else lo = a;
+    }
+    // The table keeps four decimals.
+    EXPECT_NEAR(table, (lo + hi) / 2, 6e-5);
+  }
+  EXPECT_THROW(hwgq_default_step(9), Error);
 }
 
 TEST(CfgSemantics, OverridesOfInputSizeAndBits) {

@@ -70,6 +70,20 @@ TEST(ModelFiles, IntModelRoundTripsExactly) {
   }
 }
 
+TEST(ModelFiles, ARuntimeBuiltFromATemporaryModelOwnsIt) {
+  // ReferenceRuntime(load_int_model(path)) once kept a reference to the
+  // destroyed temporary; the runtime owns its model now.
+  testing::TempDir dir;
+  const IntModel m = convert(sample_model(4)).model;
+  save_int_model(m, dir.file("m.safetensors"));
+  ReferenceRuntime from_temporary(load_int_model(dir.file("m.safetensors")));
+  std::vector<std::vector<int32_t>> reuse_freed_memory;
+  for (int i = 0; i < 64; ++i) reuse_freed_memory.emplace_back(4096, -7);
+  std::mt19937 rng(4);
+  const auto image = testing::random_image(rng, std::get<IntInputOp>(m.ops[0]).shape);
+  EXPECT_EQ(from_temporary.run(image).data, ReferenceRuntime(m).run(image).data);
+}
+
 TEST(ModelFiles, DataSectionIsAligned) {
   testing::TempDir dir;
   save_int_model(convert(sample_model(3)).model, dir.file("m.safetensors"));

@@ -148,6 +148,33 @@ TEST_P(FastRuntimePaths, TinierYoloAtAnotherInputSizeStaysExact) {
   }
 }
 
+TEST_P(FastRuntimePaths, KernelsAndPoolWindowsAtTheFastLimitsMatchTheReference) {
+  // Binary kernels of 16 (the bit-packed kernels' largest) and 17 (the
+  // reference op) on 8-bit levels; pool windows of 16 (fused) and 17.
+  std::mt19937 rng(77);
+  testing::RandomNetSpec wide;
+  wide.input = {2, 40, 44};
+  wide.bits = 8;
+  wide.layers = {{6, 16, 1, 8}, {5, 17, 1, 8}};
+  testing::RandomNetSpec pools;
+  pools.input = {3, 40, 40};
+  pools.bits = 3;
+  pools.layers = {{6, 3, 1, 1, 16, 1, 15}, {7, 1, 1, 0, 17, 2, 0, true}};
+  for (const auto& spec : {wide, pools}) {
+    const IntModel model = testing::random_int_net(spec, rng);
+    ReferenceRuntime ref(model);
+    for (int threads : {1, 2}) {
+      FastRuntime fast(model, {threads, GetParam(), false});
+      std::string kinds;
+      for (const auto& st : fast.stages()) kinds += st.kind + " ";
+      const auto image = random_image(spec.input, rng);
+      EXPECT_EQ(fast.run(image).data, ref.run(image).data) << kinds << "threads " << threads;
+      if (spec.bits == 8) EXPECT_NE(kinds.find("reference"), std::string::npos) << kinds;
+      if (spec.bits == 8) EXPECT_NE(kinds.find("bconv"), std::string::npos) << kinds;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllPaths, FastRuntimePaths, ::testing::ValuesIn(kernels::all_isas()),
                          [](const ::testing::TestParamInfo<Isa>& info) {
                            return std::string(kernels::isa_name(info.param));

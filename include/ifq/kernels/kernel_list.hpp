@@ -38,6 +38,13 @@ struct BconvArgs {
 // word-major, pixel-minor: A[(plane * words + word) * kBconvChunkPixels + p],
 // window popcounts PA[plane * kBconvChunkPixels + p].
 inline constexpr int kBconvChunkPixels = 64;
+// Largest binary conv kernel side the bit-packed kernels take: their row
+// table holds kMaxPackedBits x 16 input rows. Larger kernels run the
+// reference op (the fast runtime checks this when it plans).
+inline constexpr int kMaxBinaryKernel = 16;
+// Largest pool window fused into an epilogue (its row list); larger pools run
+// the reference op.
+inline constexpr int kMaxFusedPoolWindow = 16;
 // Scratch words bconv_band needs (im2col of one chunk of pixels).
 int64_t bconv_scratch_words(int kernel, int in_channels, int bits);
 // Regroups pack_binary_weights() rows ([out][words]) for the kernels: groups of
