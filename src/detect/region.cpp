@@ -49,13 +49,10 @@ std::vector<Detection> decode(const Read& read, const Gate& gate, int grid_h, in
         }
         double sum = 0;
         for (int c = 0; c < region.classes; ++c) sum += (cls[c] = std::exp(cls[c] - max_logit));
-        const double bx = (i + sigmoid(read(base + 0, j, i))) / grid_w;
-        const double by = (j + sigmoid(read(base + 1, j, i))) / grid_h;
-        const double bw = std::exp(read(base + 2, j, i)) * region.anchors[2 * n] / grid_w;
-        const double bh = std::exp(read(base + 3, j, i)) * region.anchors[2 * n + 1] / grid_h;
-        const Box box = clip_box(Box{(bx - bw / 2) * image_w, (by - bh / 2) * image_h,
-                                     bw * image_w, bh * image_h},
-                                 image_w, image_h);
+        const Box b = region_box(read(base + 0, j, i), read(base + 1, j, i), read(base + 2, j, i),
+                                 read(base + 3, j, i), i, j, region.anchors[2 * n], region.anchors[2 * n + 1],
+                                 grid_w, grid_h);
+        const Box box = clip_box(Box{b.x * image_w, b.y * image_h, b.w * image_w, b.h * image_h}, image_w, image_h);
         for (int c = 0; c < region.classes; ++c) {
           const double score = objectness * cls[c] / sum;
           if (score > options.threshold && box.w > 0 && box.h > 0)
@@ -69,6 +66,12 @@ std::vector<Detection> decode(const Read& read, const Gate& gate, int grid_h, in
 }
 
 }  // namespace
+
+Box region_box(double tx, double ty, double tw, double th, int i, int j, double anchor_w, double anchor_h,
+               int grid_w, int grid_h) {
+  return box_from_centre((i + sigmoid(tx)) / grid_w, (j + sigmoid(ty)) / grid_h, std::exp(tw) * anchor_w / grid_w,
+                         std::exp(th) * anchor_h / grid_h);
+}
 
 int64_t objectness_gate(double threshold, int frac_bits) {
   // sigmoid(x) > t  <=>  x > logit(t). With x = v / 2^f and v an integer:

@@ -200,6 +200,7 @@ FloatModel load_float_model(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": malformed graph: " + e.what());
   }
+  r.require_all_read();
   return model;
 }
 

@@ -284,6 +284,7 @@ IntModel load_int_model(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": malformed graph: " + e.what());
   }
+  r.require_all_read();
   return model;
 }
 

@@ -146,7 +146,20 @@ std::string SafetensorsReader::meta(const std::string& key) const {
 const TensorBlob& SafetensorsReader::blob(const std::string& name) const {
   auto it = tensors_.find(name);
   if (it == tensors_.end()) throw Error(path_ + ": tensor '" + name + "' is missing");
+  read_.insert(name);
   return it->second;
+}
+
+std::vector<std::string> SafetensorsReader::names() const {
+  std::vector<std::string> out;
+  for (const auto& entry : tensors_) out.push_back(entry.first);
+  return out;
+}
+
+void SafetensorsReader::require_all_read() const {
+  for (const auto& [name, blob] : tensors_)
+    if (!read_.count(name))
+      throw Error(path_ + ": tensor '" + name + "' is not used by the model's graph (damaged or foreign file)");
 }
 
 const TensorBlob& SafetensorsReader::typed(const std::string& name, DType dtype, size_t count) const {

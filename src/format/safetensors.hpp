@@ -6,6 +6,7 @@
 // element size without leaving holes (the format forbids holes).
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ class SafetensorsReader {
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   std::string meta(const std::string& key) const;  // throws if missing
   bool has(const std::string& name) const { return tensors_.count(name) != 0; }
+  std::vector<std::string> names() const;
 
   // Typed access: checks dtype and that the element count equals `count`.
   std::vector<float> f32(const std::string& name, size_t count) const;
@@ -38,11 +40,15 @@ class SafetensorsReader {
   const TensorBlob& blob(const std::string& name) const;
   // Any signed integer dtype (I8/I16/I32/I64), widened; checks the count.
   std::vector<int64_t> ints(const std::string& name, size_t count) const;
+  // Throws ifq::Error naming a tensor no accessor above has read: a file whose
+  // graph does not account for all its data is damaged or foreign.
+  void require_all_read() const;
 
  private:
   std::string path_;
   std::map<std::string, std::string> metadata_;
   std::map<std::string, TensorBlob> tensors_;
+  mutable std::set<std::string> read_;
   const TensorBlob& typed(const std::string& name, DType dtype, size_t count) const;
 };
 

@@ -224,6 +224,38 @@ TEST_F(DamagedFile, UnknownSubstructureStringsAreErrors) {
   }
 }
 
+TEST(ModelFiles, ATensorTheGraphDoesNotUseIsAnError) {
+  testing::TempDir dir;
+  const FloatModel fm = sample_model(3);
+  save_float_model(fm, dir.file("f.safetensors"));
+  save_int_model(convert(fm).model, dir.file("i.safetensors"));
+  for (const char* name : {"f.safetensors", "i.safetensors"}) {
+    SCOPED_TRACE(name);
+    // The same file plus one stray tensor.
+    const format::SafetensorsReader good(dir.file(name));
+    format::SafetensorsWriter w;
+    for (const auto& [key, value] : good.metadata()) w.set_meta(key, value);
+    for (const std::string& t : good.names()) {
+      const format::TensorBlob& b = good.blob(t);
+      ASSERT_TRUE(b.dtype == format::DType::F32 || b.dtype == format::DType::U8 || b.dtype == format::DType::I8 ||
+                  b.dtype == format::DType::I16 || b.dtype == format::DType::I32 || b.dtype == format::DType::I64);
+      if (b.dtype == format::DType::F32) w.add_f32(t, good.f32(t, b.bytes.size() / 4));
+      else if (b.dtype == format::DType::U8) w.add_u8(t, good.u8(t, b.bytes.size()));
+      else w.add_ints(t, good.ints(t, b.bytes.size() / format::dtype_size(b.dtype)));
+    }
+    w.write(dir.file("same.safetensors"));
+    w.add_u8("stray", {1, 2, 3});
+    w.write(dir.file("stray.safetensors"));
+    if (std::string(name)[0] == 'f') {
+      EXPECT_NO_THROW(load_float_model(dir.file("same.safetensors")));
+      expect_error([&] { load_float_model(dir.file("stray.safetensors")); }, "tensor 'stray' is not used");
+    } else {
+      EXPECT_NO_THROW(load_int_model(dir.file("same.safetensors")));
+      expect_error([&] { load_int_model(dir.file("stray.safetensors")); }, "tensor 'stray' is not used");
+    }
+  }
+}
+
 TEST(Safetensors, RejectsHolesAndOverlaps) {
   testing::TempDir dir;
   const std::string path = dir.file("h.safetensors");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ifq/detect/region.hpp"
 #include "ifq/error.hpp"
 
 namespace ifq::trainer {
@@ -13,21 +14,9 @@ namespace {
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-double overlap(double x1, double w1, double x2, double w2) {
-  const double l = std::max(x1 - w1 / 2, x2 - w2 / 2), r = std::min(x1 + w1 / 2, x2 + w2 / 2);
-  return r - l;
-}
-
 enum Part : uint8_t { kNone, kCoord, kObject, kNoObject, kPrior };
 
 }  // namespace
-
-double center_iou(double ax, double ay, double aw, double ah, double bx, double by, double bw, double bh) {
-  const double w = overlap(ax, aw, bx, bw), h = overlap(ay, ah, by, bh);
-  if (w <= 0 || h <= 0) return 0;
-  const double inter = w * h, uni = aw * ah + bw * bh - inter;
-  return uni > 0 ? inter / uni : 0;
-}
 
 RegionLossParams region_loss_params(const RegionLayer& layer, const std::map<std::string, double>& keys) {
   RegionLossParams p;
@@ -73,13 +62,13 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
   auto idx = [&](int b, int n, int entry, int j, int i) {
     return int64_t(b) * per_image + (int64_t(n) * entries + entry) * hw + int64_t(j) * grid_w + i;
   };
-  // Predicted box of anchor n at cell (i, j), normalised centre format.
-  auto pred_box = [&](int b, int n, int j, int i, double out[4]) {
-    out[0] = (i + sigmoid(raw[idx(b, n, 0, j, i)])) / grid_w;
-    out[1] = (j + sigmoid(raw[idx(b, n, 1, j, i)])) / grid_h;
-    out[2] = std::exp(double(raw[idx(b, n, 2, j, i)])) * p.anchors[size_t(2 * n)] / grid_w;
-    out[3] = std::exp(double(raw[idx(b, n, 3, j, i)])) * p.anchors[size_t(2 * n + 1)] / grid_h;
+  // Predicted box of anchor n at cell (i, j), in image fractions.
+  auto pred_box = [&](int b, int n, int j, int i) {
+    return detect::region_box(raw[idx(b, n, 0, j, i)], raw[idx(b, n, 1, j, i)], raw[idx(b, n, 2, j, i)],
+                              raw[idx(b, n, 3, j, i)], i, j, p.anchors[size_t(2 * n)], p.anchors[size_t(2 * n + 1)],
+                              grid_w, grid_h);
   };
+  auto truth_box = [](const TruthBox& t) { return detect::box_from_centre(t.x, t.y, t.w, t.h); };
 
   std::vector<double> target(size_t(total), 0.0), weight(size_t(total), 0.0);
   std::vector<uint8_t> part(size_t(total), kNone);
@@ -103,8 +92,7 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
     for (int j = 0; j < grid_h; ++j)
       for (int i = 0; i < grid_w; ++i)
         for (int n = 0; n < p.num; ++n) {
-          double pb[4];
-          pred_box(b, n, j, i, pb);
+          const detect::Box pb = pred_box(b, n, j, i);
           double best = 0;
           bool ignored = false;
           for (const TruthBox& t : truths[size_t(b)]) {
@@ -114,7 +102,7 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
                         (std::min(grid_w - 1, int(t.x * grid_w)) == i && std::min(grid_h - 1, int(t.y * grid_h)) == j);
               continue;
             }
-            best = std::max(best, center_iou(pb[0], pb[1], pb[2], pb[3], t.x, t.y, t.w, t.h));
+            best = std::max(best, detect::iou(pb, truth_box(t)));
           }
           // No-object term unless the prediction already overlaps a truth
           // well or its cell lies on an ignore region.
@@ -141,21 +129,19 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
       int best_n = 0;
       double best_iou = -1;
       for (int n = 0; n < p.num; ++n) {
-        double pb[4];
-        pred_box(b, n, j, i, pb);
+        detect::Box pb = pred_box(b, n, j, i);
         if (p.bias_match) {
-          pb[2] = p.anchors[size_t(2 * n)] / grid_w;
-          pb[3] = p.anchors[size_t(2 * n + 1)] / grid_h;
+          pb.w = p.anchors[size_t(2 * n)] / grid_w;
+          pb.h = p.anchors[size_t(2 * n + 1)] / grid_h;
         }
-        const double iou = center_iou(0, 0, pb[2], pb[3], 0, 0, t.w, t.h);
+        const double iou =
+            detect::iou(detect::box_from_centre(0, 0, pb.w, pb.h), detect::box_from_centre(0, 0, t.w, t.h));
         if (iou > best_iou) {
           best_iou = iou;
           best_n = n;
         }
       }
-      double pb[4];
-      pred_box(b, best_n, j, i, pb);
-      const double iou = center_iou(pb[0], pb[1], pb[2], pb[3], t.x, t.y, t.w, t.h);
+      const double iou = detect::iou(pred_box(b, best_n, j, i), truth_box(t));
       // Small boxes weigh more: coord_scale * (2 - w*h), as darknet.
       const double cs = p.coord_scale * (2.0 - t.w * t.h);
       set(idx(b, best_n, 0, j, i), t.x * grid_w - i, cs, kCoord);

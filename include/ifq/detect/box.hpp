@@ -15,6 +15,9 @@ struct Box {
   double size() const { return std::sqrt(area()); }
 };
 
+// The box of centre (cx, cy) and size w x h (YOLO's format).
+inline Box box_from_centre(double cx, double cy, double w, double h) { return {cx - w / 2, cy - h / 2, w, h}; }
+
 struct Detection {
   Box box;
   double score = 0;  // objectness x class probability, in [0, 1]

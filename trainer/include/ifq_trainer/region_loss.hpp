@@ -68,7 +68,4 @@ struct RegionLossResult {
 RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w, const RegionLossParams& params,
                              const std::vector<std::vector<TruthBox>>& truths, int64_t images_seen);
 
-// IoU of two centre-format boxes (x, y, w, h), as darknet's box_iou.
-double center_iou(double ax, double ay, double aw, double ah, double bx, double by, double bw, double bh);
-
 }  // namespace ifq::trainer
