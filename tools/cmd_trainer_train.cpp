@@ -2,6 +2,10 @@
 // then export to a float model file (and optionally a golden parity file).
 // Ctrl-C writes a checkpoint and stops; --resume continues exactly.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <csignal>
 #include <filesystem>
 #include <cstdio>
@@ -19,6 +23,42 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_sigint(int) { g_stop.store(true); }
 
+// --max-seconds: raises the stop flag Ctrl-C raises once the time is up.
+class TimeLimit {
+ public:
+  explicit TimeLimit(double seconds) {
+    if (seconds <= 0) return;
+    watcher_ = std::thread([this, seconds] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (!done_cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return done_; })) {
+        reached_ = true;
+        g_stop.store(true);
+      }
+    });
+  }
+  ~TimeLimit() { stop_watching(); }
+  // Stops the watch; true when the time ran out first.
+  bool reached() {
+    stop_watching();
+    return reached_;
+  }
+
+ private:
+  void stop_watching() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    done_cv_.notify_all();
+    if (watcher_.joinable()) watcher_.join();
+  }
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::atomic<bool> reached_{false};
+  std::thread watcher_;
+};
+
 struct TrainFlags {
   std::string cfg, data = "fashion-mnist", data_dir = ifq::trainer::kFashionMnistDir, out, golden;
   std::string checkpoint, optimizer;
@@ -35,7 +75,7 @@ struct TrainFlags {
   double jitter = 0, saturation = 1, exposure = 1;
   int bits = 0, steps = 0, batch = 0, threads = 2, checkpoint_every = 0, golden_samples = 64, crop_pad = 0;
   int resize_short = 0;
-  double lr = 0;
+  double lr = 0, max_seconds = 0;
   uint64_t seed = 1;
   bool resume = false, flip = false, no_progress = false;
 };
@@ -71,6 +111,10 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--checkpoint", f->checkpoint, "checkpoint file (written atomically)");
       sub.add_option("--checkpoint-every", f->checkpoint_every, "steps between checkpoints")->check(CLI::Range(1, 1 << 30));
       sub.add_flag("--resume", f->resume, "continue from --checkpoint");
+      sub.add_option("--max-seconds", f->max_seconds,
+                     "stop after S seconds of training as Ctrl-C does (checkpoint), then also export the weights "
+                     "trained so far to --out (for time-boxed machines; --resume continues)")
+          ->check(CLI::Range(1.0, 1e9));
       sub.add_flag("--flip", f->flip, "augment with random horizontal flips");
       sub.add_option("--crop-pad", f->crop_pad, "augment with random crops from a zero border of N pixels")->check(CLI::Range(0, 64));
       sub.add_option("--resize-short", f->resize_short, "image folders: shorter side before the centre crop");
@@ -231,9 +275,15 @@ IFQ_REGISTER_COMMAND(
         o.stop = &g_stop;
         auto previous = std::signal(SIGINT, on_sigint);
         ifq::trainer::Trainer trainer(net, o);
+        TimeLimit limit(f->max_seconds);
         const auto st = detector ? trainer.train(boxes) : trainer.train(train);
+        const bool time_up = limit.reached();
         std::signal(SIGINT, previous);
-        if (st.interrupted) {
+        if (st.interrupted && time_up) {
+          std::fprintf(stderr, "stopped by --max-seconds at step %d/%d; checkpoint %s (continue with --resume)\n",
+                       st.steps_done, st.steps_total,
+                       f->checkpoint.empty() ? "not written (no --checkpoint)" : f->checkpoint.c_str());
+        } else if (st.interrupted) {
           std::fprintf(stderr, "interrupted at step %d/%d; checkpoint %s (continue with --resume)\n", st.steps_done,
                        st.steps_total, f->checkpoint.empty() ? "not written (no --checkpoint)" : f->checkpoint.c_str());
           return 130;

@@ -23,11 +23,7 @@ namespace ifq::detect {
 
 std::vector<uint8_t> network_input(const Image& image, const Shape3& input) {
   if (input.c != 1 && input.c != 3) throw Error("model input has " + std::to_string(input.c) + " channels; a detector needs 1 or 3");
-  if (image.width == input.w && image.height == input.h) return to_chw(image, input.c);
-  // Large photos are area-averaged first so the bilinear step never skips pixels.
-  const int factor = std::min(image.width / input.w, image.height / input.h);
-  if (factor >= 2) return to_chw(resize_bilinear(shrink_by(image, factor), input.w, input.h), input.c);
-  return to_chw(resize_bilinear(image, input.w, input.h), input.c);
+  return to_chw(resize_area_bilinear(image, input.w, input.h), input.c);
 }
 
 struct IntModelDetector::Impl {

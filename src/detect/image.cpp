@@ -66,7 +66,9 @@ Image load_image(const std::string& path) {
   return im;
 }
 
-void save_image(const Image& image, const std::string& path) {
+void save_image(const Image& image, const std::string& path, int jpeg_quality) {
+  if (jpeg_quality < 1 || jpeg_quality > 100)
+    throw Error("cannot write " + path + ": JPEG quality " + std::to_string(jpeg_quality) + " is not 1..100");
   if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
     throw Error("save_image: inconsistent image for " + path);
   const std::string ext = lower_extension(path);
@@ -76,7 +78,7 @@ void save_image(const Image& image, const std::string& path) {
     ok = stbi_write_png_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(),
                                 image.width * 3);
   } else if (ext == ".jpg" || ext == ".jpeg") {
-    ok = stbi_write_jpg_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(), 92);
+    ok = stbi_write_jpg_to_func(append_bytes, &bytes, image.width, image.height, 3, image.rgb.data(), jpeg_quality);
   } else {
     throw Error("cannot write " + path + ": unknown image extension (use .png, .jpg or .jpeg)");
   }
@@ -111,6 +113,12 @@ Image crop(const Image& image, int x0, int y0, int w, int h) {
   Image out = make_image(w, h);
   for (int y = 0; y < h; ++y) std::copy_n(image.at(x0, y0 + y), size_t(w) * 3, out.at(0, y));
   return out;
+}
+
+Image resize_area_bilinear(const Image& image, int width, int height) {
+  if (image.width == width && image.height == height) return image;
+  const int factor = std::min(image.width / width, image.height / height);
+  return resize_bilinear(factor >= 2 ? shrink_by(image, factor) : image, width, height);
 }
 
 Image shrink_by(const Image& src, int factor) {

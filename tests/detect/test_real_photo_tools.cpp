@@ -10,8 +10,10 @@
 #include "ifq/detect/datasets.hpp"
 #include "ifq/detect/detector_adapters.hpp"
 #include "ifq/detect/eval_inputs.hpp"
+#include "ifq/detect/face_pack.hpp"
 #include "ifq/detect/fddb_eval.hpp"
 #include "ifq/detect/holdout_split.hpp"
+#include "ifq/detect/image.hpp"
 #include "ifq/error.hpp"
 #include "../core/temp_dir.hpp"
 
@@ -118,6 +120,72 @@ class FixedDetector : public Detector {
   std::vector<Detection> d_;
   int *w_, *h_;
 };
+
+TEST(FacePack, DownscalesPhotosScalesBoxesKeepsAttributesAndSubsets) {
+  ifq::testing::TempDir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.file("set/photos"));
+  save_image(make_image(800, 400, 200, 10, 10), dir.file("set/photos/wide.png"));
+  save_image(make_image(100, 60, 10, 200, 10), dir.file("set/photos/small.png"));
+  std::vector<WiderImage> set{{"photos/wide.png", {}}, {"photos/small.png", {}}};
+  WiderFace face;
+  face.box = {400, 100, 80, 120};
+  face.invalid = 1;
+  face.blur = 2;
+  set[0].faces.push_back(face);
+  face.box = {10, 10, 20, 20};
+  face.invalid = 0;
+  set[1].faces.push_back(face);
+  save_wider_gt(set, dir.file("set/bbx_gt.txt"));
+
+  FacePackOptions options;
+  options.max_side = 200;
+  options.jpeg_quality = 90;
+  const FacePackResult r = pack_face_set(dir.file("set/bbx_gt.txt"), dir.file("out"), options);
+  EXPECT_EQ(r.photos, 2);
+  EXPECT_EQ(r.faces, 2);
+  const auto packed = load_wider_gt(dir.file("out/bbx_gt.txt"));
+  ASSERT_EQ(packed.size(), 2u);
+  int w = 0, h = 0;
+  read_image_size(dir.file("out/" + packed[0].path), w, h);
+  EXPECT_EQ(w, 200);  // 800 x 400 at a quarter
+  EXPECT_EQ(h, 100);
+  EXPECT_DOUBLE_EQ(packed[0].faces[0].box.x, 100);
+  EXPECT_DOUBLE_EQ(packed[0].faces[0].box.h, 30);
+  EXPECT_EQ(packed[0].faces[0].invalid, 1);  // still an ignore region
+  EXPECT_EQ(packed[0].faces[0].blur, 2);
+  read_image_size(dir.file("out/" + packed[1].path), w, h);
+  EXPECT_EQ(w, 100);  // small photos keep their size
+  EXPECT_EQ(packed[1].faces[0].box.w, 20);
+  const Image colour = load_image(dir.file("out/" + packed[0].path));
+  EXPECT_NEAR(colour.at(50, 50)[0], 200, 8);
+
+  // A fixed subset: at 50 % the photos whose path hash says so, every run.
+  std::vector<WiderImage> many;
+  int expected = 0;
+  for (int i = 0; i < 40; ++i) {
+    many.push_back({"photos/p" + std::to_string(i) + ".png", {}});
+    save_image(make_image(8, 8), dir.file("set/" + many.back().path));
+    expected += fnv1a64("pack:" + many.back().path) % 100 < 50;
+  }
+  save_wider_gt(many, dir.file("set/many.txt"));
+  options.keep_percent = 50;
+  EXPECT_EQ(pack_face_set(dir.file("set/many.txt"), dir.file("half"), options).photos, expected);
+  EXPECT_GT(expected, 5);
+  EXPECT_LT(expected, 35);
+  options.keep_percent = 100;
+
+  // A missing photo is an error naming it; no bbx_gt.txt is written.
+  set.push_back({"photos/missing.jpg", {}});
+  save_wider_gt(set, dir.file("set/bbx_gt.txt"));
+  try {
+    pack_face_set(dir.file("set/bbx_gt.txt"), dir.file("out2"), options);
+    FAIL() << "packed a set with a missing photo";
+  } catch (const ifq::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing.jpg"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir.file("out2/bbx_gt.txt")));
+}
 
 TEST(FilteredDetector, LetterboxMapsBoxesBackAndFiltersKeepTheBestFaces) {
   int w = 0, h = 0;

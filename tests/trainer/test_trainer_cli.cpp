@@ -88,6 +88,18 @@ TEST(TrainerCli, CtrlCWritesACheckpointAndResumeFinishes) {
   EXPECT_TRUE(std::filesystem::exists(dir.file("m.ifqf")));
 }
 
+TEST(TrainerCli, MaxSecondsCheckpointsAndExportsWhatItTrained) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  testing::TempDir dir;
+  const CliRun r = run("train --cfg " IFQ_SOURCE_DIR "/models/fashion-hwgq.cfg --steps 100000 --threads 1 --no-progress"
+                       " --max-seconds 3 --checkpoint " + dir.file("c.ckpt") + " --out " + dir.file("m.ifqf"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("stopped by --max-seconds at step"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("c.ckpt")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("m.ifqf")));
+  EXPECT_EQ(run("inspect " + dir.file("m.ifqf")).status, 0);
+}
+
 TEST(TrainerCli, QuickDemoWritesTheReport) {
   if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   testing::TempDir dir;

@@ -75,10 +75,8 @@ PhotoSet load_photo_set(const PhotoSetSpec& spec, int64_t* skipped) {
     const int longest = std::max(photo.image.width, photo.image.height);
     if (spec.max_side > 0 && longest > spec.max_side) {
       scale = double(spec.max_side) / longest;
-      const int factor = int(1 / scale);
-      const detect::Image shrunk = detect::shrink_by(photo.image, factor);
-      photo.image = detect::resize_bilinear(shrunk, std::max(1, int(std::lround(photo.image.width * scale))),
-                                            std::max(1, int(std::lround(photo.image.height * scale))));
+      photo.image = detect::resize_area_bilinear(photo.image, std::max(1, int(std::lround(photo.image.width * scale))),
+                                                 std::max(1, int(std::lround(photo.image.height * scale))));
     }
     for (const detect::WiderFace& f : wi.faces) {
       const detect::Box b{f.box.x * scale, f.box.y * scale, f.box.w * scale, f.box.h * scale};

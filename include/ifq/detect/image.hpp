@@ -23,8 +23,8 @@ Image load_image(const std::string& path);
 // Reads only the header. Throws like load_image.
 void read_image_size(const std::string& path, int& width, int& height);
 
-// Format from the extension: .png, .jpg/.jpeg (quality 92). Atomic.
-void save_image(const Image& image, const std::string& path);
+// Format from the extension: .png, .jpg/.jpeg (quality 1..100). Atomic.
+void save_image(const Image& image, const std::string& path, int jpeg_quality = 92);
 
 // One bilinear tap at source position (fx, fy), each clamped to the image:
 // what resize_bilinear and the trainer's photo sampler both compute per pixel.
@@ -42,6 +42,11 @@ Image crop(const Image& image, int x0, int y0, int w, int h);
 // resampling shrinks an image by 2x or more, which would otherwise skip
 // pixels and alias (photos far larger than the network input).
 Image shrink_by(const Image& image, int factor);
+
+// Any resize without aliasing: an integer area average (shrink_by) first
+// when shrinking by 2x or more, then bilinear to the exact size. What the
+// detectors feed their networks and what packed training photos hold.
+Image resize_area_bilinear(const Image& image, int width, int height);
 
 // Network input: CHW bytes with `channels` planes (3: RGB, 1: luma).
 std::vector<uint8_t> to_chw(const Image& image, int channels);

@@ -1,0 +1,23 @@
+# stb (image load/write): Debian's libstb-dev (headers + compiled library),
+# or only the headers, e.g. copied next to the sources on a machine without
+# the package (scripts/device-train-real-face-detectors.sh): then the
+# implementations are compiled here from those headers (target ifq_stb).
+# Sets IFQ_STB_INCLUDE and IFQ_STB_LIBRARY for the including directory.
+if(TARGET ifq_stb)
+  set(IFQ_STB_LIBRARY ifq_stb)
+  return()
+endif()
+find_path(IFQ_STB_INCLUDE stb/stb_image.h)
+find_library(IFQ_STB_COMPILED_LIBRARY stb)
+if(IFQ_STB_COMPILED_LIBRARY AND IFQ_STB_INCLUDE)
+  set(IFQ_STB_LIBRARY ${IFQ_STB_COMPILED_LIBRARY})
+elseif(IFQ_STB_INCLUDE)
+  message(STATUS "stb: no compiled libstb; building the implementations from ${IFQ_STB_INCLUDE}/stb")
+  add_library(ifq_stb STATIC ${CMAKE_CURRENT_LIST_DIR}/stb_implementation.c)
+  target_include_directories(ifq_stb PRIVATE ${IFQ_STB_INCLUDE})
+  set_target_properties(ifq_stb PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  target_compile_options(ifq_stb PRIVATE -w)  # third-party code
+  set(IFQ_STB_LIBRARY ifq_stb)
+else()
+  message(FATAL_ERROR "stb not found: install libstb-dev, or pass -DIFQ_STB_INCLUDE=DIR with DIR/stb/stb_image.h")
+endif()
