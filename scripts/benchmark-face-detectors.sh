@@ -11,7 +11,8 @@
 #   masks      held-out mask photos (hand labels), faces >= 10 px
 #   generated  300 generated 416x416 images
 #
-# Every integer model is also scored with 2x2 tiles (ifq detect --tiles 2).
+# Every integer model is also scored with 2x2 tiles (ifq detect --tiles 2) and
+# at a 608x608 input (ifq detect --input-size 608).
 #
 # usage: scripts/benchmark-face-detectors.sh [OUT] [EXTRA_LABEL=MODEL ...]   (default OUT: results/face-benchmark)
 set -euo pipefail
@@ -31,4 +32,5 @@ for d in "$@"; do extra+=(--detector "$d"); done
   --haar-cascade "Haar alt2 (OpenCV)=/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml" \
   --teacher "YuNet teacher (float CNN)=$shared/teachers/yunet/yunet.onnx" \
   --level-check "models/ifq-tinier-yolo-face.ifqf=models/ifq-tinier-yolo-face.ifqi" --level-images 100 --tiles 2 \
+  --input-size 608 \
   --out-dir "$out"
