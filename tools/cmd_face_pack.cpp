@@ -24,7 +24,9 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--max-side", f->options.max_side, "longer photo side at most this many pixels")
           ->check(CLI::Range(16, 16384))
           ->capture_default_str();
-      sub.add_option("--quality", f->options.jpeg_quality, "JPEG quality")->check(CLI::Range(1, 100))->capture_default_str();
+      sub.add_option("--quality", f->options.jpeg_quality, "JPEG quality")
+          ->check(CLI::Range(1, 100))
+          ->capture_default_str();
       sub.add_option("--keep-percent", f->options.keep_percent, "a fixed share of the photos (hash of the path)")
           ->check(CLI::Range(1, 100))
           ->capture_default_str();

@@ -31,7 +31,8 @@ FacePackResult pack_face_set(const std::string& gt, const std::string& out_dir, 
     const Image photo = load_image((from / wi.path).string());
     const int longest = std::max(photo.width, photo.height);
     const double scale = longest > options.max_side ? double(options.max_side) / longest : 1.0;
-    const int w = std::max(1, int(std::lround(photo.width * scale))), h = std::max(1, int(std::lround(photo.height * scale)));
+    const int w = std::max(1, int(std::lround(photo.width * scale)));
+    const int h = std::max(1, int(std::lround(photo.height * scale)));
     char name[32];
     std::snprintf(name, sizeof name, "images/%06d.jpg", result.photos);
     const std::string file = (fs::path(out_dir) / name).string();
