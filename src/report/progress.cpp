@@ -28,8 +28,9 @@ void ProgressBar::update(int64_t done, int64_t images, double loss) {
   if (tty_) {
     if (now - last_draw_ < std::chrono::milliseconds(200)) return;
   } else {
+    // A log gets a line per tenth; the last one is finish()'s ("took").
     const int decile = int(10 * done / total_);
-    if (decile == last_decile_) return;
+    if (decile == last_decile_ || done >= total_) return;
     last_decile_ = decile;
   }
   last_draw_ = now;
