@@ -85,6 +85,9 @@ TEST(TrainerCli, CtrlCWritesACheckpointAndResumeFinishes) {
   const CliRun r2 = run(resume);
   EXPECT_EQ(r2.status, 0) << r2.output;
   EXPECT_NE(r2.output.find("trained 3 steps"), std::string::npos) << r2.output;
+  EXPECT_NE(r2.output.find("resumed from " + dir.file("c.ckpt") + " at step " + std::to_string(step) + "/"),
+            std::string::npos)
+      << r2.output;
   EXPECT_TRUE(std::filesystem::exists(dir.file("m.ifqf")));
 }
 

@@ -306,7 +306,11 @@ struct Trainer::Impl {
     torch::set_num_threads(options.threads);
     TrainStats st;
     st.device = device.is_cuda() ? "cuda" : "cpu";
-    if (options.resume) load_checkpoint();
+    if (options.resume) {
+      load_checkpoint();
+      // So a log shows where a run continued (its step lines alone do not).
+      std::printf("resumed from %s at step %d/%d\n", options.checkpoint_path.c_str(), step, total_steps);
+    }
     st.first_step = step;
     st.steps_total = total_steps;
     SampleStream stream(n, options.seed);
