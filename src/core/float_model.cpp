@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/input_size.hpp"
 #include "core/overloaded.hpp"
 #include "ifq/error.hpp"
 #include "ifq/limits.hpp"
@@ -197,20 +198,11 @@ int64_t largest_layer_elements(const FloatModel& model) {
 }
 
 FloatModel with_input_size(FloatModel model, int height, int width) {
-  if (height <= 0 || width <= 0)
-    throw Error("input size " + std::to_string(width) + "x" + std::to_string(height) + " is not positive");
   if (model.layers.empty() || !std::holds_alternative<InputLayer>(model.layers[0]))
     throw Error("model '" + model.name + "' does not start with an input layer");
-  Shape3& shape = std::get<InputLayer>(model.layers[0]).shape;
-  shape.h = height;
-  shape.w = width;
-  try {
-    infer_shapes(model);
-  } catch (const Error& e) {
-    throw Error("model '" + model.name + "' cannot run at input " + std::to_string(width) + "x" +
-                std::to_string(height) + ": " + e.what());
-  }
-  return model;
+  return core_detail::moved_to_input_size(
+      std::move(model), height, width, [](FloatModel& m) -> Shape3& { return std::get<InputLayer>(m.layers[0]).shape; },
+      [](const FloatModel& m) { infer_shapes(m); });
 }
 
 }  // namespace ifq

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/input_size.hpp"
 #include "core/overloaded.hpp"
 #include "ifq/error.hpp"
 #include "ifq/limits.hpp"
@@ -160,20 +161,11 @@ std::vector<Shape3> infer_int_shapes(const IntModel& model) {
 }
 
 IntModel with_input_size(IntModel model, int height, int width) {
-  if (height <= 0 || width <= 0)
-    throw Error("input size " + std::to_string(width) + "x" + std::to_string(height) + " is not positive");
   if (model.ops.empty() || !std::holds_alternative<IntInputOp>(model.ops[0]))
     throw Error("integer model '" + model.name + "' does not start with an input op");
-  Shape3& shape = std::get<IntInputOp>(model.ops[0]).shape;
-  shape.h = height;
-  shape.w = width;
-  try {
-    infer_int_shapes(model);
-  } catch (const Error& e) {
-    throw Error("model '" + model.name + "' cannot run at input " + std::to_string(width) + "x" +
-                std::to_string(height) + ": " + e.what());
-  }
-  return model;
+  return core_detail::moved_to_input_size(
+      std::move(model), height, width, [](IntModel& m) -> Shape3& { return std::get<IntInputOp>(m.ops[0]).shape; },
+      [](const IntModel& m) { infer_int_shapes(m); });
 }
 
 }  // namespace ifq
