@@ -1,8 +1,9 @@
 #pragma once
 // The converted integer network: a sequence of integer operations. Nothing
 // here is floating point; every parameter is an integer decided by the
-// converter. The reference runtime (runtime.hpp) specifies what each op
-// computes; docs/model-format.md documents it.
+// converter. Each op is defined once, in the op registry
+// (ifq/ops/op_list.hpp: its struct in ifq/ops/<name>.hpp, its behaviour in
+// src/ops/<name>.cpp); docs/model-format.md documents the file.
 //
 // Tensors between ops are int32 CHW maps. An op's output is one of:
 //   levels  - HWGQ levels 0..2^k-1 (k = `bits` of the producing op)
@@ -14,83 +15,31 @@
 #include <variant>
 #include <vector>
 
+#include "ifq/ops/op_list.hpp"
+#include "ifq/ops/value_range.hpp"
 #include "ifq/shape.hpp"
 
 namespace ifq {
 
-// uint8 image (CHW) -> pixel - mean[c].
-struct IntInputOp {
-  Shape3 shape;
-  std::vector<int32_t> mean;
+namespace detail {
+template <class Start, class... Ops>
+struct VariantOfOps {
+  using type = std::variant<Ops...>;
 };
+}  // namespace detail
 
-// Integer convolution (weight_bits == 1: weights are -1/+1). Accumulates in
-// int64, then out = saturate32(acc >> acc_shift). acc_shift is 0 whenever the
-// input is levels or pixels (the converter proves those sums fit in int32).
-struct IntConvOp {
-  int in_channels = 0, out_channels = 0, kernel = 1, stride = 1, pad = 0;
-  int weight_bits = 1;
-  int acc_shift = 0;
-  std::vector<int32_t> weight;  // [out][in][kernel][kernel]
-};
+// One integer op: a variant over the registry's list (ops/op_list.hpp).
+#define IFQ_OP_TYPE_AFTER_COMMA(T, name, role) , T
+using IntOp = detail::VariantOfOps<void IFQ_INT_OPS(IFQ_OP_TYPE_AFTER_COMMA)>::type;
+#undef IFQ_OP_TYPE_AFTER_COMMA
 
-// Fully connected over the flattened (CHW) input; same arithmetic as conv.
-struct IntFcOp {
-  int in_features = 0, out_features = 0;
-  int weight_bits = 1;
-  int acc_shift = 0;
-  std::vector<int32_t> weight;  // [out][in]
-};
-
-// Max pooling (Darknet geometry). take_min[c] != 0 pools channel c with min:
-// used when a channel's weights were negated for a negative BN scale and the
-// float network pools BEFORE BN (max of the original = -min of the negated).
-struct IntMaxPoolOp {
-  int size = 2, stride = 2, pad = 0;
-  std::vector<uint8_t> take_min;  // [channels] or empty (all max)
-};
-
-// Integrated conversion (paper Eq. 7-8): level = #{i : x > thresholds[c][i]},
-// thresholds ascending, 2^bits - 1 per channel. INT32_MIN / INT32_MAX encode
-// "always" / "never" (zero BN scale, out-of-range folds).
-struct IntThresholdOp {
-  int bits = 2;
-  int channels = 0;
-  std::vector<int32_t> thresholds;  // [channels][2^bits - 1]
-};
-
-// Separated conversion (paper Eq. 5): y = ((x * multiplier[c]) >> shift) + bias[c],
-// result fixed-point with frac_bits fractional bits.
-struct IntRequantOp {
-  int shift = 0;
-  int frac_bits = 0;
-  std::vector<int64_t> multiplier;  // [channels]
-  std::vector<int64_t> bias;        // [channels]
-};
-
-// Batch norm in fixed point: z = (((y - mean[c]) * scale[c]) >> shift) + beta[c].
-struct IntBatchNormOp {
-  int shift = 0;
-  std::vector<int64_t> mean, scale, beta;  // [channels]
-};
-
-// Quantizer on fixed-point values: level = #{i : z > thresholds[i]}.
-struct IntQuantOp {
-  int bits = 2;
-  std::vector<int64_t> thresholds;  // 2^bits - 1, ascending
-};
-
-struct IntReluOp {};
-// z < 0 ? (z * multiplier) >> shift : z
-struct IntLeakyOp {
-  int shift = 0;
-  int64_t multiplier = 0;
-};
-
-using IntOp = std::variant<IntInputOp, IntConvOp, IntFcOp, IntMaxPoolOp, IntThresholdOp,
-                           IntRequantOp, IntBatchNormOp, IntQuantOp, IntReluOp, IntLeakyOp>;
-
+// The op's type name in model files ("conv", "threshold", ...).
 const char* int_op_name(const IntOp& op);
+// True for ops that map each value of channel c to one value on its own
+// (apply_pointwise in runtime.hpp); such ops fuse freely in the runtimes.
+bool int_op_is_pointwise(const IntOp& op);
+// The range of the op's output values given its input's (value_range.hpp).
+ValueRange int_op_output_range(const IntOp& op, ValueRange in);
 
 enum class SubstructureKind { Quantized, NonQuantized };
 enum class ConversionKind { Integrated, Separated, None };

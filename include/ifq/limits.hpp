@@ -15,5 +15,7 @@ inline constexpr int kMaxStride = 64;
 inline constexpr int kMaxPadBeyondWindow = 64;
 inline constexpr int kMaxPad = kMaxWindow + kMaxPadBeyondWindow - 1;
 inline constexpr int kMaxFeatures = 1 << 24;  // fully connected outputs
+inline constexpr int kMaxWeightBits = 24;     // integer weights (1: binary)
+inline constexpr int kMaxLevelBits = 8;       // k of a quantizer's levels
 
 }  // namespace ifq::limits

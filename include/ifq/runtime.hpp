@@ -41,5 +41,8 @@ class ReferenceRuntime {
 
 // One op on one tensor (used by run(); exposed for kernel tests).
 IntTensor apply_int_op(const IntOp& op, const IntTensor& input, const Shape3& out_shape);
+// One value of channel `channel` through a pointwise op (int_op_is_pointwise):
+// the formula the reference and the fast runtime both use.
+int32_t apply_pointwise(const IntOp& op, size_t channel, int32_t x);
 
 }  // namespace ifq

@@ -10,31 +10,13 @@
 namespace ifq {
 namespace {
 
-struct Range {
-  int64_t lo = INT32_MIN, hi = INT32_MAX;
-};
-
-constexpr Range kFullInt32{INT32_MIN, INT32_MAX};
-
 int64_t align8(int64_t v) { return (v + 7) / 8 * 8; }
 
 bool starts_segment(const IntOp& op) {
   return std::holds_alternative<IntConvOp>(op) || std::holds_alternative<IntFcOp>(op);
 }
 
-// The value range of an op's output given its input's. Only ranges the C
-// runtime relies on (levels, ReLU, pooling) are narrowed; everything else is
-// the whole int32 range the reference saturates to.
-Range propagate(const IntOp& op, Range in) {
-  if (const auto* t = std::get_if<IntThresholdOp>(&op)) return {0, (int64_t(1) << t->bits) - 1};
-  if (const auto* q = std::get_if<IntQuantOp>(&op)) return {0, (int64_t(1) << q->bits) - 1};
-  if (std::holds_alternative<IntMaxPoolOp>(op)) return in;
-  if (std::holds_alternative<IntReluOp>(op)) return {std::max<int64_t>(in.lo, 0), std::max<int64_t>(in.hi, 0)};
-  if (std::holds_alternative<IntLeakyOp>(op) && in.lo >= 0) return in;
-  return kFullInt32;
-}
-
-StoredElem narrowest(Range r) {
+StoredElem narrowest(ValueRange r) {
   if (r.lo >= 0 && r.hi <= 255) return StoredElem::U8;
   if (r.lo >= -128 && r.hi <= 127) return StoredElem::I8;
   if (r.lo >= INT16_MIN && r.hi <= INT16_MAX) return StoredElem::I16;
@@ -76,8 +58,9 @@ ExportPlan plan_export(const IntModel& model) {
   image.elem = StoredElem::U8;
   image.op_index = 0;
   image.bytes = input.shape.elements();
-  image.lo = -*std::max_element(input.mean.begin(), input.mean.end());
-  image.hi = 255 - *std::min_element(input.mean.begin(), input.mean.end());
+  const ValueRange pixels = int_op_output_range(model.ops[0], {});
+  image.lo = pixels.lo;
+  image.hi = pixels.hi;
   plan.tensors.push_back(image);
 
   // Segments start at the image and at every conv/fc. A max pool whose
@@ -98,10 +81,12 @@ ExportPlan plan_export(const IntModel& model) {
     // A lone input op needs no copy: the first conv reads the raw image.
     if (begin == 0 && end == 1 && n_ops > 1) continue;
     const bool reads_stored = begin > 0 && !starts_segment(model.ops[begin]);
-    Range r = begin == 0 ? Range{image.lo, image.hi}
-              : reads_stored ? Range{plan.tensors.back().lo, plan.tensors.back().hi}
-                             : kFullInt32;
-    for (int i = reads_stored ? begin : begin + 1; i < end; ++i) r = propagate(model.ops[i], r);
+    // Only ranges the C runtime relies on (levels, ReLU, pooling) narrow;
+    // everything else is the whole int32 range the reference saturates to.
+    ValueRange r = begin == 0 ? pixels
+                   : reads_stored ? ValueRange{plan.tensors.back().lo, plan.tensors.back().hi}
+                                  : kFullInt32Range;
+    for (int i = reads_stored ? begin : begin + 1; i < end; ++i) r = int_op_output_range(model.ops[i], r);
     const bool last = end == n_ops;
     StoredTensor t;
     t.shape = shapes[end - 1];

@@ -6,11 +6,11 @@
 // I8/I16/I32/I64 that holds it.
 #include <nlohmann/json.hpp>
 
-#include "core/overloaded.hpp"
 #include "format/graph_json.hpp"
 #include "format/safetensors.hpp"
 #include "ifq/limits.hpp"
 #include "ifq/model_io.hpp"
+#include "ops/op_definitions.hpp"
 
 namespace ifq {
 namespace {
@@ -21,37 +21,92 @@ std::string key(size_t i, const char* param) { return "ops." + std::to_string(i)
 
 std::vector<int64_t> widen(const std::vector<int32_t>& v) { return {v.begin(), v.end()}; }
 
-std::vector<int32_t> narrow32(const std::vector<int64_t>& v, const std::string& where) {
-  std::vector<int32_t> out;
-  out.reserve(v.size());
-  for (int64_t x : v) {
-    if (x < INT32_MIN || x > INT32_MAX) throw Error(where + ": value out of int32 range");
-    out.push_back(int32_t(x));
+// Writes an op's fields (ops/op_fields.hpp): scalars into its graph JSON
+// entry, arrays as tensors "ops.<i>.<key>". Read-only.
+class FieldWriter final : public ops::OpFields {
+ public:
+  FieldWriter(format::SafetensorsWriter& w, nlohmann::json& j, size_t index) : w_(w), j_(j), i_(index) {}
+  void attr(const char* k, int& v, int64_t, int64_t) override { j_[k] = v; }
+  void attr(const char* k, int64_t& v, int64_t, int64_t) override { j_[k] = v; }
+  void attr_list(const char* k, std::vector<int32_t>& v, size_t, int64_t, int64_t) override { j_[k] = v; }
+  void tensor(const char* k, std::vector<int32_t>& v, size_t) override { w_.add_ints(key(i_, k), widen(v)); }
+  void tensor(const char* k, std::vector<int64_t>& v, size_t, int64_t, int64_t) override {
+    w_.add_ints(key(i_, k), v);
   }
-  return out;
-}
-
-void write_weights(format::SafetensorsWriter& w, size_t i, const std::vector<int32_t>& weight, int bits) {
-  if (bits != 1) {
-    w.add_ints(key(i, "weight"), widen(weight));
-    return;
+  // Binary weights bit-packed: bit 1 = +1, LSB first, the whole array as one bit string.
+  void weights(std::vector<int32_t>& v, int bits, size_t) override {
+    if (bits != 1) return w_.add_ints(key(i_, "weight"), widen(v));
+    std::vector<uint8_t> packed((v.size() + 7) / 8, 0);
+    for (size_t k = 0; k < v.size(); ++k)
+      if (v[k] > 0) packed[k / 8] |= uint8_t(1u << (k % 8));
+    w_.add_u8(key(i_, "weight_bits"), packed);
   }
-  std::vector<uint8_t> packed((weight.size() + 7) / 8, 0);
-  for (size_t k = 0; k < weight.size(); ++k)
-    if (weight[k] > 0) packed[k / 8] |= uint8_t(1u << (k % 8));
-  w.add_u8(key(i, "weight_bits"), packed);
-}
+  void optional_flags(const char* k, std::vector<uint8_t>& v, size_t) override {
+    j_[k] = !v.empty();
+    if (!v.empty()) w_.add_u8(key(i_, k), v);
+  }
 
-std::vector<int32_t> read_weights(const format::SafetensorsReader& r, size_t i, size_t count, int bits,
-                                  const std::string& where) {
-  if (bits != 1) return narrow32(r.ints(key(i, "weight"), count), where);
-  const auto packed = r.u8(key(i, "weight_bits"), (count + 7) / 8);
-  if (count % 8 != 0 && (packed.back() >> (count % 8)) != 0)
-    throw Error(where + ": padding bits of the packed weights are not zero (corrupt file?)");
-  std::vector<int32_t> weight(count);
-  for (size_t k = 0; k < count; ++k) weight[k] = (packed[k / 8] >> (k % 8)) & 1 ? 1 : -1;
-  return weight;
-}
+ private:
+  format::SafetensorsWriter& w_;
+  nlohmann::json& j_;
+  size_t i_;
+};
+
+// Reads an op's fields, rejecting a value beyond its limit before any array
+// length is computed from it.
+class FieldReader final : public ops::OpFields {
+ public:
+  FieldReader(const format::SafetensorsReader& r, const nlohmann::json& j, size_t index, std::string where)
+      : r_(r), j_(j), i_(index), where_(std::move(where)) {}
+  void attr(const char* k, int& v, int64_t lo, int64_t hi) override { v = int(format::json_int(j_, k, where_, lo, hi)); }
+  void attr(const char* k, int64_t& v, int64_t lo, int64_t hi) override { v = format::json_int(j_, k, where_, lo, hi); }
+  void attr_list(const char* k, std::vector<int32_t>& v, size_t count, int64_t lo, int64_t hi) override {
+    if (!j_.contains(k) || !j_[k].is_array()) throw Error(where_ + ": missing '" + k + "'");
+    if (j_[k].size() != count)
+      throw Error(where_ + ": '" + k + "' has " + std::to_string(j_[k].size()) + " values, expected " +
+                  std::to_string(count));
+    v.clear();
+    for (const auto& x : j_[k]) {
+      if (!x.is_number_integer() || x.get<int64_t>() < lo || x.get<int64_t>() > hi)
+        throw Error(where_ + ": '" + k + "' values must be integers " + std::to_string(lo) + ".." +
+                    std::to_string(hi));
+      v.push_back(x.get<int32_t>());
+    }
+  }
+  void tensor(const char* k, std::vector<int32_t>& v, size_t count) override {
+    v = narrow32(r_.ints(key(i_, k), count));
+  }
+  void tensor(const char* k, std::vector<int64_t>& v, size_t count, int64_t, int64_t) override {
+    v = r_.ints(key(i_, k), count);  // limits: validate_int_op, right after
+  }
+  void weights(std::vector<int32_t>& v, int bits, size_t count) override {
+    if (count > (size_t(1) << 31)) throw Error(where_ + ": too many weights");
+    if (bits != 1) return void(v = narrow32(r_.ints(key(i_, "weight"), count)));
+    const auto packed = r_.u8(key(i_, "weight_bits"), (count + 7) / 8);
+    if (count % 8 != 0 && (packed.back() >> (count % 8)) != 0)
+      throw Error(where_ + ": padding bits of the packed weights are not zero (corrupt file?)");
+    v.resize(count);
+    for (size_t k = 0; k < count; ++k) v[k] = (packed[k / 8] >> (k % 8)) & 1 ? 1 : -1;
+  }
+  void optional_flags(const char* k, std::vector<uint8_t>& v, size_t count) override {
+    if (j_.value(k, false)) v = r_.u8(key(i_, k), count);
+  }
+
+ private:
+  std::vector<int32_t> narrow32(const std::vector<int64_t>& v) const {
+    std::vector<int32_t> out;
+    out.reserve(v.size());
+    for (int64_t x : v) {
+      if (x < INT32_MIN || x > INT32_MAX) throw Error(where_ + ": value out of int32 range");
+      out.push_back(int32_t(x));
+    }
+    return out;
+  }
+  const format::SafetensorsReader& r_;
+  const nlohmann::json& j_;
+  size_t i_;
+  std::string where_;
+};
 
 const char* kind_name(SubstructureKind k) { return k == SubstructureKind::Quantized ? "quantized" : "nonquantized"; }
 const char* conv_name(ConversionKind k) {
@@ -61,72 +116,15 @@ const char* conv_name(ConversionKind k) {
 }  // namespace
 
 void save_int_model(const IntModel& model, const std::string& path) {
-  infer_int_shapes(model);  // never write a file we could not load back
+  const auto shapes = infer_int_shapes(model);  // never write a file we could not load back
   format::SafetensorsWriter w;
-  nlohmann::json ops = nlohmann::json::array();
+  nlohmann::json op_entries = nlohmann::json::array();
   for (size_t i = 0; i < model.ops.size(); ++i) {
     nlohmann::json j;
     j["type"] = int_op_name(model.ops[i]);
-    std::visit(Overloaded{
-                   [&](const IntInputOp& o) {
-                     j["channels"] = o.shape.c;
-                     j["height"] = o.shape.h;
-                     j["width"] = o.shape.w;
-                     j["mean"] = o.mean;
-                   },
-                   [&](const IntConvOp& o) {
-                     j["in_channels"] = o.in_channels;
-                     j["out_channels"] = o.out_channels;
-                     j["size"] = o.kernel;
-                     j["stride"] = o.stride;
-                     j["pad"] = o.pad;
-                     j["weight_bits"] = o.weight_bits;
-                     j["acc_shift"] = o.acc_shift;
-                     write_weights(w, i, o.weight, o.weight_bits);
-                   },
-                   [&](const IntFcOp& o) {
-                     j["in_features"] = o.in_features;
-                     j["out_features"] = o.out_features;
-                     j["weight_bits"] = o.weight_bits;
-                     j["acc_shift"] = o.acc_shift;
-                     write_weights(w, i, o.weight, o.weight_bits);
-                   },
-                   [&](const IntMaxPoolOp& o) {
-                     j["size"] = o.size;
-                     j["stride"] = o.stride;
-                     j["pad"] = o.pad;
-                     j["take_min"] = !o.take_min.empty();
-                     if (!o.take_min.empty()) w.add_u8(key(i, "take_min"), o.take_min);
-                   },
-                   [&](const IntThresholdOp& o) {
-                     j["bits"] = o.bits;
-                     j["channels"] = o.channels;
-                     w.add_ints(key(i, "thresholds"), widen(o.thresholds));
-                   },
-                   [&](const IntRequantOp& o) {
-                     j["shift"] = o.shift;
-                     j["frac_bits"] = o.frac_bits;
-                     w.add_ints(key(i, "multiplier"), o.multiplier);
-                     w.add_ints(key(i, "bias"), o.bias);
-                   },
-                   [&](const IntBatchNormOp& o) {
-                     j["shift"] = o.shift;
-                     w.add_ints(key(i, "mean"), o.mean);
-                     w.add_ints(key(i, "scale"), o.scale);
-                     w.add_ints(key(i, "beta"), o.beta);
-                   },
-                   [&](const IntQuantOp& o) {
-                     j["bits"] = o.bits;
-                     w.add_ints(key(i, "thresholds"), o.thresholds);
-                   },
-                   [&](const IntReluOp&) {},
-                   [&](const IntLeakyOp& o) {
-                     j["shift"] = o.shift;
-                     j["multiplier"] = o.multiplier;
-                   },
-               },
-               model.ops[i]);
-    ops.push_back(j);
+    FieldWriter fields(w, j, i);
+    ops::visit_fields(const_cast<IntOp&>(model.ops[i]), fields, i > 0 ? shapes[i - 1] : Shape3{});
+    op_entries.push_back(j);
   }
   nlohmann::json subs = nlohmann::json::array();
   for (const auto& s : model.substructures)
@@ -135,7 +133,7 @@ void save_int_model(const IntModel& model, const std::string& path) {
                     {"op_begin", s.op_begin}, {"op_end", s.op_end}, {"m", s.m}});
   nlohmann::json graph = {
       {"name", model.name},
-      {"ops", ops},
+      {"ops", op_entries},
       {"substructures", subs},
       {"output", {{"is_levels", model.output.is_levels}, {"bits", model.output.bits},
                   {"level_step", model.output.level_step}, {"frac_bits", model.output.frac_bits}}},
@@ -164,79 +162,11 @@ IntModel load_int_model(const std::string& path) {
     for (const auto& j : graph["ops"]) {
       const std::string where = path + ": op " + std::to_string(i);
       const std::string type = format::json_string(j, "type", where);
-      if (type == "input") {
-        IntInputOp o;
-        o.shape = {int(json_int(j, "channels", where, 1, limits::kMaxInputChannels)),
-                   int(json_int(j, "height", where, 1, limits::kMaxInputSide)),
-                   int(json_int(j, "width", where, 1, limits::kMaxInputSide))};
-        if (!j.contains("mean") || !j["mean"].is_array()) throw Error(where + ": missing 'mean'");
-        for (const auto& m : j["mean"]) o.mean.push_back(m.get<int32_t>());
-        model.ops.push_back(o);
-      } else if (type == "conv") {
-        IntConvOp o;
-        o.in_channels = int(json_int(j, "in_channels", where, 1, limits::kMaxChannels));
-        o.out_channels = int(json_int(j, "out_channels", where, 1, limits::kMaxChannels));
-        o.kernel = int(json_int(j, "size", where, 1, limits::kMaxWindow));
-        o.stride = int(json_int(j, "stride", where, 1, limits::kMaxStride));
-        o.pad = int(json_int(j, "pad", where, 0, limits::kMaxPad));
-        o.weight_bits = int(json_int(j, "weight_bits", where, 1, 24));
-        o.acc_shift = int(json_int(j, "acc_shift", where, 0, 62));
-        const size_t count = size_t(o.out_channels) * size_t(o.in_channels) * o.kernel * o.kernel;
-        if (count > (size_t(1) << 31)) throw Error(where + ": too many weights");
-        o.weight = read_weights(r, i, count, o.weight_bits, where);
-        model.ops.push_back(o);
-      } else if (type == "fc") {
-        IntFcOp o;
-        o.in_features = int(json_int(j, "in_features", where, 1, int64_t(1) << 30));
-        o.out_features = int(json_int(j, "out_features", where, 1, limits::kMaxFeatures));
-        o.weight_bits = int(json_int(j, "weight_bits", where, 1, 24));
-        o.acc_shift = int(json_int(j, "acc_shift", where, 0, 62));
-        const size_t count = size_t(o.out_features) * size_t(o.in_features);
-        if (count > (size_t(1) << 31)) throw Error(where + ": too many weights");
-        o.weight = read_weights(r, i, count, o.weight_bits, where);
-        model.ops.push_back(o);
-      } else if (type == "maxpool") {
-        IntMaxPoolOp o;
-        o.size = int(json_int(j, "size", where, 1, limits::kMaxWindow));
-        o.stride = int(json_int(j, "stride", where, 1, limits::kMaxStride));
-        o.pad = int(json_int(j, "pad", where, 0, limits::kMaxPad));
-        if (j.value("take_min", false)) o.take_min = r.u8(key(i, "take_min"), size_t(cur.c));
-        model.ops.push_back(o);
-      } else if (type == "threshold") {
-        IntThresholdOp o;
-        o.bits = int(json_int(j, "bits", where, 1, 8));
-        o.channels = int(json_int(j, "channels", where, 1, limits::kMaxChannels));
-        o.thresholds = narrow32(r.ints(key(i, "thresholds"), size_t(o.channels) * ((size_t(1) << o.bits) - 1)), where);
-        model.ops.push_back(o);
-      } else if (type == "requant") {
-        IntRequantOp o;
-        o.shift = int(json_int(j, "shift", where, 0, 62));
-        o.frac_bits = int(json_int(j, "frac_bits", where, 0, 30));
-        o.multiplier = r.ints(key(i, "multiplier"), size_t(cur.c));
-        o.bias = r.ints(key(i, "bias"), size_t(cur.c));
-        model.ops.push_back(o);
-      } else if (type == "batchnorm") {
-        IntBatchNormOp o;
-        o.shift = int(json_int(j, "shift", where, 0, 62));
-        o.mean = r.ints(key(i, "mean"), size_t(cur.c));
-        o.scale = r.ints(key(i, "scale"), size_t(cur.c));
-        o.beta = r.ints(key(i, "beta"), size_t(cur.c));
-        model.ops.push_back(o);
-      } else if (type == "quant") {
-        IntQuantOp o;
-        o.bits = int(json_int(j, "bits", where, 1, 8));
-        o.thresholds = r.ints(key(i, "thresholds"), (size_t(1) << o.bits) - 1);
-        model.ops.push_back(o);
-      } else if (type == "relu") {
-        model.ops.push_back(IntReluOp{});
-      } else if (type == "leaky") {
-        IntLeakyOp o;
-        o.shift = int(json_int(j, "shift", where, 0, 62));
-        o.multiplier = json_int(j, "multiplier", where, 0, INT32_MAX);
-        model.ops.push_back(o);
-      } else {
-        throw Error(where + ": unknown op type '" + type + "'");
-      }
+      IntOp op;
+      if (!ops::make_op(type, op)) throw Error(where + ": unknown op type '" + type + "'");
+      FieldReader fields(r, j, i, where);
+      ops::visit_fields(op, fields, cur);
+      model.ops.push_back(std::move(op));
       cur = validate_int_op(i, model.ops.back(), cur);
       ++i;
     }

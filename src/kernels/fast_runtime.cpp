@@ -74,43 +74,12 @@ struct Stage {
   FastStageInfo info;
 };
 
-ValueKind kind_after(const IntOp& op, const ValueKind& in) {
+// Pixels straight from the input op; levels wherever the registry's value
+// range says 0..2^b - 1 (after a threshold or quant, through pools).
+ValueKind kind_after(const IntOp& op, ValueRange range) {
   if (std::holds_alternative<IntInputOp>(op)) return {ValueKind::Pixels, 8};
-  if (auto* t = std::get_if<IntThresholdOp>(&op)) return {ValueKind::Levels, t->bits};
-  if (auto* q = std::get_if<IntQuantOp>(&op)) return {ValueKind::Levels, q->bits};
-  if (std::holds_alternative<IntMaxPoolOp>(op)) return in;
+  if (const int bits = range.level_bits()) return {ValueKind::Levels, bits};
   return {};
-}
-
-// Per-value ops the runtime applies itself (same formulas as the reference).
-bool is_pointwise(const IntOp& op) {
-  return std::holds_alternative<IntThresholdOp>(op) || std::holds_alternative<IntRequantOp>(op) ||
-         std::holds_alternative<IntBatchNormOp>(op) || std::holds_alternative<IntQuantOp>(op) ||
-         std::holds_alternative<IntReluOp>(op) || std::holds_alternative<IntLeakyOp>(op);
-}
-
-int32_t sat32(int64_t v) { return int32_t(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX)); }
-
-// One value of channel c through one pointwise op (int_model.hpp semantics).
-int32_t apply_pointwise(const IntOp& op, size_t c, int32_t x) {
-  if (auto* t = std::get_if<IntThresholdOp>(&op)) {
-    const size_t n = (size_t(1) << t->bits) - 1;
-    const int32_t* thr = &t->thresholds[c * n];
-    int32_t level = 0;
-    for (size_t i = 0; i < n; ++i) level += x > thr[i];
-    return level;
-  }
-  if (auto* r = std::get_if<IntRequantOp>(&op)) return sat32(((int64_t(x) * r->multiplier[c]) >> r->shift) + r->bias[c]);
-  if (auto* b = std::get_if<IntBatchNormOp>(&op))
-    return sat32((((int64_t(x) - b->mean[c]) * b->scale[c]) >> b->shift) + b->beta[c]);
-  if (auto* q = std::get_if<IntQuantOp>(&op)) {
-    int32_t level = 0;
-    for (int64_t t : q->thresholds) level += int64_t(x) > t;
-    return level;
-  }
-  if (std::holds_alternative<IntReluOp>(op)) return std::max(x, 0);
-  const auto& l = std::get<IntLeakyOp>(op);
-  return x < 0 ? sat32((int64_t(x) * l.multiplier) >> l.shift) : x;
 }
 
 bool binary_weights(const IntConvOp& conv) {
@@ -168,8 +137,8 @@ struct FastRuntime::Impl {
 void FastRuntime::Impl::group_stages() {
   const auto& ops = model.ops;
   std::vector<ValueKind> kinds(ops.size());
-  ValueKind cur;
-  for (size_t i = 0; i < ops.size(); ++i) kinds[i] = cur = kind_after(ops[i], cur);
+  ValueRange range;
+  for (size_t i = 0; i < ops.size(); ++i) kinds[i] = kind_after(ops[i], range = int_op_output_range(ops[i], range));
 
   for (int i = 0; i < int(ops.size());) {
     Stage s;
@@ -271,9 +240,9 @@ void FastRuntime::Impl::group_stages() {
       s.conv_out = s.in_shape;
       s.out_channels = s.in_shape.c;
     }
-    if (s.kind == StageKind::Reference && is_pointwise(ops[size_t(i)])) {
+    if (s.kind == StageKind::Reference && int_op_is_pointwise(ops[size_t(i)])) {
       s.kind = StageKind::Pointwise;
-      while (j < int(ops.size()) && is_pointwise(ops[size_t(j)])) ++j;
+      while (j < int(ops.size()) && int_op_is_pointwise(ops[size_t(j)])) ++j;
     }
     s.op_end = j;
     s.out_shape = shapes[size_t(j - 1)];

@@ -1,0 +1,72 @@
+// conv: integer convolution (include/ifq/ops/conv.hpp).
+#include "ifq/limits.hpp"
+#include "ops/dense.hpp"
+#include "ops/op_definitions.hpp"
+
+namespace ifq::ops {
+
+void fields(IntConvOp& o, OpFields& f, const Shape3&) {
+  f.attr("in_channels", o.in_channels, 1, limits::kMaxChannels);
+  f.attr("out_channels", o.out_channels, 1, limits::kMaxChannels);
+  f.attr("size", o.kernel, 1, limits::kMaxWindow);
+  f.attr("stride", o.stride, 1, limits::kMaxStride);
+  f.attr("pad", o.pad, 0, limits::kMaxPad);
+  f.attr("weight_bits", o.weight_bits, 1, limits::kMaxWeightBits);
+  f.attr("acc_shift", o.acc_shift, 0, 62);
+  f.weights(o.weight, o.weight_bits, size_t(o.out_channels) * size_t(o.in_channels) * o.kernel * o.kernel);
+}
+
+Shape3 check(const IntConvOp& o, const Shape3& in, const OpCheck& c) {
+  c.require(o.in_channels == in.c,
+            "in_channels " + std::to_string(o.in_channels) + " but input has " + std::to_string(in.c));
+  c.require(o.pad < o.kernel + limits::kMaxPadBeyondWindow, "bad geometry: pad " + std::to_string(o.pad) +
+                                                                 " not below kernel + " +
+                                                                 std::to_string(limits::kMaxPadBeyondWindow));
+  c.require(in.h + 2 * o.pad >= o.kernel && in.w + 2 * o.pad >= o.kernel, "kernel larger than padded input");
+  return {o.out_channels, conv_out_size(in.h, o.kernel, o.stride, o.pad), conv_out_size(in.w, o.kernel, o.stride, o.pad)};
+}
+
+IntTensor reference(const IntConvOp& op, const IntTensor& in, const Shape3& out_shape) {
+  IntTensor out{out_shape, std::vector<int32_t>(size_t(out_shape.elements()))};
+  const int k = op.kernel;
+  std::vector<int32_t> patch(size_t(in.shape.c) * k * k);
+  for (int oy = 0; oy < out_shape.h; ++oy)
+    for (int ox = 0; ox < out_shape.w; ++ox) {
+      // Gather the receptive field; zero outside the input (zero padding).
+      size_t p = 0;
+      for (int c = 0; c < in.shape.c; ++c)
+        for (int ky = 0; ky < k; ++ky)
+          for (int kx = 0; kx < k; ++kx) {
+            const int iy = oy * op.stride - op.pad + ky, ix = ox * op.stride - op.pad + kx;
+            const bool inside = iy >= 0 && iy < in.shape.h && ix >= 0 && ix < in.shape.w;
+            patch[p++] = inside ? in.data[(size_t(c) * in.shape.h + iy) * in.shape.w + ix] : 0;
+          }
+      for (int o = 0; o < op.out_channels; ++o) {
+        const int64_t acc = dot_wrapping(&op.weight[size_t(o) * patch.size()], patch.data(), patch.size());
+        out.data[(size_t(o) * out_shape.h + oy) * out_shape.w + ox] = saturate32(acc >> op.acc_shift);
+      }
+    }
+  return out;
+}
+
+void account_memory(const IntConvOp& o, OpMemory& m, MemoryFlow& flow) {
+  m.weights = int64_t(o.weight.size());
+  m.weight_bits = o.weight_bits;
+  flow.max_abs = bound_product(max_row_abs_sum(o.weight, size_t(o.out_channels)), flow.max_abs, o.acc_shift);
+  flow.value_bits = 32;
+}
+
+ValueRange output_range(const IntConvOp&, ValueRange) { return kFullInt32Range; }
+
+std::string emit_c(const IntConvOp& o, CEmitter& e) {
+  const auto [format, weights] = emit_weights(e, o.weight, o.weight_bits);
+  const bool acc32 = accumulator_fits_int32(o.weight, o.out_channels, o.acc_shift, e.input_max_abs());
+  const auto params = e.params(
+      "ifq_conv_params", ".kh = " + std::to_string(o.kernel) + ", .kw = " + std::to_string(o.kernel) +
+                             ", .stride = " + std::to_string(o.stride) + ", .pad = " + std::to_string(o.pad) +
+                             ", .acc_shift = " + std::to_string(o.acc_shift) + ", .weight_format = " + format +
+                             ", .acc32 = " + (acc32 ? "1" : "0") + ", .weights = " + weights);
+  return e.op_entry("IFQ_OP_CONV", params);
+}
+
+}  // namespace ifq::ops

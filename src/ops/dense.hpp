@@ -1,0 +1,31 @@
+#pragma once
+// What conv and fc share: integer weights and their accumulation.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ifq/ops/c_emitter.hpp"
+
+namespace ifq::ops {
+
+// Accumulation wraps modulo 2^64 (unsigned arithmetic) so a hostile model
+// file cannot cause undefined behaviour; converter-produced models stay far
+// inside int64 (the converter proves the int32 bound for levels/pixels).
+int64_t dot_wrapping(const int32_t* w, const int32_t* x, size_t n);
+
+// max over rows of sum |w| (the gain from the input's |value| to |acc|).
+int64_t max_row_abs_sum(const std::vector<int32_t>& w, size_t rows);
+
+// a * b >> shift, saturated at 2^40 (memory-report bounds need only be safe).
+int64_t bound_product(int64_t a, int64_t b, int shift);
+
+// Emits the weights in the narrowest C storage; returns {IFQ_WEIGHT_* macro, array name}.
+std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<int32_t>& weight, int bits);
+
+// |acc| <= max|input| * max_o sum|w[o]|: when that bound fits int32 (and no
+// shift is applied) the C runtime may sum in 32 bits with the same result.
+bool accumulator_fits_int32(const std::vector<int32_t>& weight, int out_channels, int acc_shift,
+                            int64_t input_max_abs);
+
+}  // namespace ifq::ops
