@@ -31,6 +31,9 @@ struct FastRuntimeOptions {
 struct FastStageInfo {
   std::string kind;   // input, pixconv, bconv, pool, pack, reference
   std::string label;  // e.g. "bconv 3x3/1 16->32 k2 +maxpool2/2 +threshold2"
+  // The kernel variant: op, tile and ISA, as XNNPACK names its microkernels
+  // (e.g. "bconv_3x3s1_k2_avx512"; stages without a kernel path: "pointwise").
+  std::string variant;
   int op_begin = 0, op_end = 0;  // IntModel ops covered, half-open
   Shape3 out_shape;
   int64_t macs = 0;         // integer multiply-accumulates (conv stages)

@@ -1,0 +1,190 @@
+// Groups a model's ops into fast-runtime stages and plans their output
+// buffers (fast_stage.hpp).
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+#include "fast_stage_types.hpp"
+#include "ifq/error.hpp"
+
+namespace ifq::fast {
+namespace {
+
+// What a value means, to decide which kernels apply.
+struct ValueKind {
+  enum { Pixels, Levels, Other } kind = Other;
+  int bits = 0;
+};
+
+// Pixels straight from the input op; levels wherever the registry's value
+// range says 0..2^b - 1 (after a threshold or quant, through pools).
+ValueKind kind_after(const IntOp& op, ValueRange range) {
+  if (std::holds_alternative<IntInputOp>(op)) return {ValueKind::Pixels, 8};
+  if (const int bits = range.level_bits()) return {ValueKind::Levels, bits};
+  return {};
+}
+
+bool binary_weights(const IntConvOp& conv) {
+  if (conv.weight_bits != 1) return false;
+  for (int32_t w : conv.weight)
+    if (w != 1 && w != -1) return false;
+  return true;
+}
+
+// Largest |pixel - mean| over channels.
+int64_t max_abs_pixel(const IntInputOp& in) {
+  int64_t m = 0;
+  for (int32_t mean : in.mean) m = std::max<int64_t>({m, std::llabs(int64_t(mean)), std::llabs(255 - int64_t(mean))});
+  return m;
+}
+
+// Whether the first convolution's sums are exact in int32, and in int16:
+// |acc| <= max|pixel - mean| * Σ|w| over one output channel.
+struct PixelBound {
+  bool fits32 = false, fits16 = false;
+};
+PixelBound pixel_bound(const IntInputOp& input, const IntConvOp& conv) {
+  const int64_t px = max_abs_pixel(input);
+  const int64_t per_out = int64_t(conv.in_channels) * conv.kernel * conv.kernel;
+  int64_t worst = 0;
+  bool weights16 = px <= 32767;
+  for (int o = 0; o < conv.out_channels; ++o) {
+    int64_t sum = 0;
+    for (int64_t t = 0; t < per_out; ++t) {
+      const int64_t w = std::llabs(int64_t(conv.weight[size_t(o * per_out + t)]));
+      sum += w;
+      if (w > 32767) weights16 = false;
+      if (sum > (int64_t(1) << 40)) break;
+    }
+    worst = std::max(worst, sum);
+  }
+  return {px * worst <= INT32_MAX && px <= 32767, weights16 && px * worst <= 32767};
+}
+
+// A pool the epilogue can take (its row list holds kMaxFusedPoolWindow rows).
+const IntMaxPoolOp* fusable_pool(const IntModel& m, int k) {
+  if (k >= int(m.ops.size())) return nullptr;
+  auto* p = std::get_if<IntMaxPoolOp>(&m.ops[size_t(k)]);
+  return p && p->size >= 1 && p->size <= kernels::kMaxFusedPoolWindow ? p : nullptr;
+}
+
+// Fuses [maxpool] [threshold] [maxpool after threshold] into a conv's
+// epilogue; returns the first op not taken.
+int fuse_epilogue(const IntModel& m, int j, Epilogue& epi) {
+  if (auto* p = fusable_pool(m, j)) epi.take_pool(*p), ++j;
+  if (j < int(m.ops.size()))
+    if (auto* t = std::get_if<IntThresholdOp>(&m.ops[size_t(j)]); t && t->bits >= 1 && t->bits <= kernels::kMaxPackedBits) {
+      epi.thr_bits = t->bits;
+      epi.thresholds = t->thresholds;
+      ++j;
+      // max(level(x)) == level(max(x)) because level() is non-decreasing;
+      // the same holds for min, and padded positions are skipped either way.
+      if (!epi.pool)
+        if (auto* p = fusable_pool(m, j)) epi.take_pool(*p), ++j;
+    }
+  return j;
+}
+
+// The stage starting at op i; sets `next` to the first op after it.
+std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& shapes,
+                                const std::vector<ValueKind>& kinds, int i, int& next) {
+  const auto& ops = m.ops;
+  const Shape3 in = i > 0 ? shapes[size_t(i - 1)] : Shape3{};
+  const ValueKind in_kind = i > 0 ? kinds[size_t(i - 1)] : ValueKind{};
+  next = i + 1;
+  if (auto* input = std::get_if<IntInputOp>(&ops[size_t(i)])) return std::make_unique<InputStage>(*input);
+  if (auto* conv = std::get_if<IntConvOp>(&ops[size_t(i)])) {
+    const bool bin = in_kind.kind == ValueKind::Levels && in_kind.bits >= 1 &&
+                     in_kind.bits <= kernels::kMaxPackedBits && conv->kernel <= kernels::kMaxBinaryKernel &&
+                     binary_weights(*conv);
+    PixelBound px;
+    if (!bin && in_kind.kind == ValueKind::Pixels && i == 1) px = pixel_bound(std::get<IntInputOp>(ops[0]), *conv);
+    if (bin || px.fits32) {
+      std::unique_ptr<BandStage> s;
+      if (bin)
+        s = std::make_unique<BinaryConvStage>(*conv, in_kind.bits, in, shapes[size_t(i)], i);
+      else
+        s = std::make_unique<PixelConvStage>(*conv, px.fits16, in, shapes[size_t(i)], i);
+      next = fuse_epilogue(m, next, s->epi);
+      s->info.op_end = next;
+      return s;
+    }
+  } else if (auto* p = std::get_if<IntMaxPoolOp>(&ops[size_t(i)]); p && p->size <= kernels::kMaxFusedPoolWindow) {
+    return std::make_unique<PoolStage>(*p, in, shapes[size_t(i)], i);
+  }
+  if (int_op_is_pointwise(ops[size_t(i)])) {
+    while (next < int(ops.size()) && int_op_is_pointwise(ops[size_t(next)])) ++next;
+    return std::make_unique<PointwiseStage>(m, i, next);
+  }
+  return std::make_unique<ReferenceStage>(m, shapes, i);
+}
+
+int64_t buffer_bytes(const Buffer& b) {
+  int64_t bytes = 0;
+  if (b.fmt == BufFmt::Int32) bytes = b.shape.elements() * 4;
+  if (b.fmt == BufFmt::Packed) bytes = b.layout.total_bytes();
+  if (b.fmt == BufFmt::Pix16)
+    bytes = (int64_t(b.shape.c) * (b.shape.h + 2 * b.pix_pad) * (b.shape.w + 2 * b.pix_pad) +
+             kernels::pixconv_input_slack(b.pix_stride)) * 2;
+  return align_up(bytes, kAlign);
+}
+
+}  // namespace
+
+StageList group_stages(const IntModel& m, const std::vector<Shape3>& shapes, std::vector<Buffer>& buffers) {
+  std::vector<ValueKind> kinds(m.ops.size());
+  ValueRange range;
+  for (size_t i = 0; i < m.ops.size(); ++i) kinds[i] = kind_after(m.ops[i], range = int_op_output_range(m.ops[i], range));
+
+  StageList grouped;
+  for (int i = 0, next = 0; i < int(m.ops.size()); i = next) {
+    auto s = stage_at(m, shapes, kinds, i, next);
+    s->in_shape = i > 0 ? shapes[size_t(i - 1)] : Shape3{};
+    s->out_shape = shapes[size_t(next - 1)];
+    s->info.op_begin = i;
+    s->info.op_end = next;
+    s->info.out_shape = s->out_shape;
+    grouped.push_back(std::move(s));
+  }
+
+  // Each stage's output buffer is the format its consumer reads. A stage
+  // that cannot write packed levels gets a pack stage after it.
+  StageList planned;
+  buffers.clear();
+  for (size_t s = 0; s < grouped.size(); ++s) {
+    Stage& st = *grouped[s];
+    const Stage* next = s + 1 < grouped.size() ? grouped[s + 1].get() : nullptr;
+    Buffer b;
+    b.shape = st.out_shape;
+    const BufFmt want = next ? next->in_fmt : BufFmt::Int32;
+    bool need_pack_stage = false;
+    if (want == BufFmt::Packed && st.writes_packed(next->in_bits)) {
+      b.fmt = BufFmt::Packed;
+      b.layout = {b.shape.c, b.shape.h, b.shape.w, next->in_pad, next->in_bits};
+    } else if (want == BufFmt::Pix16 && st.writes_pixels()) {
+      b.fmt = BufFmt::Pix16;
+      b.pix_pad = next->in_pad;
+      b.pix_stride = next->in_stride;
+    } else {
+      if (want == BufFmt::Pix16) throw Error("internal: pixel convolution not fed by the input op");
+      need_pack_stage = want == BufFmt::Packed;
+    }
+    b.bytes = buffer_bytes(b);
+    planned.push_back(std::move(grouped[s]));
+    buffers.push_back(b);
+    if (need_pack_stage) {
+      auto p = std::make_unique<PackStage>(b.shape, next->in_bits, next->info.op_begin);
+      p->info.out_shape = b.shape;
+      Buffer pb;
+      pb.shape = b.shape;
+      pb.fmt = BufFmt::Packed;
+      pb.layout = {b.shape.c, b.shape.h, b.shape.w, next->in_pad, next->in_bits};
+      pb.bytes = buffer_bytes(pb);
+      planned.push_back(std::move(p));
+      buffers.push_back(pb);
+    }
+  }
+  return planned;
+}
+
+}  // namespace ifq::fast

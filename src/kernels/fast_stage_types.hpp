@@ -1,0 +1,128 @@
+#pragma once
+// The stage types (fast_stage.hpp): input, pointwise, reference (exact
+// fallback), and the band stages that end in the fused epilogue: binary
+// convolution, pixel convolution, pool and pack.
+#include "fast_stage.hpp"
+
+namespace ifq::fast {
+
+// uint8 image -> pixel - mean, as int32 or as the zero-bordered int16 planes
+// the pixel convolution reads.
+class InputStage final : public Stage {
+ public:
+  explicit InputStage(const IntInputOp& op);
+  bool writes_pixels() const override { return true; }
+  void run(const StageRun& r) override;
+
+ private:
+  std::vector<int32_t> mean_;
+};
+
+// A run of pointwise ops applied value by value with the registry's formulas.
+class PointwiseStage final : public Stage {
+ public:
+  PointwiseStage(const IntModel& model, int op_begin, int op_end);
+  void run(const StageRun& r) override;
+
+ private:
+  const IntModel& model_;
+};
+
+// Any op no fast kernel covers: the reference op itself (exact, allocates).
+class ReferenceStage final : public Stage {
+ public:
+  ReferenceStage(const IntModel& model, const std::vector<Shape3>& shapes, int op);
+  void run(const StageRun& r) override;
+
+ private:
+  const IntModel& model_;
+  const std::vector<Shape3>& shapes_;
+};
+
+// The epilogue's fused work: [pool] [threshold], either order (a threshold
+// is non-decreasing, so pooling levels equals leveling the pooled value).
+struct Epilogue {
+  bool pool = false;
+  int pool_size = 1, pool_stride = 1, pool_pad = 0;
+  std::vector<uint8_t> take_min;
+  int thr_bits = 0;
+  std::vector<int32_t> thresholds;           // [channels][2^bits - 1]
+  std::vector<int32_t> thresholds_by_level;  // [2^bits - 1][channels] (pixel-major accumulators)
+  void take_pool(const IntMaxPoolOp& p);
+};
+
+// A stage whose tasks each produce a band of output rows through the
+// epilogue kernel; subclasses say how a band's input values are made.
+class BandStage : public Stage {
+ public:
+  Epilogue epi;
+  Shape3 conv_out;  // the map the epilogue reads (before pooling)
+  int out_channels = 0;
+
+  bool writes_packed(int bits) const override { return epi.thr_bits > 0 && epi.thr_bits == bits; }
+  void prepare(const Buffer& out, int threads, const kernels::KernelTable& table) override;
+  void run(const StageRun& r) override;
+  int64_t parameter_bytes() const override;
+
+ protected:
+  // Rows of conv_out band [cy0, cy1) into the task's accumulator.
+  virtual bool computes_band() const { return false; }
+  virtual void compute_band(const StageRun&, int32_t* /*acc*/, uint8_t* /*scratch*/, int /*cy0*/, int /*cy1*/) const {}
+  virtual int64_t band_scratch_bytes() const { return 0; }
+  virtual bool pixel_major() const { return false; }
+
+  int rows_per_task = 1, tasks = 1, max_band_rows = 0;
+  int64_t acc_stride = 0, acc_bytes = 0;
+};
+
+// Pool (and pack) of an int32 map already in the arena: the epilogue alone.
+class PoolStage final : public BandStage {
+ public:
+  PoolStage(const IntMaxPoolOp& op, const Shape3& in, const Shape3& out, int op_index);
+};
+class PackStage final : public BandStage {
+ public:
+  PackStage(const Shape3& shape, int bits, int op);
+};
+
+// Convolution geometry and accumulator precision shared by both kinds.
+struct ConvGeometry {
+  int kernel = 1, stride = 1, pad = 0, acc_shift = 0, in_channels = 0, out_channels = 0;
+};
+
+// Binary weights on packed k-bit levels (bit-serial popcount).
+class BinaryConvStage final : public BandStage {
+ public:
+  BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out, int op_index);
+  int64_t parameter_bytes() const override;
+
+ protected:
+  bool computes_band() const override { return true; }
+  void compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const override;
+  int64_t band_scratch_bytes() const override;
+  bool pixel_major() const override { return true; }
+
+ private:
+  ConvGeometry g_;
+  std::vector<uint64_t> wbits_;
+};
+
+// Integer weights on the first layer's pixels (int16 or int32 accumulation).
+class PixelConvStage final : public BandStage {
+ public:
+  PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out, int op_index);
+  int64_t parameter_bytes() const override;
+
+ protected:
+  bool computes_band() const override { return true; }
+  void compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const override;
+  int64_t band_scratch_bytes() const override;
+
+ private:
+  ConvGeometry g_;
+  bool use_int16_ = false;
+  std::vector<int16_t> w16_;
+  std::vector<int32_t> w32_;
+};
+
+}  // namespace ifq::fast
