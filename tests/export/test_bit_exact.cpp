@@ -11,6 +11,7 @@
 #include "ifq/convert.hpp"
 #include "ifq/error.hpp"
 #include "ifq/export_c.hpp"
+#include "op_samples/op_samples.hpp"
 #include "random_float_nets.hpp"
 
 namespace ifq::export_test {
@@ -106,6 +107,25 @@ TEST(ExportCBitExact, RandomBatchesCoverEveryOpKind) {
   EXPECT_GT(multi_bit, 0) << "no multi-bit weights";
   EXPECT_GT(fc, 0);
   EXPECT_GT(reads_stored, 0) << "no segment starting at an overlapping max pool";
+}
+
+// Every op of the registry (tests/op_samples), including those the converter
+// never emits (clamp): its C emission and its ifq_micro kernel agree with
+// the reference byte for byte.
+TEST(ExportCBitExact, EveryRegistryOp) {
+  std::mt19937 rng(7003);
+  Batch b;
+  for (int round = 0; round < 2; ++round)
+    for (auto& sample : testing::op_samples(rng)) {
+      HostCase c;
+      c.model = std::move(sample.model);
+      ExportCOptions eo;
+      eo.name = "op_" + sample.op + std::to_string(round);
+      c.exported = export_c(c.model, eo);
+      c.images = test_images(rng, std::get<IntInputOp>(c.model.ops[0]).shape);
+      b.cases.push_back(std::move(c));
+    }
+  expect_bit_exact(b, int(b.cases.size()));
 }
 
 TEST(ExportCBitExact, TinierYoloFace160x120) {

@@ -13,6 +13,7 @@
 #include "ifq/fast_runtime.hpp"
 #include "ifq/kernels/bench_models.hpp"
 #include "ifq/runtime.hpp"
+#include "op_samples/op_samples.hpp"
 #include "random_int_models.hpp"
 
 // Counts heap allocations made by this process (for the no-allocation test).
@@ -169,10 +170,32 @@ TEST_P(FastRuntimePaths, KernelsAndPoolWindowsAtTheFastLimitsMatchTheReference) 
       for (const auto& st : fast.stages()) kinds += st.kind + " ";
       const auto image = random_image(spec.input, rng);
       EXPECT_EQ(fast.run(image).data, ref.run(image).data) << kinds << "threads " << threads;
-      if (spec.bits == 8) EXPECT_NE(kinds.find("reference"), std::string::npos) << kinds;
-      if (spec.bits == 8) EXPECT_NE(kinds.find("bconv"), std::string::npos) << kinds;
+      if (spec.bits == 8) {
+        EXPECT_NE(kinds.find("reference"), std::string::npos) << kinds;
+        EXPECT_NE(kinds.find("bconv"), std::string::npos) << kinds;
+      }
     }
   }
+}
+
+// Every op of the registry (tests/op_samples), on every path: an op added to
+// the registry runs in the fast runtime exactly, through a kernel or the
+// pointwise / reference stages.
+TEST_P(FastRuntimePaths, EveryRegistryOpMatchesTheReference) {
+  std::mt19937 rng(4242);
+  for (int round = 0; round < 3; ++round)
+    for (const auto& sample : testing::op_samples(rng)) {
+      ReferenceRuntime ref(sample.model);
+      for (int threads : {1, 2}) {
+        FastRuntime fast(sample.model, {threads, GetParam(), false});
+        std::string variants;
+        for (const auto& st : fast.stages()) variants += st.variant + " ";
+        for (int k = 0; k < 3; ++k) {
+          const auto image = random_image(ref.shapes()[0], rng);
+          EXPECT_EQ(fast.run(image).data, ref.run(image).data) << sample.op << ": " << variants;
+        }
+      }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPaths, FastRuntimePaths, ::testing::ValuesIn(kernels::all_isas()),

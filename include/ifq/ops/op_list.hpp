@@ -14,6 +14,7 @@
 // dispatches through this list, so a missing definition is a link error.
 // docs/adding-an-op.md walks through adding one.
 #include "ifq/ops/batchnorm.hpp"
+#include "ifq/ops/clamp.hpp"
 #include "ifq/ops/conv.hpp"
 #include "ifq/ops/fc.hpp"
 #include "ifq/ops/input.hpp"
@@ -35,4 +36,5 @@
   X(IntBatchNormOp, batchnorm, pointwise) \
   X(IntQuantOp, quant, pointwise)         \
   X(IntReluOp, relu, pointwise)           \
-  X(IntLeakyOp, leaky, pointwise)
+  X(IntLeakyOp, leaky, pointwise)         \
+  X(IntClampOp, clamp, pointwise)

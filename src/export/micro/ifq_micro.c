@@ -230,6 +230,10 @@ static int32_t eval(const ifq_ctx *ctx, int32_t level, int32_t c, int32_t y, int
         const ifq_leaky_params *p = (const ifq_leaky_params *)op->params;
         return v < 0 ? sat32(floor_shift(mul_wrap(v, p->multiplier), p->shift)) : v;
       }
+      case IFQ_OP_CLAMP: {
+        const ifq_clamp_params *p = (const ifq_clamp_params *)op->params;
+        return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+      }
       default:
         return v;
     }
@@ -249,6 +253,11 @@ int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, in
   if (arena_bytes < model->arena_bytes) return IFQ_ERR_ARENA_SIZE;
   if (((uintptr_t)arena & 3u) != 0) return IFQ_ERR_ARENA_ALIGN;
   if (first < 0 || last > model->n_segments || first > last) return IFQ_ERR_RANGE;
+  for (s = first; s < last; ++s) {
+    int32_t k;
+    for (k = 0; k < model->segments[s].n_ops; ++k)
+      if (model->segments[s].ops[k].kind < 0 || model->segments[s].ops[k].kind >= IFQ_OP_KINDS) return IFQ_ERR_OP;
+  }
   for (s = first; s < last; ++s) {
     const ifq_segment *seg = &model->segments[s];
     const ifq_tensor *out = &model->tensors[seg->out];

@@ -44,6 +44,7 @@ extern "C" {
 #define IFQ_ERR_ARENA_ALIGN 2 /* arena not aligned to 4 bytes */
 #define IFQ_ERR_VERSION 3     /* model exported for another runtime ABI */
 #define IFQ_ERR_RANGE 4       /* segment range out of bounds */
+#define IFQ_ERR_OP 5          /* an op kind this runtime does not know (exported by a newer ifq) */
 
 /* Element types of stored tensors. */
 #define IFQ_ELEM_U8 0
@@ -69,6 +70,8 @@ extern "C" {
 #define IFQ_OP_QUANT 6     /* level = #{i : x > t[i]}, int64 thresholds */
 #define IFQ_OP_RELU 7
 #define IFQ_OP_LEAKY 8     /* x < 0 ? (x * mul) >> shift : x */
+#define IFQ_OP_CLAMP 9     /* min(max(x, lo), hi) */
+#define IFQ_OP_KINDS 10    /* kinds this runtime runs: 0 .. IFQ_OP_KINDS - 1 */
 
 typedef struct {
   int32_t c, h, w;
@@ -123,6 +126,10 @@ typedef struct {
   int32_t shift;
   int64_t multiplier;
 } ifq_leaky_params;
+
+typedef struct {
+  int32_t lo, hi;
+} ifq_clamp_params;
 
 /* One op: its kind, its output shape and a pointer to its parameters
  * (the ifq_*_params struct of that kind, or NULL). */
