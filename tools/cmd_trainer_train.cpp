@@ -14,8 +14,8 @@
 #include "ifq/cfg.hpp"
 #include "ifq/error.hpp"
 #include "ifq/model_io.hpp"
-#include "ifq_trainer/golden.hpp"
-#include "ifq_trainer/init_weights.hpp"
+#include "ifq/train/golden.hpp"
+#include "ifq/train/init_weights.hpp"
 #include "ifq_trainer/trainer.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 #include "ifq/cfg.hpp"
 #include "ifq/float_model.hpp"
 #include "ifq_trainer/trainer.hpp"
-#include "ifq_trainer/dataset.hpp"
+#include "ifq/train/dataset.hpp"
 
 namespace ifq::testing {
 

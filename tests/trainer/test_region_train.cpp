@@ -17,7 +17,7 @@
 #include "ifq/detect/face_generator.hpp"
 #include "ifq/error.hpp"
 #include "ifq/model_io.hpp"
-#include "ifq_trainer/detection_data.hpp"
+#include "ifq/train/detection_data.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "synthetic_data.hpp"
 #include "temp_dir.hpp"

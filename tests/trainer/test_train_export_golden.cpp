@@ -9,7 +9,7 @@
 #include "ifq/model_io.hpp"
 #include "ifq/runtime.hpp"
 #include "ifq/verify.hpp"
-#include "ifq_trainer/golden.hpp"
+#include "ifq/train/golden.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "synthetic_data.hpp"
 #include "temp_dir.hpp"

@@ -9,7 +9,7 @@
 #include "ifq/float_model.hpp"
 #include "ifq/int_model.hpp"
 #include "ifq/runtime.hpp"
-#include "ifq_trainer/dataset.hpp"
+#include "ifq/train/dataset.hpp"
 #include "ifq_trainer/trainer.hpp"
 
 namespace ifq::trainer {

@@ -17,7 +17,7 @@
 #include "ifq/model_io.hpp"
 #include "ifq/substructure.hpp"
 #include "ifq_trainer/demo.hpp"
-#include "ifq_trainer/golden.hpp"
+#include "ifq/train/golden.hpp"
 #include "ifq/progress.hpp"
 
 #ifndef IFQ_SOURCE_DIR

@@ -8,9 +8,9 @@
 
 #include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
-#include "ifq_trainer/detection_data.hpp"
+#include "ifq/train/detection_data.hpp"
 #include "ifq/progress.hpp"
-#include "ifq_trainer/region_loss.hpp"
+#include "ifq/train/region_loss.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "torch_net.hpp"
 

@@ -21,8 +21,10 @@
 
 #include "ifq/cfg.hpp"
 #include "ifq/float_model.hpp"
-#include "ifq_trainer/dataset.hpp"
-#include "ifq_trainer/detection_data.hpp"
+#include "ifq/train/accuracy.hpp"
+#include "ifq/train/dataset.hpp"
+#include "ifq/train/golden.hpp"
+#include "ifq/train/detection_data.hpp"
 
 namespace ifq::trainer {
 
@@ -104,15 +106,14 @@ struct TorchEvaluation {
 TorchEvaluation torch_evaluate(const FloatModel& model, const Dataset& data, bool float64, bool record_levels,
                                int threads = 2);
 
+// Runs `model` in LibTorch (float64, the reference evaluator's precision) on
+// every image of `samples` and records its levels and logits (a golden parity
+// file, ifq/train/golden.hpp). The logits are stored from LibTorch's float32
+// copy, so compare them with a tolerance.
+GoldenFile make_golden(const FloatModel& model, const Dataset& samples, int threads = 2);
+
 // Training throughput (images/s) of `steps` SGD steps on random images after
 // `warmup` untimed steps, for the benchmark.
 double measure_train_throughput(const CfgNetwork& network, int batch, int steps, int warmup, int threads);
-
-// Top-1 and top-5 accuracy of logits (count * classes) against labels.
-struct Accuracy {
-  double top1 = 0, top5 = 0;
-};
-Accuracy accuracy_from_logits(const std::vector<float>& logits, int classes, const std::vector<int32_t>& labels);
-Accuracy accuracy_from_logits(const std::vector<double>& logits, int classes, const std::vector<int32_t>& labels);
 
 }  // namespace ifq::trainer

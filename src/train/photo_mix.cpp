@@ -1,5 +1,5 @@
 // Real-photo detection samples (see photo_mix.hpp). No LibTorch here.
-#include "ifq_trainer/photo_mix.hpp"
+#include "ifq/train/photo_mix.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 
 #include "ifq/detect/datasets.hpp"
 #include "ifq/error.hpp"
-#include "ifq_trainer/dataset.hpp"
-#include "ifq_trainer/detection_data.hpp"
+#include "ifq/train/dataset.hpp"
+#include "ifq/train/detection_data.hpp"
 
 namespace ifq::trainer {
 

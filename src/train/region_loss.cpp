@@ -1,7 +1,7 @@
 // YOLOv2 region loss on plain arrays (see region_loss.hpp). Follows darknet's
 // region_layer.c forward pass: it fills a per-entry target and weight, later
 // terms overwriting earlier ones exactly where darknet overwrites its delta.
-#include "ifq_trainer/region_loss.hpp"
+#include "ifq/train/region_loss.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "ifq/error.hpp"
-#include "ifq_trainer/dataset.hpp"
+#include "ifq/train/dataset.hpp"
 #include "temp_dir.hpp"
 
 namespace ifq {

@@ -1,5 +1,5 @@
 // Detection data set loading and flip augmentation (no LibTorch here).
-#include "ifq_trainer/detection_data.hpp"
+#include "ifq/train/detection_data.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include "ifq/detect/datasets.hpp"
 #include "ifq/detect/detector.hpp"
 #include "ifq/error.hpp"
-#include "ifq_trainer/dataset.hpp"
+#include "ifq/train/dataset.hpp"
 
 namespace ifq::trainer {
 

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "ifq/error.hpp"
-#include "ifq_trainer/dataset.hpp"
+#include "ifq/train/dataset.hpp"
 
 namespace ifq::trainer {
 namespace {

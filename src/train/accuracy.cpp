@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include "ifq/error.hpp"
-#include "ifq_trainer/trainer.hpp"
+#include "ifq/train/accuracy.hpp"
 
 namespace ifq::trainer {
 namespace {

@@ -1,56 +1,26 @@
 // Real-photo training samples (photo_mix.hpp): boxes stay on their pixels
 // through zoom, crop, aspect, mosaic and flip; small and cut faces become
 // ignore regions; sets are drawn by weight; a sample is a pure function of its
-// seed, and photo-set training resumes exactly. Ignore regions in the region
-// loss: neither positive nor negative.
+// seed. Ignore regions in the region loss: neither positive nor negative.
+// (Training on photo sets: tests/trainer/test_photo_mix_training.cpp.)
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
-#include "ifq/cfg.hpp"
 #include "ifq/detect/datasets.hpp"
 #include "ifq/detect/image.hpp"
 #include "ifq/error.hpp"
-#include "ifq_trainer/photo_mix.hpp"
-#include "ifq_trainer/region_loss.hpp"
-#include "ifq_trainer/trainer.hpp"
-#include "synthetic_data.hpp"
+#include "ifq/train/photo_mix.hpp"
+#include "ifq/train/region_loss.hpp"
+#include "photo_images.hpp"
 #include "temp_dir.hpp"
 
 namespace ifq {
 namespace {
 
-// A black photo with white faces; mid-grey (100) elsewhere would blur into
-// them, black keeps the inside-mean test sharp.
-trainer::LabelledPhoto white_faces(int w, int h, const std::vector<detect::Box>& faces) {
-  trainer::LabelledPhoto p;
-  p.image = detect::make_image(w, h);
-  for (const auto& b : faces) {
-    const uint8_t white[3] = {255, 255, 255};
-    detect::fill_rect(p.image, int(b.x), int(b.y), int(b.x + b.w), int(b.y + b.h), white);
-    p.faces.push_back(b);
-  }
-  return p;
-}
-
-// Mean of channel 0 inside a normalised truth box, shrunk by `inset` pixels.
-double mean_inside(const std::vector<uint8_t>& chw, int side, const trainer::TruthBox& t, double inset) {
-  const int x0 = int(std::ceil((t.x - t.w / 2) * side + inset)), x1 = int(std::floor((t.x + t.w / 2) * side - inset));
-  const int y0 = int(std::ceil((t.y - t.h / 2) * side + inset)), y1 = int(std::floor((t.y + t.h / 2) * side - inset));
-  double sum = 0;
-  int n = 0;
-  for (int y = std::max(0, y0); y < std::min(side, y1); ++y)
-    for (int x = std::max(0, x0); x < std::min(side, x1); ++x) sum += chw[size_t(y) * side + x], ++n;
-  return n ? sum / n : -1;
-}
-
-std::vector<trainer::PhotoSet> one_set(trainer::LabelledPhoto photo) {
-  trainer::PhotoSet s;
-  s.name = "white";
-  s.photos.push_back(std::move(photo));
-  return {std::move(s)};
-}
+using testing::one_set;
+using testing::white_faces;
 
 TEST(PhotoMix, BoxesStayOnTheirPixelsThroughZoomCropMosaicAndFlip) {
   const auto sets = one_set(white_faces(200, 150, {{20, 20, 40, 48}, {120, 60, 50, 56}}));
@@ -79,7 +49,7 @@ TEST(PhotoMix, BoxesStayOnTheirPixelsThroughZoomCropMosaicAndFlip) {
       // At least min_face before the window cut it, and at least min_visible of it left.
       EXPECT_GE(std::sqrt(t.w * t.h) * s.w, a.min_face * std::sqrt(a.min_visible) - 1e-9);
       // Inside every positive box the pixels are the face's white.
-      EXPECT_GT(mean_inside(chw, s.w, t, 1.5), 235) << "seed " << seed;
+      EXPECT_GT(testing::mean_inside_photo(chw, s.w, t, 1.5), 235) << "seed " << seed;
     }
   }
   EXPECT_GT(positives, 300);
@@ -197,36 +167,6 @@ TEST(PhotoMix, IgnoreRegionsAreNeitherPositiveNorNegativeInTheLoss) {
   EXPECT_EQ(as_ignore.coord, 0);
   // Cells away from the region still learn "no face".
   EXPECT_GT(objectness_grad(as_ignore, 0, 0), 0);
-}
-
-
-TEST(PhotoMix, PhotoSetTrainingResumesExactly) {
-  testing::TempDir dir;
-  const CfgNetwork net = parse_cfg(testing::kRegionCfg, "r.cfg");
-  trainer::DetectionDataset data;
-  data.shape = {3, 32, 32};
-  data.photo_sets.resize(2);
-  data.photo_sets[0].name = "a";
-  data.photo_sets[0].photos.push_back(white_faces(80, 60, {{10, 10, 20, 24}, {50, 20, 16, 20}}));
-  data.photo_sets[1].name = "b", data.photo_sets[1].weight = 0.5;
-  data.photo_sets[1].photos.push_back(white_faces(40, 40, {{5, 5, 30, 30}}));
-  trainer::TrainOptions o;
-  o.threads = 1;
-  o.steps = 8;
-  o.progress = false;
-  o.multi_scale_min = 32;
-  o.multi_scale_max = 64;
-  o.photo_augment.inference_side = 64;
-  const auto runs = testing::train_straight_and_resumed(net, data, o, 5, dir.file(""));
-  EXPECT_TRUE(runs.interrupted);
-  EXPECT_EQ(runs.resumed_from, 5);
-  EXPECT_EQ(runs.resumed, runs.straight);
-
-  trainer::DetectionDataset mixed = data;  // fixed images and photo sets together are refused
-  mixed.images.assign(size_t(data.shape.elements()), 0);
-  mixed.truths.resize(1);
-  trainer::Trainer t(net, o);
-  EXPECT_THROW(t.train(mixed), Error);
 }
 
 }  // namespace

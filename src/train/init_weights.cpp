@@ -1,5 +1,5 @@
 // ifq train --init: copy a trained model's parameters into a cfg network.
-#include "ifq_trainer/init_weights.hpp"
+#include "ifq/train/init_weights.hpp"
 
 #include <algorithm>
 #include <cmath>

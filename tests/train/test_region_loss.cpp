@@ -7,7 +7,7 @@
 #include <random>
 
 #include "ifq/error.hpp"
-#include "ifq_trainer/region_loss.hpp"
+#include "ifq/train/region_loss.hpp"
 
 namespace ifq {
 namespace {

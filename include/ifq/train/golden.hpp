@@ -14,7 +14,7 @@
 
 #include "ifq/float_model.hpp"
 #include "ifq/shape.hpp"
-#include "ifq_trainer/dataset.hpp"
+#include "ifq/train/dataset.hpp"
 
 namespace ifq::trainer {
 
@@ -37,10 +37,6 @@ struct GoldenFile {
 
 void save_golden(const GoldenFile& golden, const std::string& path);  // temp + rename
 GoldenFile load_golden(const std::string& path);                      // throws ifq::Error
-
-// Runs `model` in LibTorch (float64, the reference evaluator's precision) on
-// every image of `samples` and records its levels and logits. The logits are
-// stored from LibTorch's float32 copy, so compare them with a tolerance.
-GoldenFile make_golden(const FloatModel& model, const Dataset& samples, int threads = 2);
+// make_golden (LibTorch) is in ifq_trainer/trainer.hpp.
 
 }  // namespace ifq::trainer

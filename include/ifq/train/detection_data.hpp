@@ -9,8 +9,8 @@
 #include "ifq/detect/box.hpp"
 #include "ifq/detect/image.hpp"
 #include "ifq/shape.hpp"
-#include "ifq_trainer/photo_mix.hpp"
-#include "ifq_trainer/region_loss.hpp"
+#include "ifq/train/photo_mix.hpp"
+#include "ifq/train/region_loss.hpp"
 
 namespace ifq::trainer {
 
