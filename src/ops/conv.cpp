@@ -59,14 +59,7 @@ void account_memory(const IntConvOp& o, OpMemory& m, MemoryFlow& flow) {
 ValueRange output_range(const IntConvOp&, ValueRange) { return kFullInt32Range; }
 
 std::string emit_c(const IntConvOp& o, CEmitter& e) {
-  const auto [format, weights] = emit_weights(e, o.weight, o.weight_bits);
-  const bool acc32 = accumulator_fits_int32(o.weight, o.out_channels, o.acc_shift, e.input_max_abs());
-  const auto params = e.params(
-      "ifq_conv_params", ".kh = " + std::to_string(o.kernel) + ", .kw = " + std::to_string(o.kernel) +
-                             ", .stride = " + std::to_string(o.stride) + ", .pad = " + std::to_string(o.pad) +
-                             ", .acc_shift = " + std::to_string(o.acc_shift) + ", .weight_format = " + format +
-                             ", .acc32 = " + (acc32 ? "1" : "0") + ", .weights = " + weights);
-  return e.op_entry("IFQ_OP_CONV", params);
+  return emit_dense_c(e, o.weight, o.weight_bits, {o.kernel, o.kernel, o.stride, o.pad, o.out_channels, o.acc_shift});
 }
 
 }  // namespace ifq::ops

@@ -49,6 +49,18 @@ std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<
   return {"IFQ_WEIGHT_I32", e.array("w", "int32_t", 4, literals)};
 }
 
+std::string emit_dense_c(CEmitter& e, const std::vector<int32_t>& weight, int bits, const DenseGeometry& g) {
+  const auto [format, weights] = emit_weights(e, weight, bits);
+  const bool acc32 = accumulator_fits_int32(weight, g.out_channels, g.acc_shift, e.input_max_abs());
+  const auto params = e.params("ifq_conv_params", ".kh = " + std::to_string(g.kh) + ", .kw = " + std::to_string(g.kw) +
+                                                      ", .stride = " + std::to_string(g.stride) +
+                                                      ", .pad = " + std::to_string(g.pad) +
+                                                      ", .acc_shift = " + std::to_string(g.acc_shift) +
+                                                      ", .weight_format = " + format + ", .acc32 = " +
+                                                      (acc32 ? "1" : "0") + ", .weights = " + weights);
+  return e.op_entry("IFQ_OP_CONV", params);
+}
+
 bool accumulator_fits_int32(const std::vector<int32_t>& weight, int out_channels, int acc_shift,
                             int64_t input_max_abs) {
   if (acc_shift != 0) return false;

@@ -23,6 +23,13 @@ int64_t bound_product(int64_t a, int64_t b, int shift);
 // Emits the weights in the narrowest C storage; returns {IFQ_WEIGHT_* macro, array name}.
 std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<int32_t>& weight, int bits);
 
+// The ifq_conv_params entry of a conv (or an fc: a conv whose kernel covers
+// the whole input): weights in the narrowest storage, acc32 when proven.
+struct DenseGeometry {
+  int kh = 1, kw = 1, stride = 1, pad = 0, out_channels = 0, acc_shift = 0;
+};
+std::string emit_dense_c(CEmitter& e, const std::vector<int32_t>& weight, int bits, const DenseGeometry& g);
+
 // |acc| <= max|input| * max_o sum|w[o]|: when that bound fits int32 (and no
 // shift is applied) the C runtime may sum in 32 bits with the same result.
 bool accumulator_fits_int32(const std::vector<int32_t>& weight, int out_channels, int acc_shift,

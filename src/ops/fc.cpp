@@ -41,13 +41,7 @@ ValueRange output_range(const IntFcOp&, ValueRange) { return kFullInt32Range; }
 // CHW input is a conv whose kernel covers the whole input.
 std::string emit_c(const IntFcOp& o, CEmitter& e) {
   const Shape3 in = e.input_shape();
-  const auto [format, weights] = emit_weights(e, o.weight, o.weight_bits);
-  const bool acc32 = accumulator_fits_int32(o.weight, o.out_features, o.acc_shift, e.input_max_abs());
-  const auto params = e.params("ifq_conv_params", ".kh = " + std::to_string(in.h) + ", .kw = " + std::to_string(in.w) +
-                                                      ", .stride = 1, .pad = 0, .acc_shift = " +
-                                                      std::to_string(o.acc_shift) + ", .weight_format = " + format +
-                                                      ", .acc32 = " + (acc32 ? "1" : "0") + ", .weights = " + weights);
-  return e.op_entry("IFQ_OP_CONV", params);
+  return emit_dense_c(e, o.weight, o.weight_bits, {in.h, in.w, 1, 0, o.out_features, o.acc_shift});
 }
 
 }  // namespace ifq::ops
