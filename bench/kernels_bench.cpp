@@ -18,11 +18,25 @@ using namespace ifq::kernels;
 struct LayerShape {
   int c, h, w, out, kernel, pad, pool_size, pool_stride;
 };
-// Binary layers of IFQ-Tinier-YOLO at 416x416 (input map of each conv).
-const LayerShape kLayers[] = {{8, 208, 208, 16, 3, 1, 2, 2},   {16, 104, 104, 32, 3, 1, 2, 2},
-                              {32, 52, 52, 64, 3, 1, 2, 2},    {64, 26, 26, 128, 3, 1, 2, 2},
-                              {128, 13, 13, 256, 3, 1, 2, 1},  {256, 13, 13, 512, 3, 1, 0, 0},
-                              {512, 13, 13, 512, 1, 0, 0, 0},  {512, 13, 13, 30, 1, 0, 0, 0}};
+// Binary layers of IFQ-Tinier-YOLO at 416x416 (input map of each conv),
+// from the one description of its layers (kernels::tinier_yolo_spec).
+std::vector<LayerShape> tinier_yolo_binary_layers() {
+  const auto spec = tinier_yolo_spec(416, 2, 1);
+  std::vector<LayerShape> layers;
+  ifq::Shape3 map = spec.input;
+  for (size_t i = 0; i < spec.convs.size(); ++i) {
+    const QuantConvSpec& c = spec.convs[i];
+    if (i > 0) layers.push_back({map.c, map.h, map.w, c.out_channels, c.kernel, c.pad, c.pool_size, c.pool_stride});
+    map = {c.out_channels, ifq::conv_out_size(map.h, c.kernel, c.stride, c.pad),
+           ifq::conv_out_size(map.w, c.kernel, c.stride, c.pad)};
+    // Darknet pooling: a stride-1 window pads by size - 1 ('same').
+    if (c.pool_size)
+      map = {map.c, ifq::pool_out_size(map.h, c.pool_size, c.pool_stride, c.pool_stride == 1 ? c.pool_size - 1 : 0),
+             ifq::pool_out_size(map.w, c.pool_size, c.pool_stride, c.pool_stride == 1 ? c.pool_size - 1 : 0)};
+  }
+  return layers;
+}
+const std::vector<LayerShape> kLayers = tinier_yolo_binary_layers();
 
 bool skip_unsupported(benchmark::State& state, Isa isa) {
   if (isa_supported(isa)) return false;
@@ -72,7 +86,7 @@ struct BconvFixture {
 void BM_BconvLayer(benchmark::State& state) {
   const Isa isa = Isa(state.range(0));
   if (skip_unsupported(state, isa)) return;
-  const LayerShape& L = kLayers[state.range(1)];
+  const LayerShape& L = kLayers[size_t(state.range(1))];
   BconvFixture f(L, 2);
   BconvArgs a;
   a.input = f.packed.data();
@@ -100,7 +114,7 @@ void BM_BconvLayer(benchmark::State& state) {
 void BM_EpilogueLayer(benchmark::State& state) {
   const Isa isa = Isa(state.range(0));
   if (skip_unsupported(state, isa)) return;
-  const LayerShape& L = kLayers[state.range(1)];
+  const LayerShape& L = kLayers[size_t(state.range(1))];
   const int conv_h = L.h, conv_w = L.w;  // 'same' convs
   const int out_h = L.pool_size ? (conv_h + (L.pool_stride == 1 ? 1 : 0) - L.pool_size) / L.pool_stride + 1 : conv_h;
   const int out_w = L.pool_size ? (conv_w + (L.pool_stride == 1 ? 1 : 0) - L.pool_size) / L.pool_stride + 1 : conv_w;
@@ -198,7 +212,7 @@ void isa_args(benchmark::internal::Benchmark* b) {
 }
 void isa_layer_args(benchmark::internal::Benchmark* b) {
   for (Isa isa : all_isas())
-    for (int l = 0; l < int(std::size(kLayers)); ++l) b->Args({int(isa), l});
+    for (int l = 0; l < int(kLayers.size()); ++l) b->Args({int(isa), l});
 }
 
 BENCHMARK(BM_PopcountRoofline)->Apply(isa_args);
