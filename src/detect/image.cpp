@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "ifq/atomic_file.hpp"
@@ -29,6 +31,42 @@ void append_bytes(void* context, void* data, int size) {
 // Largest image we accept: keeps width * height * 3 well inside size_t and
 // refuses decompression bombs with a message instead of an allocation failure.
 constexpr long long kMaxPixels = 1LL << 28;
+
+// stb's PNM reader accepts what it should not: a maxval of 0, and pixel data
+// shorter than the header promises (it then hands back uninitialised
+// memory). Binary PNMs (P5 grey, P6 colour) are checked here first: a
+// positive size, maxval 1..255 (stb reads one byte per sample) and every
+// pixel byte present. Returns quietly for any other format.
+void check_pnm(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[2] = {0, 0};
+  if (!f.read(magic, 2) || magic[0] != 'P' || (magic[1] != '5' && magic[1] != '6')) return;
+  long long fields[3] = {0, 0, 0};  // width, height, maxval
+  for (long long& v : fields) {
+    int c = f.get();
+    while (c != EOF && (std::isspace(c) || c == '#')) {
+      if (c == '#') while (c != EOF && c != '\n') c = f.get();
+      c = f.get();
+    }
+    if (c == '-') throw Error("cannot read image " + path + ": negative size or maxval in the PNM header");
+    if (c == EOF || !std::isdigit(c)) throw Error("cannot read image " + path + ": malformed PNM header");
+    for (; c != EOF && std::isdigit(c); c = f.get()) v = std::min(v * 10 + (c - '0'), 1LL << 40);
+    if (c == EOF) throw Error("cannot read image " + path + ": PNM header ends early");
+  }
+  if (fields[0] <= 0 || fields[1] <= 0)
+    throw Error("cannot read image " + path + ": PNM size " + std::to_string(fields[0]) + "x" +
+                std::to_string(fields[1]) + " is empty");
+  if (fields[2] < 1 || fields[2] > 255)
+    throw Error("cannot read image " + path + ": PNM maxval " + std::to_string(fields[2]) + " is not 1..255");
+  if (fields[0] * fields[1] > kMaxPixels) return;  // load_image refuses it with the size
+  const long long need = fields[0] * fields[1] * (magic[1] == '6' ? 3 : 1);
+  const std::streamoff data_begin = f.tellg();
+  f.seekg(0, std::ios::end);
+  const long long have = (long long)(f.tellg() - data_begin);
+  if (have < need)
+    throw Error("cannot read image " + path + ": PNM pixel data is truncated (" + std::to_string(have) + " of " +
+                std::to_string(need) + " bytes)");
+}
 
 }  // namespace
 
@@ -56,10 +94,16 @@ Image load_image(const std::string& path) {
   int w = 0, h = 0, comp = 0;
   if (stbi_info(path.c_str(), &w, &h, &comp) && (long long)w * h > kMaxPixels)
     throw Error("cannot read image " + path + ": " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
+  check_pnm(path);
   unsigned char* data = stbi_load(path.c_str(), &w, &h, &comp, 3);
   if (!data) {
     const char* why = stbi_failure_reason();
     throw Error("cannot read image " + path + ": " + (why ? why : "unknown format"));
+  }
+  if (w <= 0 || h <= 0) {
+    stbi_image_free(data);
+    throw Error("cannot read image " + path + ": its size " + std::to_string(w) + "x" + std::to_string(h) +
+                " is empty");
   }
   Image im{w, h, std::vector<uint8_t>(data, data + size_t(w) * h * 3)};
   stbi_image_free(data);

@@ -56,6 +56,39 @@ TEST(Image, UnreadableFilesAreErrorsNamingThePath) {
   EXPECT_THROW(save_image(make_image(2, 2), temp_path("x.bmpx")), ifq::Error);
 }
 
+// Found by a bad-input campaign (issue 15): a PNM of size 0 crashed `ifq
+// detect` in resize, a truncated one decoded uninitialised memory, maxval 0
+// was accepted. Each is now an error naming the file and the problem.
+TEST(Image, DamagedPnmFilesAreErrorsNotPixels) {
+  const std::string dir = ::testing::TempDir();
+  const std::pair<const char*, std::string> cases[] = {
+      {"zero width", std::string("P6\n0 10\n255\n")},
+      {"zero height", std::string("P6\n10 0\n255\n")},
+      {"negative", std::string("P6\n-4 10\n255\n")},
+      {"maxval 0", std::string("P6\n2 2\n0\n") + std::string(12, '\x10')},
+      {"truncated", std::string("P6\n4 4\n255\n") + std::string(20, '\x10')},
+      {"grey truncated", std::string("P5\n# a comment\n8 8\n255\n") + std::string(63, '\x10')},
+      {"header cut", std::string("P6\n4 4")},
+  };
+  for (const auto& [what, bytes] : cases) {
+    const std::string path = dir + "/damaged.ppm";
+    std::ofstream(path, std::ios::binary) << bytes;
+    try {
+      ifq::detect::load_image(path);
+      ADD_FAILURE() << what << ": loaded";
+    } catch (const ifq::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("damaged.ppm"), std::string::npos) << what << ": " << e.what();
+    }
+  }
+  // The intact forms still load.
+  const std::string ok = dir + "/ok.ppm";
+  std::ofstream(ok, std::ios::binary) << std::string("P6\n# c\n2 1\n255\n") + std::string(6, '\x7f');
+  const auto im = ifq::detect::load_image(ok);
+  EXPECT_EQ(im.width, 2);
+  EXPECT_EQ(im.height, 1);
+  EXPECT_EQ(im.rgb[5], 0x7f);
+}
+
 TEST(Image, ResizeOfAConstantImageIsConstantAndIdentityIsExact) {
   const Image c = make_image(13, 7, 9, 99, 199);
   const Image r = resize_bilinear(c, 29, 31);
