@@ -1,6 +1,7 @@
 // ifq convert --in FLOAT --out INT: the float quantization network becomes an
 // integer network (integrated by default).
 #include <cstdio>
+#include <filesystem>
 
 #include "command_registry.hpp"
 #include "convert_flags.hpp"
@@ -22,6 +23,10 @@ IFQ_REGISTER_COMMAND("convert", "convert a float quantization network into an in
                        sub.add_option("--out", *out, "integer model file to write")->required();
                        flags->add_to(sub);
                        return [=]() {
+                         std::error_code ec;
+                         if (std::filesystem::equivalent(*in, *out, ec))
+                           throw ifq::Error("--out " + *out + " is the float model being converted; write the "
+                                            "integer model to another file");
                          auto model = ifq::load_float_model(*in);
                          if (!input->empty()) {
                            int w = 0, h = 0;

@@ -2,6 +2,7 @@
 // Subcommands register themselves here so each lives in its own file and
 // components (kernels, export, trainer) add commands without touching main.
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,6 +22,21 @@ std::vector<Command>& command_registry();
 struct CommandRegistrar {
   explicit CommandRegistrar(Command command) { command_registry().push_back(std::move(command)); }
 };
+
+// Rejects a number flag that is NaN or infinite (ifq main applies it to
+// every floating-point flag).
+inline const CLI::Validator kFiniteNumber(
+    [](const std::string& text) -> std::string {
+      try {
+        size_t used = 0;
+        const double v = std::stod(text, &used);
+        if (!std::isfinite(v)) return "value " + text + " is not a finite number";
+      } catch (const std::exception&) {
+        // not a number at all: the option's own conversion reports it
+      }
+      return "";
+    },
+    "");
 
 }  // namespace ifq::cli
 

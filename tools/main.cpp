@@ -19,11 +19,18 @@ int main(int argc, char** argv) {
   for (auto& command : commands) {
     CLI::App* sub = app.add_subcommand(command.name, command.help);
     actions.emplace_back(sub, command.setup(*sub));
+    // Every number flag must be finite: "nan" passes every range check
+    // (comparisons with NaN are false) and "inf" most, so `--threshold nan`
+    // once turned detection off silently.
+    for (CLI::Option* opt : sub->get_options())
+      if (opt->get_type_name().rfind("FLOAT", 0) == 0) opt->check(ifq::cli::kFiniteNumber);
   }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::fprintf(stderr, "ifq: error: %s\nRun with --help for more information.\n", e.what());
+    return e.get_exit_code();
   }
   try {
     for (auto& [sub, action] : actions)

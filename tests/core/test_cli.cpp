@@ -119,5 +119,24 @@ TEST_F(Cli, BadInputIsReportedNotCrashed) {
   EXPECT_LT(r.status, 128) << "killed by a signal";
 }
 
+// Found by a bad-input campaign (issue 15): NaN passed every range check
+// (`--threshold nan`, `--iou nan`, `--lr nan`) and `convert --in X --out X`
+// overwrote the user's only float model.
+TEST_F(Cli, NonFiniteNumbersAndConvertingOntoTheInputAreErrors) {
+  for (const std::string args : {"detect x.jpg --threshold nan", "detect x.jpg --nms inf", "eval-wider --iou nan",
+                                 "facegen --brightness -inf", "detect x.jpg --threshold NaN"}) {
+    const CliRun r = run_ifq(args);
+    EXPECT_NE(r.status, 0) << args;
+    EXPECT_LT(r.status, 128) << args;
+    EXPECT_NE(r.output.find("ifq: error:"), std::string::npos) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("not a finite number"), std::string::npos) << args << ": " << r.output;
+  }
+  const std::string before = testing::read_bytes(float_path);
+  const CliRun r = run_ifq("convert --in " + float_path + " --out " + float_path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("is the float model being converted"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::read_bytes(float_path), before);
+}
+
 }  // namespace
 }  // namespace ifq
