@@ -80,6 +80,13 @@ std::vector<Shape3> infer_int_shapes(const IntModel& model);
 // The same check for one op given its input shape (op 0: any shape).
 Shape3 validate_int_op(size_t index, const IntOp& op, Shape3 input);
 
+// Checks that `output` describes what the last op produces: levels of
+// `bits` exactly when the network ends in a quantizer, and a fixed-point
+// output's frac_bits equal to the last requant's. A wrong entry would make a
+// detector decode garbage (254 "faces" where the intact model finds 3).
+// The loader and saver call it; throws ifq::Error.
+void check_int_output_info(const IntModel& model);
+
 // The same network for another input height x width (channels unchanged).
 // Convolutions, pools and the region head slide over any size, so a fully
 // convolutional detector can look at a photo at a higher resolution than it

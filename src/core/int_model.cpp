@@ -1,5 +1,6 @@
 #include "ifq/int_model.hpp"
 
+#include <cmath>
 #include <string>
 
 #include "core/input_size.hpp"
@@ -71,6 +72,37 @@ std::vector<Shape3> infer_int_shapes(const IntModel& model) {
   Shape3 cur{};
   for (size_t i = 0; i < model.ops.size(); ++i) shapes.push_back(cur = validate_int_op(i, model.ops[i], cur));
   return shapes;
+}
+
+void check_int_output_info(const IntModel& model) {
+  const IntOutputInfo& o = model.output;
+  const std::string where = "integer model '" + model.name + "': output entry ";
+  ValueRange range;
+  for (const IntOp& op : model.ops) range = int_op_output_range(op, range);
+  if (o.is_levels) {
+    if (range.level_bits() == 0 || range.level_bits() != o.bits)
+      throw Error(where + "says levels of " + std::to_string(o.bits) + " bits, but the last op (" +
+                  int_op_name(model.ops.back()) + ") produces " +
+                  (range.level_bits() ? "levels of " + std::to_string(range.level_bits()) + " bits" : "no levels"));
+    if (!(o.level_step > 0) || !std::isfinite(o.level_step))
+      throw Error(where + "has level_step " + std::to_string(o.level_step) + " (must be positive)");
+    return;
+  }
+  if (range.level_bits() != 0)
+    throw Error(where + "says fixed point, but the last op (" + int_op_name(model.ops.back()) + ") produces levels");
+  // The scale of a fixed-point output is set by the last requant; pools and
+  // activations after it keep it.
+  for (auto it = model.ops.rbegin(); it != model.ops.rend(); ++it) {
+    if (const auto* r = std::get_if<IntRequantOp>(&*it)) {
+      if (r->frac_bits != o.frac_bits)
+        throw Error(where + "says " + std::to_string(o.frac_bits) + " fractional bits, the last requant gives " +
+                    std::to_string(r->frac_bits));
+      return;
+    }
+    if (!std::holds_alternative<IntMaxPoolOp>(*it) && !std::holds_alternative<IntReluOp>(*it) &&
+        !std::holds_alternative<IntLeakyOp>(*it) && !std::holds_alternative<IntClampOp>(*it))
+      return;
+  }
 }
 
 IntModel with_input_size(IntModel model, int height, int width) {

@@ -19,6 +19,9 @@ void check_region(const RegionInfo& region, int channels) {
   if (int(region.anchors.size()) != 2 * region.num)
     throw Error("region head: " + std::to_string(region.anchors.size()) + " anchor values for " +
                 std::to_string(region.num) + " anchors (need " + std::to_string(2 * region.num) + ")");
+  for (float a : region.anchors)
+    if (!(a > 0) || !std::isfinite(a))
+      throw Error("region head: anchor " + std::to_string(a) + " is not a positive size");
   const int need = region.num * (region.coords + 1 + region.classes);
   if (channels != need)
     throw Error("region head: output has " + std::to_string(channels) + " channels, expected " +

@@ -117,6 +117,7 @@ const char* conv_name(ConversionKind k) {
 
 void save_int_model(const IntModel& model, const std::string& path) {
   const auto shapes = infer_int_shapes(model);  // never write a file we could not load back
+  check_int_output_info(model);
   format::SafetensorsWriter w;
   nlohmann::json op_entries = nlohmann::json::array();
   for (size_t i = 0; i < model.ops.size(); ++i) {
@@ -196,7 +197,9 @@ IntModel load_int_model(const std::string& path) {
         model.substructures.push_back(span);
       }
     }
-    if (graph.contains("output")) {
+    if (!graph.contains("output") || !graph["output"].is_object())
+      throw Error(path + ": graph has no 'output' entry (what the last tensor means)");
+    {
       const auto& o = graph["output"];
       model.output.is_levels = o.value("is_levels", false);
       model.output.bits = int(json_int(o, "bits", path + ": output", 0, 8));
@@ -215,6 +218,11 @@ IntModel load_int_model(const std::string& path) {
     throw Error(path + ": malformed graph: " + e.what());
   }
   r.require_all_read();
+  try {
+    check_int_output_info(model);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
   return model;
 }
 

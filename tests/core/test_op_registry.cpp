@@ -103,6 +103,47 @@ TEST(OpRegistry, ValidationEnforcesEveryDeclaredScalarLimit) {
   EXPECT_GT(checked, 20);
 }
 
+// The output entry must describe the last op (issue 15 finding: a detector
+// whose entry said levels decoded 254 "faces" where the intact one found 3;
+// a missing entry silently meant 0 fractional bits).
+TEST(OpRegistry, OutputEntryMustDescribeTheLastOp) {
+  std::mt19937 rng(5);
+  testing::TempDir dir;
+  for (const auto& s : testing::op_samples(rng)) {
+    if (s.op != "threshold" && s.op != "requant") continue;
+    IntModel wrong = s.model;
+    if (s.op == "threshold") {
+      wrong.output.is_levels = false;
+      EXPECT_THROW(save_int_model(wrong, dir.file("w.ifqi")), Error);
+      wrong.output = s.model.output;
+      wrong.output.bits = 3;
+      EXPECT_THROW(save_int_model(wrong, dir.file("w.ifqi")), Error);
+      continue;
+    }
+    wrong.output.is_levels = true;
+    wrong.output.bits = 2;
+    wrong.output.level_step = 1;
+    EXPECT_THROW(save_int_model(wrong, dir.file("w.ifqi")), Error);
+    // A file whose entry names other fractional bits than its last requant
+    // (same length, so the container stays intact) is refused at load.
+    const std::string good = dir.file("requant.ifqi");
+    save_int_model(s.model, good);
+    std::string bytes = testing::read_bytes(good);
+    // (the graph JSON sits escaped inside the container's metadata JSON)
+    const std::string from = "frac_bits\\\":" + std::to_string(s.model.output.frac_bits);
+    const size_t at = bytes.rfind(from);
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + from.size() - 1] = char(bytes[at + from.size() - 1] + 1);
+    testing::write_bytes(dir.file("bad.ifqi"), bytes);
+    try {
+      load_int_model(dir.file("bad.ifqi"));
+      ADD_FAILURE() << "loaded a file whose output entry is wrong";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("fractional bits"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(OpRegistry, ClampBoundsEveryValueAndRejectsAnEmptyRange) {
   std::mt19937 rng(4);
   for (const auto& s : testing::op_samples(rng)) {

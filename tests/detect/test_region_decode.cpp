@@ -144,3 +144,16 @@ TEST(RegionDecode, MismatchedChannelsOrAnchorsAreErrors) {
     EXPECT_NE(std::string(e.what()).find("anchor"), std::string::npos);
   }
 }
+
+// A model file's anchors are checked before decoding (issue 15 finding:
+// negative anchors were accepted and gave boxes of negative size).
+TEST(RegionDecode, NonPositiveAnchorsAreRejected) {
+  IntTensor t{Shape3{6, 2, 2}, std::vector<int32_t>(24, 0)};
+  IntOutputInfo info;
+  info.frac_bits = 8;
+  for (float bad : {-1.0f, 0.0f, std::nanf("")}) {
+    RegionInfo r = one_class_region(1);
+    r.anchors[1] = bad;
+    EXPECT_THROW(decode_region(t, info, r, 64, 64, RegionDecodeOptions{0.5, 0.45}), Error) << bad;
+  }
+}

@@ -49,6 +49,23 @@ OpSample after_prefix(std::mt19937& rng, const std::string& op, Op o) {
   return s;
 }
 
+// The output entry the sample's last op implies (check_int_output_info).
+void describe_output(IntModel& m) {
+  ValueRange r;
+  for (const IntOp& op : m.ops) r = int_op_output_range(op, r);
+  m.output = {};
+  if (r.level_bits()) {
+    m.output.is_levels = true;
+    m.output.bits = r.level_bits();
+    m.output.level_step = 1;
+  }
+  for (auto it = m.ops.rbegin(); it != m.ops.rend() && !m.output.is_levels; ++it)
+    if (const auto* q = std::get_if<IntRequantOp>(&*it)) {
+      m.output.frac_bits = q->frac_bits;
+      break;
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> registry_op_names() {
@@ -120,6 +137,7 @@ std::vector<OpSample> op_samples(std::mt19937& rng) {
     const int lo = uniform(rng, -600, 0);
     s.push_back(after_prefix(rng, "clamp", IntClampOp{lo, lo + uniform(rng, 0, 900)}));
   }
+  for (auto& sample : s) describe_output(sample.model);
   return s;
 }
 

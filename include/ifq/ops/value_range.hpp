@@ -7,17 +7,19 @@
 #include <climits>
 #include <cstdint>
 
+#include "ifq/limits.hpp"
+
 namespace ifq {
 
 
 struct ValueRange {
   int64_t lo = INT32_MIN, hi = INT32_MAX;
   bool operator==(const ValueRange&) const = default;
-  // Bits of the levels this range holds, or 0 when it is not levels 0..2^b - 1.
+  // Bits b of the levels 0..2^b - 1 this range is (b <= kMaxLevelBits), or 0.
   int level_bits() const {
-    if (lo != 0 || hi < 1) return 0;
+    if (lo != 0 || hi < 1 || hi > (int64_t(1) << limits::kMaxLevelBits) - 1) return 0;
     int b = 0;
-    while (b < 31 && (int64_t(1) << b) - 1 < hi) ++b;
+    while ((int64_t(1) << b) - 1 < hi) ++b;
     return (int64_t(1) << b) - 1 == hi ? b : 0;
   }
 };
