@@ -91,6 +91,9 @@ void validate(const FaceGeneratorOptions& o) {
   auto bad = [](const std::string& what) { throw Error("face generator: " + what); };
   if (o.width < 16 || o.height < 16 || o.width > 8192 || o.height > 8192) bad("image size must be 16..8192");
   if (o.min_faces < 0 || o.max_faces < o.min_faces) bad("need 0 <= min_faces <= max_faces");
+  // Placement tries every new face against every placed one: 10^8 faces per
+  // image once hung `ifq facegen`.
+  if (o.max_faces > kMaxFacesPerImage) bad("max_faces above " + std::to_string(kMaxFacesPerImage) + " per image");
   if (o.min_face < 4 || o.max_face < o.min_face) bad("need 4 <= min_face <= max_face");
   if (o.min_face > std::min(o.width, o.height)) bad("min_face larger than the image");
   if (o.max_overlap < 0 || o.max_overlap >= 1) bad("max_overlap must be in [0, 1)");

@@ -127,4 +127,10 @@ TEST(FaceGenerator, BadOptionsAreNamed) {
   }
   std::mt19937_64 rng(1);
   EXPECT_THROW(generate_face_image(make_image(10, 10), {}, FaceGeneratorOptions{}, rng), ifq::Error);
+  // `facegen --min-faces 100000000 --max-faces 100000000` hung (issue 15).
+  FaceGeneratorOptions many;
+  many.min_faces = many.max_faces = 100000000;
+  EXPECT_THROW(validate(many), ifq::Error);
+  many.min_faces = many.max_faces = kMaxFacesPerImage;
+  EXPECT_NO_THROW(validate(many));
 }

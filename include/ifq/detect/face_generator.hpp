@@ -12,6 +12,8 @@
 
 namespace ifq::detect {
 
+inline constexpr int kMaxFacesPerImage = 1000;
+
 struct FaceGeneratorOptions {
   int width = 416, height = 416;   // output image size
   int min_faces = 1, max_faces = 6;
