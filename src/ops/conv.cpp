@@ -50,10 +50,7 @@ IntTensor reference(const IntConvOp& op, const IntTensor& in, const Shape3& out_
 }
 
 void account_memory(const IntConvOp& o, OpMemory& m, MemoryFlow& flow) {
-  m.weights = int64_t(o.weight.size());
-  m.weight_bits = o.weight_bits;
-  flow.max_abs = bound_product(max_row_abs_sum(o.weight, size_t(o.out_channels)), flow.max_abs, o.acc_shift);
-  flow.value_bits = 32;
+  account_dense(o.weight, o.weight_bits, o.out_channels, o.acc_shift, m, flow);
 }
 
 ValueRange output_range(const IntConvOp&, ValueRange) { return kFullInt32Range; }

@@ -24,9 +24,22 @@ int64_t max_row_abs_sum(const std::vector<int32_t>& w, size_t rows) {
   return best;
 }
 
+namespace {
+
+// a * b >> shift, saturated at 2^40 (memory-report bounds need only be safe).
 int64_t bound_product(int64_t a, int64_t b, int shift) {
   const double v = double(a) * double(b) / double(int64_t(1) << shift);
   return v >= double(int64_t(1) << 40) ? int64_t(1) << 40 : int64_t(v);
+}
+
+}  // namespace
+
+void account_dense(const std::vector<int32_t>& weight, int bits, int rows, int acc_shift, OpMemory& m,
+                   MemoryFlow& flow) {
+  m.weights = int64_t(weight.size());
+  m.weight_bits = bits;
+  flow.max_abs = bound_product(max_row_abs_sum(weight, size_t(rows)), flow.max_abs, acc_shift);
+  flow.value_bits = 32;
 }
 
 std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<int32_t>& weight, int bits) {

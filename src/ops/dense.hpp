@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ifq/ops/c_emitter.hpp"
+#include "ops/op_definitions.hpp"
 
 namespace ifq::ops {
 
@@ -17,8 +18,10 @@ int64_t dot_wrapping(const int32_t* w, const int32_t* x, size_t n);
 // max over rows of sum |w| (the gain from the input's |value| to |acc|).
 int64_t max_row_abs_sum(const std::vector<int32_t>& w, size_t rows);
 
-// a * b >> shift, saturated at 2^40 (memory-report bounds need only be safe).
-int64_t bound_product(int64_t a, int64_t b, int shift);
+// The memory rule of conv and fc: the weights' bits, and the accumulator's
+// |value| bound (input bound x the largest row of |w|, shifted) passed on.
+void account_dense(const std::vector<int32_t>& weight, int bits, int rows, int acc_shift, OpMemory& m,
+                   MemoryFlow& flow);
 
 // Emits the weights in the narrowest C storage; returns {IFQ_WEIGHT_* macro, array name}.
 std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<int32_t>& weight, int bits);
