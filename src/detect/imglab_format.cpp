@@ -2,6 +2,7 @@
 // scanner for exactly the elements that format uses, with line numbers.
 #include <cctype>
 #include <cstdlib>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -128,8 +129,8 @@ double number_attribute(const XmlScanner& xml, const Tag& tag, const char* key) 
   if (it == tag.attributes.end()) xml.fail(tag.line, std::string("<box> without attribute ") + key);
   char* end = nullptr;
   const double v = std::strtod(it->second.c_str(), &end);
-  if (it->second.empty() || *end != '\0')
-    xml.fail(tag.line, std::string("<box> attribute ") + key + "='" + it->second + "' is not a number");
+  if (it->second.empty() || *end != '\0' || !std::isfinite(v))
+    xml.fail(tag.line, std::string("<box> attribute ") + key + "='" + it->second + "' is not a finite number");
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -60,6 +61,10 @@ size_t dtype_size(DType d) {
 }
 
 SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path) {
+  // A directory opens as a stream whose size reads as huge ("larger than
+  // 4 GiB" was the message); name what it is instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a model file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open file");
   in.seekg(0, std::ios::end);

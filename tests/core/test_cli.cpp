@@ -112,6 +112,9 @@ TEST_F(Cli, BadInputIsReportedNotCrashed) {
   EXPECT_NE(r.status, 0);
   r = run_ifq("convert --in " + float_path + " --out " + dir.file("x") + " --separated 99");
   EXPECT_NE(r.status, 0);
+  r = run_ifq("inspect " + dir.file(""));  // a directory: once "larger than 4 GiB" (issue 15)
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("is a directory"), std::string::npos) << r.output;
   r = run_ifq("no-such-command");
   EXPECT_NE(r.status, 0);
   r = run_ifq("convert --in " + float_path);  // --out missing

@@ -140,6 +140,14 @@ TEST(Imglab, LoadsBoxesIgnoreLabelsAndEntities) {
   const std::string bad = error_of([] { load_imglab_xml(fixture("imglab_bad.xml")); });
   EXPECT_NE(bad.find("imglab_bad.xml:5:"), std::string::npos) << bad;
   EXPECT_NE(bad.find("height"), std::string::npos) << bad;
+  // width='nan' and the like were accepted (issue 15 finding).
+  for (const char* v : {"nan", "inf", "-inf"}) {
+    const std::string path = ::testing::TempDir() + "/imglab_nan.xml";
+    std::ofstream(path) << "<dataset><images><image file='a.jpg'>\n<box top='1' left='2' width='" << v
+                        << "' height='4'/>\n</image></images></dataset>\n";
+    const std::string e = error_of([&] { load_imglab_xml(path); });
+    EXPECT_NE(e.find("not a finite number"), std::string::npos) << v << ": " << e;
+  }
 }
 
 TEST(Vec, LoadsHandWrittenFileAndClampsPixels) {
