@@ -144,7 +144,7 @@ int64_t BandStage::parameter_bytes() const {
   return int64_t(epi.thresholds.size() + epi.thresholds_by_level.size()) * 4 + int64_t(epi.take_min.size());
 }
 
-PoolStage::PoolStage(const IntMaxPoolOp& op, const Shape3& in, const Shape3& out, int op_index) {
+PoolStage::PoolStage(const IntMaxPoolOp& op, const Shape3& in, const Shape3& out) {
   epi.take_pool(op);
   in_shape = conv_out = in;
   out_shape = out;
@@ -152,8 +152,6 @@ PoolStage::PoolStage(const IntMaxPoolOp& op, const Shape3& in, const Shape3& out
   info.kind = "pool";
   info.label = "maxpool " + std::to_string(op.size) + "/" + std::to_string(op.stride);
   info.variant = "pool_" + std::to_string(op.size) + "x" + std::to_string(op.size) + "s" + std::to_string(op.stride);
-  info.op_begin = op_index;
-  info.op_end = op_index + 1;
 }
 
 // level = #{i : v > i} for i < 2^bits - 1 is v itself on valid levels.

@@ -15,23 +15,20 @@ std::string geometry_label(const ConvGeometry& g) {
          std::to_string(g.in_channels) + "->" + std::to_string(g.out_channels);
 }
 
-void init_conv(BandStage& s, const ConvGeometry& g, const Shape3& in, const Shape3& conv_out, int op_index) {
+void init_conv(BandStage& s, const ConvGeometry& g, const Shape3& in, const Shape3& conv_out) {
   s.in_shape = in;
   s.conv_out = s.out_shape = conv_out;
   s.out_channels = g.out_channels;
   s.in_pad = g.pad;
   s.in_stride = g.stride;
-  s.info.op_begin = op_index;
-  s.info.op_end = op_index + 1;
   s.info.macs = int64_t(conv_out.h) * conv_out.w * g.out_channels * g.in_channels * g.kernel * g.kernel;
 }
 
 }  // namespace
 
-BinaryConvStage::BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out,
-                                 int op_index)
+BinaryConvStage::BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out)
     : g_(geometry_of(op)) {
-  init_conv(*this, g_, in, conv_out, op_index);
+  init_conv(*this, g_, in, conv_out);
   in_fmt = BufFmt::Packed;
   this->in_bits = in_bits;
   wbits_ = kernels::group_binary_weights(
@@ -69,10 +66,9 @@ int64_t BinaryConvStage::band_scratch_bytes() const {
 
 int64_t BinaryConvStage::parameter_bytes() const { return BandStage::parameter_bytes() + int64_t(wbits_.size()) * 8; }
 
-PixelConvStage::PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out,
-                               int op_index)
+PixelConvStage::PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out)
     : g_(geometry_of(op)), use_int16_(use_int16) {
-  init_conv(*this, g_, in, conv_out, op_index);
+  init_conv(*this, g_, in, conv_out);
   in_fmt = BufFmt::Pix16;
   if (use_int16)
     w16_.assign(op.weight.begin(), op.weight.end());

@@ -102,19 +102,18 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
     if (bin || px.fits32) {
       std::unique_ptr<BandStage> s;
       if (bin)
-        s = std::make_unique<BinaryConvStage>(*conv, in_kind.bits, in, shapes[size_t(i)], i);
+        s = std::make_unique<BinaryConvStage>(*conv, in_kind.bits, in, shapes[size_t(i)]);
       else
-        s = std::make_unique<PixelConvStage>(*conv, px.fits16, in, shapes[size_t(i)], i);
+        s = std::make_unique<PixelConvStage>(*conv, px.fits16, in, shapes[size_t(i)]);
       next = fuse_epilogue(m, next, s->epi);
-      s->info.op_end = next;
       return s;
     }
   } else if (auto* p = std::get_if<IntMaxPoolOp>(&ops[size_t(i)]); p && p->size <= kernels::kMaxFusedPoolWindow) {
-    return std::make_unique<PoolStage>(*p, in, shapes[size_t(i)], i);
+    return std::make_unique<PoolStage>(*p, in, shapes[size_t(i)]);
   }
   if (int_op_is_pointwise(ops[size_t(i)])) {
     while (next < int(ops.size()) && int_op_is_pointwise(ops[size_t(next)])) ++next;
-    return std::make_unique<PointwiseStage>(m, i, next);
+    return std::make_unique<PointwiseStage>(m);
   }
   return std::make_unique<ReferenceStage>(m, shapes, i);
 }
@@ -139,6 +138,7 @@ StageList group_stages(const IntModel& m, const std::vector<Shape3>& shapes, std
   StageList grouped;
   for (int i = 0, next = 0; i < int(m.ops.size()); i = next) {
     auto s = stage_at(m, shapes, kinds, i, next);
+    // The one place a grouped stage learns its op range and shapes.
     s->in_shape = i > 0 ? shapes[size_t(i - 1)] : Shape3{};
     s->out_shape = shapes[size_t(next - 1)];
     s->info.op_begin = i;

@@ -32,11 +32,9 @@ void InputStage::run(const StageRun& r) {
     for (int64_t k = 0; k < n; ++k) d[c * n + k] = int32_t(r.image[c * n + k]) - mean_[size_t(c)];
 }
 
-PointwiseStage::PointwiseStage(const IntModel& model, int op_begin, int op_end) : model_(model) {
+PointwiseStage::PointwiseStage(const IntModel& model) : model_(model) {
   info.kind = "pointwise";
   info.variant = "pointwise";
-  info.op_begin = op_begin;
-  info.op_end = op_end;
 }
 
 void PointwiseStage::run(const StageRun& r) {
@@ -54,8 +52,6 @@ ReferenceStage::ReferenceStage(const IntModel& model, const std::vector<Shape3>&
     : model_(model), shapes_(shapes) {
   info.kind = "reference";
   info.variant = std::string("reference_") + int_op_name(model.ops[size_t(op)]);
-  info.op_begin = op;
-  info.op_end = op + 1;
 }
 
 void ReferenceStage::run(const StageRun& r) {

@@ -88,7 +88,4 @@ using StageList = std::vector<std::unique_ptr<Stage>>;
 // stages where a consumer needs packed levels its producer cannot write.
 StageList group_stages(const IntModel& model, const std::vector<Shape3>& shapes, std::vector<Buffer>& buffers);
 
-// A stage that packs int32 levels for a binary convolution.
-std::unique_ptr<Stage> make_pack_stage(const Shape3& shape, int bits, int op);
-
 }  // namespace ifq::fast

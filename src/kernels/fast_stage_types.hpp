@@ -21,7 +21,7 @@ class InputStage final : public Stage {
 // A run of pointwise ops applied value by value with the registry's formulas.
 class PointwiseStage final : public Stage {
  public:
-  PointwiseStage(const IntModel& model, int op_begin, int op_end);
+  explicit PointwiseStage(const IntModel& model);
   void run(const StageRun& r) override;
 
  private:
@@ -78,7 +78,7 @@ class BandStage : public Stage {
 // Pool (and pack) of an int32 map already in the arena: the epilogue alone.
 class PoolStage final : public BandStage {
  public:
-  PoolStage(const IntMaxPoolOp& op, const Shape3& in, const Shape3& out, int op_index);
+  PoolStage(const IntMaxPoolOp& op, const Shape3& in, const Shape3& out);
 };
 class PackStage final : public BandStage {
  public:
@@ -93,7 +93,7 @@ struct ConvGeometry {
 // Binary weights on packed k-bit levels (bit-serial popcount).
 class BinaryConvStage final : public BandStage {
  public:
-  BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out, int op_index);
+  BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out);
   int64_t parameter_bytes() const override;
 
  protected:
@@ -110,7 +110,7 @@ class BinaryConvStage final : public BandStage {
 // Integer weights on the first layer's pixels (int16 or int32 accumulation).
 class PixelConvStage final : public BandStage {
  public:
-  PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out, int op_index);
+  PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out);
   int64_t parameter_bytes() const override;
 
  protected:
