@@ -1,5 +1,6 @@
 #include "inspect_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -78,6 +79,26 @@ InspectReport inspect_model(const std::string& path, const ConvertOptions& optio
                    {"model_bits", o.model_bits}, {"output_bits", o.output_bits}, {"feature_map_bits", o.feature_map_bits}});
   }
   j["ops"] = ops;
+
+  // DupNet weight sharing: stored (unique) filters against the filters the
+  // layer computes with; the sizes above count stored weights only.
+  nlohmann::json sharing = nlohmann::json::array();
+  std::string sharing_text;
+  for (size_t i = 0; i < im.ops.size(); ++i)
+    if (auto* c = std::get_if<IntConvOp>(&im.ops[i]); c && c->shares_weights()) {
+      const int negated = int(std::count(c->negate.begin(), c->negate.end(), uint8_t(1)));
+      sharing_text += format("  %-3zu %8d %9d %9d %12d %14d %8d\n", i, c->stored_filters(), c->out_channels, c->duplicate,
+                             c->in_channels, c->input_repeat, negated);
+      sharing.push_back({{"op", i}, {"stored_filters", c->stored_filters()}, {"effective_filters", c->out_channels},
+                         {"duplicate", c->duplicate}, {"input_channels", c->in_channels},
+                         {"input_repeat", c->input_repeat}, {"negated_copies", negated}});
+    }
+  j["weight_sharing"] = sharing;
+  if (!sharing.empty())
+    t += "\nWeight sharing (DupNet): stored filters, each used by `duplicate` outputs; inputs read `input_repeat` times\n" +
+         format("  %-3s %8s %9s %9s %12s %14s %8s\n", "op", "stored", "effective", "duplicate", "in channels",
+                "input_repeat", "negated") +
+         sharing_text;
   j["model_size_bits"] = mem.model_size_bits;
   j["model_size_bytes"] = mem.model_size_bytes;
   j["weight_bytes"] = mem.weight_size_bytes;

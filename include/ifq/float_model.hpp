@@ -3,6 +3,7 @@
 // sequence of layers, each with its parameters in float32 (as trained).
 // What these layers compute is specified by the double-precision reference
 // evaluator (reference_eval.hpp) and documented in docs/model-format.md.
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,12 +25,26 @@ enum class WeightKind { Float, Binary };
 
 // Binary weights are alpha[o] * sign(w), sign(0) = +1 (the trainer and the
 // converter use the same rule; tests pin it).
+//
+// DupNet (algorithms.md §10, docs/dupnet.md) adds two ways to share weights:
+//   duplicate = d:     the out_channels filters are d copies of the
+//                      out_channels / d stored ones; output o uses stored
+//                      filter o % unique_filters(). Each output keeps its own
+//                      alpha, bias (and BN and quantizer after it).
+//   input_repeat = r:  a stored filter has r * C_in input channels and its
+//                      channel j reads input channel j % C_in: the layer sees
+//                      its input map r times but the map is stored once.
 struct ConvLayer {
   int out_channels = 0, kernel = 1, stride = 1, pad = 0;
+  int duplicate = 1, input_repeat = 1;
   WeightKind weight_kind = WeightKind::Float;
-  std::vector<float> weight;  // [out][in][kernel][kernel]
+  std::vector<float> weight;  // [out / duplicate][input_repeat * in][kernel][kernel]
   std::vector<float> alpha;   // [out], binary only
   std::vector<float> bias;    // [out] or empty
+
+  int unique_filters() const { return out_channels / duplicate; }
+  // Weights per stored filter for an input of `in_channels` channels.
+  int64_t filter_size(int in_channels) const { return int64_t(input_repeat) * in_channels * kernel * kernel; }
 };
 
 // Fully connected; its input (any CxHxW) is flattened in CHW order.

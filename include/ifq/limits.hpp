@@ -17,5 +17,6 @@ inline constexpr int kMaxPad = kMaxWindow + kMaxPadBeyondWindow - 1;
 inline constexpr int kMaxFeatures = 1 << 24;  // fully connected outputs
 inline constexpr int kMaxWeightBits = 24;     // integer weights (1: binary)
 inline constexpr int kMaxLevelBits = 8;       // k of a quantizer's levels
+inline constexpr int kMaxInputRepeat = 64;    // DupNet: times a conv reads its input map
 
 }  // namespace ifq::limits

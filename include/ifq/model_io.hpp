@@ -11,8 +11,11 @@
 
 namespace ifq {
 
-inline constexpr int kFloatModelVersion = 1;
-inline constexpr int kIntModelVersion = 1;
+// Version 2 added DupNet weight sharing (conv duplicate / input_repeat / negate);
+// a file is marked 2 only when it uses it, so older readers reject it and
+// every other file stays version 1, byte for byte.
+inline constexpr int kFloatModelVersion = 2;
+inline constexpr int kIntModelVersion = 2;
 
 void save_float_model(const FloatModel& model, const std::string& path);
 FloatModel load_float_model(const std::string& path);

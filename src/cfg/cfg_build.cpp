@@ -12,6 +12,7 @@
 #include "cfg/cfg_text.hpp"
 #include "ifq/cfg.hpp"
 #include "ifq/error.hpp"
+#include "ifq/limits.hpp"
 
 namespace ifq {
 namespace {
@@ -62,9 +63,11 @@ struct Builder {
   }
 
   // He-uniform latent weights; alpha = mean |W| per output for binary ones.
+  // `rows` stored filters of `fan_in` weights for `out` outputs (rows < out
+  // for a duplicated conv: output o's alpha is its stored filter's mean |w|).
   void init_weights(std::vector<float>& w, std::vector<float>& alpha, WeightKind kind, int out,
-                    int64_t fan_in) {
-    w.assign(size_t(out) * size_t(fan_in), 0.0f);
+                    int64_t fan_in, int rows) {
+    w.assign(size_t(rows) * size_t(fan_in), 0.0f);
     if (options.random_weights) {
       const double bound = std::sqrt(6.0 / double(fan_in));
       for (float& v : w) v = float(rng.uniform(-bound, bound));
@@ -74,7 +77,7 @@ struct Builder {
       alpha.assign(size_t(out), 0.0f);
       for (int o = 0; o < out; ++o) {
         double s = 0;
-        for (int64_t i = 0; i < fan_in; ++i) s += std::fabs(w[size_t(o) * size_t(fan_in) + size_t(i)]);
+        for (int64_t i = 0; i < fan_in; ++i) s += std::fabs(w[size_t(o % rows) * size_t(fan_in) + size_t(i)]);
         alpha[size_t(o)] = float(s / double(fan_in));
       }
       if (!options.random_weights)
@@ -200,11 +203,17 @@ struct Builder {
     c.pad = r.get_int("padding", pad_flag ? c.kernel / 2 : 0, 0, 64);
     if (r.get_int("groups", 1, 1, 1 << 16) != 1) r.fail("groups", "grouped convolution is not supported");
     if (r.get_int("dilation", 1, 1, 64) != 1) r.fail("dilation", "dilated convolution is not supported");
+    // DupNet weight sharing (ConvLayer): stored filters copied, input read repeatedly.
+    c.duplicate = r.get_int("duplicate", 1, 1, c.out_channels);
+    if (c.out_channels % c.duplicate != 0)
+      r.fail("duplicate", "duplicate=" + std::to_string(c.duplicate) + " must divide filters=" +
+                              std::to_string(c.out_channels));
+    c.input_repeat = r.get_int("input_repeat", 1, 1, limits::kMaxInputRepeat);
     c.weight_kind = read_weight_kind(r);
     const bool bn = r.get_int("batch_normalize", 0, 0, 1) == 1;
     if (cur.h + 2 * c.pad < c.kernel || cur.w + 2 * c.pad < c.kernel)
       r.fail("size", "kernel " + std::to_string(c.kernel) + " larger than the padded input " + cur.str());
-    init_weights(c.weight, c.alpha, c.weight_kind, c.out_channels, int64_t(cur.c) * c.kernel * c.kernel);
+    init_weights(c.weight, c.alpha, c.weight_kind, c.out_channels, c.filter_size(cur.c), c.unique_filters());
     if (!bn) init_bias(c.bias, c.out_channels);
     const int out = c.out_channels;
     cur = {out, conv_out_size(cur.h, c.kernel, c.stride, c.pad), conv_out_size(cur.w, c.kernel, c.stride, c.pad)};
@@ -246,7 +255,7 @@ struct Builder {
     f.out_features = r.require_int("output", 1, 1 << 24);
     f.weight_kind = read_weight_kind(r);
     const bool bn = r.get_int("batch_normalize", 0, 0, 1) == 1;
-    init_weights(f.weight, f.alpha, f.weight_kind, f.out_features, cur.elements());
+    init_weights(f.weight, f.alpha, f.weight_kind, f.out_features, cur.elements(), f.out_features);
     if (!bn) init_bias(f.bias, f.out_features);
     const int out = f.out_features;
     cur = {out, 1, 1};

@@ -28,11 +28,18 @@ int64_t floor_scaled(double x, int m, const std::string& what) {
 WeightView view_of(const Layer& layer, const Shape3& in) {
   WeightView v;
   if (auto* c = std::get_if<ConvLayer>(&layer)) {
-    v = {true, c->out_channels, in.c * c->kernel * c->kernel, c->kernel, c->stride, c->pad,
-         c->weight_kind, &c->weight, &c->alpha, &c->bias};
+    v = {true, c->out_channels, int(c->filter_size(in.c)), c->kernel, c->stride, c->pad, c->weight_kind,
+         &c->weight, &c->alpha, &c->bias};
+    v.rows = c->unique_filters();
+    v.duplicate = c->duplicate;
+    v.input_repeat = c->input_repeat;
+    v.in_channels = in.c;
   } else {
     auto& f = std::get<FcLayer>(layer);
     v = {false, f.out_features, int(in.elements()), 1, 1, 0, f.weight_kind, &f.weight, &f.alpha, &f.bias};
+    v.rows = f.out_features;
+    v.in_channels = in.c;
+    v.spatial = in.h * in.w;
   }
   return v;
 }

@@ -15,14 +15,12 @@ void Converter::convert_folded(const Substructure& s, int weight_m) {
   const int wl = s.weight_layer;
   const Shape3 in = in_shape(wl);
   const WeightView v = view_of(model_.layers[size_t(wl)], in);
-  const int plane = v.is_conv ? v.kernel * v.kernel : 1;
-  const int spatial = v.is_conv ? 1 : in.h * in.w;  // fc: input c index = i / spatial
 
   // Real value of one input unit per input channel, and the smallest one:
   // per-channel differences (input std) are folded into the weights as
   // ratios >= 1, the common unit stays exact in the threshold maths.
-  auto input_unit = [&](int c) {
-    if (repr_.kind == Repr::Pixels) return repr_.pixel_scale[size_t(v.is_conv ? c : c / spatial)];
+  auto input_unit = [&](int channel) {
+    if (repr_.kind == Repr::Pixels) return repr_.pixel_scale[size_t(channel)];
     return repr_.step;
   };
   const double min_unit = repr_.kind == Repr::Pixels
@@ -39,9 +37,8 @@ void Converter::convert_folded(const Substructure& s, int weight_m) {
     for (int o = 0; o < v.out; ++o)
       for (int i = 0; i < v.fan_in; ++i) {
         const size_t idx = size_t(o) * v.fan_in + i;
-        const int c = v.is_conv ? i / plane : i;
         double w = v.kind == WeightKind::Binary ? (v.w(idx) >= 0 ? 1.0 : -1.0) * double((*v.alpha)[size_t(o)]) : v.w(idx);
-        w *= input_unit(c) / min_unit;
+        w *= input_unit(v.channel_of(i)) / min_unit;
         const int64_t q = floor_scaled(w, weight_m, where(wl));
         if (q < -(int64_t(1) << 23) || q >= (int64_t(1) << 23))
           throw Error(where(wl) + ": weight needs more than 24 bits at m=" + std::to_string(weight_m) + "; lower m");
@@ -122,6 +119,26 @@ void Converter::check_acc_bound(int layer, const WeightView& v, const std::vecto
                 "); use a smaller m for this substructure");
 }
 
+// A duplicated conv's copies are stored once when their integer rows agree
+// up to sign (always so for binary weights: a copy differs only by a
+// negative BN scale; not so where each copy's alpha was scaled into its
+// weights, then every row is stored).
+namespace {
+std::vector<uint8_t> copy_signs(const WeightView& v, const std::vector<int32_t>& weights) {
+  const size_t n = size_t(v.fan_in);
+  std::vector<uint8_t> negate(size_t(v.out), 0);
+  for (int o = v.rows; o < v.out; ++o) {
+    const int32_t* row = &weights[size_t(o) * n];
+    const int32_t* first = &weights[size_t(o % v.rows) * n];
+    const bool same = std::equal(row, row + n, first);
+    const bool opposite = std::equal(row, row + n, first, [](int32_t a, int32_t b) { return a == -b; });
+    if (!same && !opposite) return {};
+    negate[size_t(o)] = !same;
+  }
+  return negate;
+}
+}  // namespace
+
 void Converter::emit_weight_op(const WeightView& v, const Shape3& in, std::vector<int32_t> weights, int bits, int acc_shift) {
   if (v.is_conv) {
     IntConvOp op;
@@ -132,6 +149,17 @@ void Converter::emit_weight_op(const WeightView& v, const Shape3& in, std::vecto
     op.pad = v.pad;
     op.weight_bits = bits;
     op.acc_shift = acc_shift;
+    op.input_repeat = v.input_repeat;
+    if (v.duplicate > 1) {
+      if (auto negate = copy_signs(v, weights); !negate.empty()) {
+        op.duplicate = v.duplicate;
+        weights.resize(size_t(v.rows) * size_t(v.fan_in));
+        if (std::count(negate.begin(), negate.end(), 1)) op.negate = std::move(negate);
+      } else {
+        note("a duplicated conv's copies differ after conversion (each copy's alpha is in its weights): all " +
+             std::to_string(v.out) + " filters stored");
+      }
+    }
     op.weight = std::move(weights);
     out_.model.ops.push_back(std::move(op));
   } else {

@@ -107,8 +107,6 @@ void Converter::to_fixed(int m) {
 void Converter::separated_weight_layer(int i, int m) {
   const Shape3 in = in_shape(i);
   const WeightView v = view_of(model_.layers[size_t(i)], in);
-  const int plane = v.is_conv ? v.kernel * v.kernel : 1;
-  const int spatial = v.is_conv ? 1 : in.h * in.w;
   std::vector<int32_t> weights(size_t(v.out) * size_t(v.fan_in));
   std::vector<int64_t> multiplier(size_t(v.out));
   int bits = 1, shift = 0, acc_shift = 0;
@@ -127,7 +125,7 @@ void Converter::separated_weight_layer(int i, int m) {
       // Float weights (or binary weights on pixels with per-channel std):
       // floor(W_eff * 2^m), the pixel scale folded in.
       double w = binary ? (v.w(idx) >= 0 ? 1.0 : -1.0) * double((*v.alpha)[size_t(o)]) : v.w(idx);
-      if (pixels) w *= repr_.pixel_scale[size_t(v.is_conv ? k / plane : k / spatial)] / min_pixel_unit;
+      if (pixels) w *= repr_.pixel_scale[size_t(v.channel_of(k))] / min_pixel_unit;
       const int64_t q = floor_scaled(w, m, where(i));
       if (q < -(int64_t(1) << 23) || q >= (int64_t(1) << 23))
         throw Error(where(i) + ": weight needs more than 24 bits at m=" + std::to_string(m) + "; lower m");

@@ -23,6 +23,10 @@ struct Repr {
 // floor(x * 2^m) as an integer; throws when it does not fit in 64 bits.
 int64_t floor_scaled(double x, int m, const std::string& what);
 
+// A conv or fc layer's weights as one row of fan_in weights per output.
+// A DupNet conv (ConvLayer) is seen expanded: output o's row is its stored
+// filter (o % rows), whose input_repeat column blocks stay separate columns;
+// emit_weight_op stores the copies once again where their integer rows agree.
 struct WeightView {
   bool is_conv = true;
   int out = 0, fan_in = 0, kernel = 1, stride = 1, pad = 0;
@@ -30,8 +34,16 @@ struct WeightView {
   const std::vector<float>* weight = nullptr;
   const std::vector<float>* alpha = nullptr;
   const std::vector<float>* bias = nullptr;
-  double w(size_t i) const { return (*weight)[i]; }
+  int rows = 0;                        // stored rows (out / duplicate)
+  int duplicate = 1, input_repeat = 1;
+  int in_channels = 1, spatial = 1;    // the input's channels; fc: pixels per channel
+  double w(size_t i) const {
+    const size_t o = i / size_t(fan_in), col = i % size_t(fan_in);
+    return (*weight)[(o % size_t(rows)) * size_t(fan_in) + col];
+  }
   double b(int o) const { return bias->empty() ? 0.0 : double((*bias)[size_t(o)]); }
+  // The input channel that column `col` reads.
+  int channel_of(int col) const { return is_conv ? (col / (kernel * kernel)) % in_channels : col / spatial; }
 };
 
 WeightView view_of(const Layer& layer, const Shape3& in);
@@ -64,6 +76,7 @@ class Converter {
 
   void check_acc_bound(int layer, const WeightView& v, const std::vector<int32_t>& w);
 
+  // weights: [v.out][v.fan_in]; `negated` rows hold -row (integrated conversion).
   void emit_weight_op(const WeightView& v, const Shape3& in, std::vector<int32_t> weights, int bits, int acc_shift);
 
   IntMaxPoolOp pool_op(int layer) const;

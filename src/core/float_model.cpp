@@ -33,14 +33,15 @@ void require_finite(size_t index, const Layer& layer, const char* name, const st
 }
 
 void check_weights(size_t index, const Layer& layer, WeightKind kind, const std::vector<float>& weight,
-                   const std::vector<float>& alpha, const std::vector<float>& bias, size_t out, size_t fan_in) {
+                   const std::vector<float>& alpha, const std::vector<float>& bias, size_t out, size_t fan_in,
+                   size_t weight_rows) {
   const size_t weights = weight.size(), alphas = alpha.size(), biases = bias.size();
   require_finite(index, layer, "weight", weight);
   require_finite(index, layer, "alpha", alpha);
   require_finite(index, layer, "bias", bias);
   for (float a : alpha)
     if (a < 0) fail(index, layer, "alpha must be >= 0 (it is a mean of |W|)");
-  require_size(index, layer, "weight", weights, out * fan_in);
+  require_size(index, layer, "weight", weights, weight_rows * fan_in);
   if (kind == WeightKind::Binary)
     require_size(index, layer, "alpha", alphas, out);
   else if (alphas != 0)
@@ -88,8 +89,14 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
                   l.out_channels > limits::kMaxChannels || l.kernel > limits::kMaxWindow ||
                   l.stride > limits::kMaxStride || l.pad >= l.kernel + limits::kMaxPadBeyondWindow)
                 fail(i, layer, "bad geometry");
-              check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias,
-                            size_t(l.out_channels), size_t(cur.c) * l.kernel * l.kernel);
+              if (l.duplicate < 1 || l.out_channels % l.duplicate != 0)
+                fail(i, layer, "duplicate " + std::to_string(l.duplicate) + " must divide the " +
+                                   std::to_string(l.out_channels) + " filters");
+              if (l.input_repeat < 1 || l.input_repeat > limits::kMaxInputRepeat)
+                fail(i, layer, "input_repeat " + std::to_string(l.input_repeat) + " outside 1.." +
+                                   std::to_string(limits::kMaxInputRepeat));
+              check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias, size_t(l.out_channels),
+                            size_t(l.filter_size(cur.c)), size_t(l.unique_filters()));
               if (cur.h + 2 * l.pad < l.kernel || cur.w + 2 * l.pad < l.kernel)
                 fail(i, layer, "kernel larger than padded input " + cur.str());
               cur = {l.out_channels, conv_out_size(cur.h, l.kernel, l.stride, l.pad),
@@ -98,7 +105,7 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
             [&](const FcLayer& l) {
               if (l.out_features <= 0 || l.out_features > limits::kMaxFeatures) fail(i, layer, "bad output count");
               check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias,
-                            size_t(l.out_features), size_t(cur.elements()));
+                            size_t(l.out_features), size_t(cur.elements()), size_t(l.out_features));
               cur = {l.out_features, 1, 1};
             },
             [&](const MaxPoolLayer& l) {

@@ -39,6 +39,8 @@ class LimitCheck final : public ops::OpFields {
   void optional_flags(const char* key, std::vector<uint8_t>& v, size_t count) override {
     if (!v.empty()) length(key, v.size(), count);
   }
+  void added_attr(const char* key, int& v, int64_t lo, int64_t hi, int) override { in_range(key, v, lo, hi); }
+  void added_flags(const char* key, std::vector<uint8_t>& v, size_t count) override { optional_flags(key, v, count); }
 
  private:
   void in_range(const char* key, int64_t v, int64_t lo, int64_t hi) const {

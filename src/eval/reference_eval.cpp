@@ -28,10 +28,13 @@ Map conv(const ConvLayer& l, const Map& x, const Shape3& in, const Shape3& out) 
     double* yo = &y[size_t(o) * out.h * out.w];
     const double b = l.bias.empty() ? 0.0 : double(l.bias[o]);
     std::fill(yo, yo + size_t(out.h) * out.w, b);
-    for (int c = 0; c < in.c; ++c)
+    // Stored filter o % unique of input_repeat * C columns; column j reads channel j % C.
+    const size_t row = size_t(o % l.unique_filters()), columns = size_t(l.input_repeat) * in.c;
+    for (size_t j = 0; j < columns; ++j)
       for (int ky = 0; ky < k; ++ky)
         for (int kx = 0; kx < k; ++kx) {
-          const size_t wi = ((size_t(o) * in.c + c) * k + ky) * k + kx;
+          const int c = int(j % size_t(in.c));
+          const size_t wi = ((row * columns + j) * k + ky) * k + kx;
           const double w = weight_value(l.weight_kind, l.weight, l.alpha, wi, size_t(o));
           // Output columns whose input column lies inside the image; the
           // bounds are hoisted out of the loop (same sums in the same order)

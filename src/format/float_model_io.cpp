@@ -51,6 +51,9 @@ void save_float_model(const FloatModel& model, const std::string& path) {
                      j["size"] = l.kernel;
                      j["stride"] = l.stride;
                      j["pad"] = l.pad;
+                     // Written only when used, so files without DupNet layers are unchanged.
+                     if (l.duplicate != 1) j["duplicate"] = l.duplicate;
+                     if (l.input_repeat != 1) j["input_repeat"] = l.input_repeat;
                      j["weights"] = kind_name(l.weight_kind);
                      j["bias"] = !l.bias.empty();
                      w.add_f32(key(i, "weight"), l.weight);
@@ -98,7 +101,10 @@ void save_float_model(const FloatModel& model, const std::string& path) {
   }
   nlohmann::json graph = {{"name", model.name}, {"layers", layers}};
   w.set_meta("ifq.format", kFloatFormat);
-  w.set_meta("ifq.version", std::to_string(kFloatModelVersion));
+  bool shares_weights = false;
+  for (const Layer& l : model.layers)
+    if (auto* c = std::get_if<ConvLayer>(&l)) shares_weights |= c->duplicate != 1 || c->input_repeat != 1;
+  w.set_meta("ifq.version", shares_weights ? "2" : "1");
   w.set_meta("ifq.graph", graph.dump());
   w.write(path);
 }
@@ -141,8 +147,13 @@ FloatModel load_float_model(const std::string& path) {
       l.kernel = int(json_int(j, "size", where, 1, limits::kMaxWindow));
       l.stride = int(json_int(j, "stride", where, 1, limits::kMaxStride));
       l.pad = int(json_int(j, "pad", where, 0, limits::kMaxPad));
+      if (j.contains("duplicate")) l.duplicate = int(json_int(j, "duplicate", where, 1, l.out_channels));
+      if (l.out_channels % l.duplicate != 0)
+        throw Error(where + ": duplicate " + std::to_string(l.duplicate) + " does not divide the filters");
+      if (j.contains("input_repeat"))
+        l.input_repeat = int(json_int(j, "input_repeat", where, 1, limits::kMaxInputRepeat));
       l.weight_kind = parse_kind(j, where);
-      l.weight = r.f32(key(i, "weight"), check_count(size_t(l.out_channels) * size_t(cur.c) * l.kernel * l.kernel));
+      l.weight = r.f32(key(i, "weight"), check_count(size_t(l.unique_filters()) * size_t(l.filter_size(cur.c))));
       if (l.weight_kind == WeightKind::Binary) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_channels));
       if (j.value("bias", false)) l.bias = r.f32(key(i, "bias"), size_t(l.out_channels));
       model.layers.push_back(l);

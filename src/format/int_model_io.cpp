@@ -4,6 +4,8 @@
 // are bit-packed (bit 1 = +1, LSB first, the whole [out][in][k][k] array as
 // one bit string); every other integer array is stored in the narrowest of
 // I8/I16/I32/I64 that holds it.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "format/graph_json.hpp"
@@ -45,6 +47,13 @@ class FieldWriter final : public ops::OpFields {
     j_[k] = !v.empty();
     if (!v.empty()) w_.add_u8(key(i_, k), v);
   }
+  void added_attr(const char* k, int& v, int64_t, int64_t, int absent) override {
+    if (v != absent) j_[k] = v, needs_version = 2;
+  }
+  void added_flags(const char* k, std::vector<uint8_t>& v, size_t) override {
+    if (!v.empty()) j_[k] = true, w_.add_u8(key(i_, k), v), needs_version = 2;
+  }
+  int needs_version = 1;  // the oldest format version that holds what was written
 
  private:
   format::SafetensorsWriter& w_;
@@ -91,6 +100,10 @@ class FieldReader final : public ops::OpFields {
   void optional_flags(const char* k, std::vector<uint8_t>& v, size_t count) override {
     if (j_.value(k, false)) v = r_.u8(key(i_, k), count);
   }
+  void added_attr(const char* k, int& v, int64_t lo, int64_t hi, int absent) override {
+    v = j_.contains(k) ? int(format::json_int(j_, k, where_, lo, hi)) : absent;
+  }
+  void added_flags(const char* k, std::vector<uint8_t>& v, size_t count) override { optional_flags(k, v, count); }
 
  private:
   std::vector<int32_t> narrow32(const std::vector<int64_t>& v) const {
@@ -120,12 +133,14 @@ void save_int_model(const IntModel& model, const std::string& path) {
   check_int_output_info(model);
   format::SafetensorsWriter w;
   nlohmann::json op_entries = nlohmann::json::array();
+  int version = 1;
   for (size_t i = 0; i < model.ops.size(); ++i) {
     nlohmann::json j;
     j["type"] = int_op_name(model.ops[i]);
     FieldWriter fields(w, j, i);
     ops::visit_fields(const_cast<IntOp&>(model.ops[i]), fields, i > 0 ? shapes[i - 1] : Shape3{});
     op_entries.push_back(j);
+    version = std::max(version, fields.needs_version);
   }
   nlohmann::json subs = nlohmann::json::array();
   for (const auto& s : model.substructures)
@@ -142,7 +157,7 @@ void save_int_model(const IntModel& model, const std::string& path) {
                   {"num", model.region.num}, {"coords", model.region.coords},
                   {"anchors", model.region.anchors}}}};
   w.set_meta("ifq.format", kIntFormat);
-  w.set_meta("ifq.version", std::to_string(kIntModelVersion));
+  w.set_meta("ifq.version", std::to_string(version));
   w.set_meta("ifq.graph", graph.dump());
   w.write(path);
 }

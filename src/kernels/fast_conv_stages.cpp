@@ -1,6 +1,8 @@
 // Convolution stages: a band of conv rows into the task's accumulator, by
 // the bit-packed popcount kernel (binary weights on k-bit levels) or the
 // pixel kernel (the first layer's integer weights on pixel - mean).
+#include <algorithm>
+
 #include "fast_stage_types.hpp"
 
 namespace ifq::fast {
@@ -24,21 +26,69 @@ void init_conv(BandStage& s, const ConvGeometry& g, const Shape3& in, const Shap
   s.info.macs = int64_t(conv_out.h) * conv_out.w * g.out_channels * g.in_channels * g.kernel * g.kernel;
 }
 
+std::string sharing_label(const IntConvOp& op) {
+  std::string s;
+  if (op.duplicate != 1) s += " dup" + std::to_string(op.duplicate);
+  if (op.input_repeat != 1) s += " rep" + std::to_string(op.input_repeat);
+  return s;
+}
+
 }  // namespace
 
+SharedFilters::SharedFilters(const IntConvOp& op, int repeat_blocks)
+    : active(op.shares_weights()), computed(op.stored_filters() * repeat_blocks), repeat(repeat_blocks) {
+  first.resize(size_t(op.out_channels));
+  sign.resize(size_t(op.out_channels));
+  for (int o = 0; o < op.out_channels; ++o) {
+    first[size_t(o)] = (o % op.stored_filters()) * repeat_blocks;
+    sign[size_t(o)] = !op.negate.empty() && op.negate[size_t(o)] ? -1 : 1;
+  }
+}
+
+void SharedFilters::expand(const int32_t* in, int32_t* acc, int64_t pixels, int64_t in_stride, int64_t acc_stride,
+                           bool pixel_major) const {
+  const int channels = int(first.size());
+  if (pixel_major) {
+    for (int64_t p = 0; p < pixels; ++p) {
+      const int32_t* src = in + p * in_stride;
+      int32_t* dst = acc + p * acc_stride;
+      for (int o = 0; o < channels; ++o) {
+        int32_t sum = 0;
+        for (int j = 0; j < repeat; ++j) sum += src[first[size_t(o)] + j];
+        dst[o] = sign[size_t(o)] * sum;
+      }
+    }
+    return;
+  }
+  for (int o = 0; o < channels; ++o) {
+    int32_t* dst = acc + int64_t(o) * acc_stride;
+    std::fill(dst, dst + pixels, 0);
+    for (int j = 0; j < repeat; ++j) {
+      const int32_t* src = in + int64_t(first[size_t(o)] + j) * in_stride;
+      for (int64_t p = 0; p < pixels; ++p) dst[p] += src[p];
+    }
+    if (sign[size_t(o)] < 0)
+      for (int64_t p = 0; p < pixels; ++p) dst[p] = -dst[p];
+  }
+}
+
 BinaryConvStage::BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out)
-    : g_(geometry_of(op)) {
+    : g_(geometry_of(op)), shared_(op, op.input_repeat) {
   init_conv(*this, g_, in, conv_out);
   in_fmt = BufFmt::Packed;
   this->in_bits = in_bits;
+  // Stored filters [U][r*C][k][k] are, in memory, U*r binary filters of C
+  // channels each, all reading the same packed input.
+  const int filters = shared_.computed;
   wbits_ = kernels::group_binary_weights(
-      kernels::pack_binary_weights(op.weight.data(), op.out_channels, op.in_channels, op.kernel), op.out_channels,
+      kernels::pack_binary_weights(op.weight.data(), filters, op.in_channels, op.kernel), filters,
       kernels::window_words(op.kernel, op.in_channels));
+  info.macs = int64_t(conv_out.h) * conv_out.w * filters * g_.in_channels * g_.kernel * g_.kernel;
   info.kind = "bconv";
   info.binary_ops = info.macs * in_bits;
-  info.label = "bconv " + geometry_label(g_) + " k" + std::to_string(in_bits);
+  info.label = "bconv " + geometry_label(g_) + sharing_label(op) + " k" + std::to_string(in_bits);
   info.variant = "bconv_" + std::to_string(g_.kernel) + "x" + std::to_string(g_.kernel) + "s" +
-                 std::to_string(g_.stride) + "_k" + std::to_string(in_bits);
+                 std::to_string(g_.stride) + "_k" + std::to_string(in_bits) + (shared_.active ? "_shared" : "");
 }
 
 void BinaryConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const {
@@ -52,32 +102,42 @@ void BinaryConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scr
   a.row_begin = cy0;
   a.row_end = cy1;
   a.weights = wbits_.data();
-  a.out_channels = g_.out_channels;
+  a.out_channels = shared_.computed;
   a.acc_shift = g_.acc_shift;
   a.acc = acc;
   a.acc_stride = acc_stride;
   a.scratch = reinterpret_cast<uint64_t*>(scratch);
+  if (!shared_.active) return r.table->bconv_band(a);
+  // Each stored filter's accumulators once, then one per output.
+  auto* computed = reinterpret_cast<int32_t*>(scratch);
+  a.acc = computed;
+  a.acc_stride = computed_stride();
+  a.scratch = reinterpret_cast<uint64_t*>(scratch + computed_bytes());
   r.table->bconv_band(a);
+  shared_.expand(computed, acc, int64_t(cy1 - cy0) * conv_out.w, computed_stride(), acc_stride, true);
 }
 
 int64_t BinaryConvStage::band_scratch_bytes() const {
-  return align_up(kernels::bconv_scratch_words(g_.kernel, g_.in_channels, in_bits) * 8, kAlign);
+  return align_up(kernels::bconv_scratch_words(g_.kernel, g_.in_channels, in_bits) * 8, kAlign) +
+         (shared_.active ? computed_bytes() : 0);
 }
 
 int64_t BinaryConvStage::parameter_bytes() const { return BandStage::parameter_bytes() + int64_t(wbits_.size()) * 8; }
 
 PixelConvStage::PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out)
-    : g_(geometry_of(op)), use_int16_(use_int16) {
+    : g_(geometry_of(op)), shared_(op, 1), use_int16_(use_int16) {
+  IFQ_DCHECK(op.input_repeat == 1);
   init_conv(*this, g_, in, conv_out);
+  info.macs = int64_t(conv_out.h) * conv_out.w * shared_.computed * g_.in_channels * g_.kernel * g_.kernel;
   in_fmt = BufFmt::Pix16;
   if (use_int16)
     w16_.assign(op.weight.begin(), op.weight.end());
   else
     w32_ = op.weight;
   info.kind = "pixconv";
-  info.label = "pixconv " + geometry_label(g_);
+  info.label = "pixconv " + geometry_label(g_) + sharing_label(op);
   info.variant = "pixconv_" + std::to_string(g_.kernel) + "x" + std::to_string(g_.kernel) + "s" +
-                 std::to_string(g_.stride) + (use_int16 ? "_i16" : "_i32");
+                 std::to_string(g_.stride) + (use_int16 ? "_i16" : "_i32") + (shared_.active ? "_shared" : "");
 }
 
 void PixelConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const {
@@ -95,16 +155,25 @@ void PixelConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scra
   a.use_int16 = use_int16_;
   a.weights16 = w16_.data();
   a.weights32 = w32_.data();
-  a.out_channels = g_.out_channels;
+  a.out_channels = shared_.computed;
   a.acc_shift = g_.acc_shift;
   a.acc = acc;
   a.acc_stride = acc_stride;
   a.scratch = reinterpret_cast<int32_t*>(scratch);
+  if (!shared_.active) return r.table->pixconv_band(a);
+  // Stored filters' accumulators (channel-major, the stage's stride), then one per output.
+  auto* computed = reinterpret_cast<int32_t*>(scratch);
+  a.acc = computed;
+  a.scratch = reinterpret_cast<int32_t*>(scratch + computed_bytes());
   r.table->pixconv_band(a);
+  shared_.expand(computed, acc, int64_t(cy1 - cy0) * conv_out.w, acc_stride, acc_stride, false);
 }
 
+int64_t PixelConvStage::computed_bytes() const { return align_up(acc_stride * shared_.computed * 4, kAlign); }
+
 int64_t PixelConvStage::band_scratch_bytes() const {
-  return align_up(kernels::pixconv_scratch_ints(g_.in_channels, g_.kernel) * 4, kAlign);
+  return align_up(kernels::pixconv_scratch_ints(g_.in_channels, g_.kernel) * 4, kAlign) +
+         (shared_.active ? computed_bytes() : 0);
 }
 
 int64_t PixelConvStage::parameter_bytes() const {

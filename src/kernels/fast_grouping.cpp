@@ -45,10 +45,10 @@ struct PixelBound {
 };
 PixelBound pixel_bound(const IntInputOp& input, const IntConvOp& conv) {
   const int64_t px = max_abs_pixel(input);
-  const int64_t per_out = int64_t(conv.in_channels) * conv.kernel * conv.kernel;
+  const int64_t per_out = conv.filter_size();
   int64_t worst = 0;
   bool weights16 = px <= 32767;
-  for (int o = 0; o < conv.out_channels; ++o) {
+  for (int o = 0; o < conv.stored_filters(); ++o) {
     int64_t sum = 0;
     for (int64_t t = 0; t < per_out; ++t) {
       const int64_t w = std::llabs(int64_t(conv.weight[size_t(o * per_out + t)]));
@@ -59,6 +59,31 @@ PixelBound pixel_bound(const IntInputOp& input, const IntConvOp& conv) {
     worst = std::max(worst, sum);
   }
   return {px * worst <= INT32_MAX && px <= 32767, weights16 && px * worst <= 32767};
+}
+
+// The pixel kernel reads the image once per filter: a conv that reads it
+// input_repeat times gets its blocks summed into one filter first (the same
+// integer sums; |w| < 2^23 and input_repeat <= 64 keep them in int32).
+IntConvOp pixel_conv_weights(const IntConvOp& conv) {
+  if (conv.input_repeat == 1) return conv;
+  IntConvOp folded = conv;
+  folded.input_repeat = 1;
+  const int64_t block = folded.filter_size(), filters = conv.stored_filters();
+  folded.weight.assign(size_t(filters * block), 0);
+  for (int64_t u = 0; u < filters; ++u)
+    for (int r = 0; r < conv.input_repeat; ++r)
+      for (int64_t t = 0; t < block; ++t)
+        folded.weight[size_t(u * block + t)] += conv.weight[size_t((u * conv.input_repeat + r) * block + t)];
+  return folded;
+}
+
+// Shared weights run on the conv kernels when their per-filter sums can be
+// added in int32 without a shift (then equal to the reference's int64 sum).
+bool sharing_fits_kernels(const IntConvOp& conv, int in_bits) {
+  if (!conv.shares_weights()) return true;
+  if (conv.acc_shift != 0) return false;
+  const int64_t max_level = (int64_t(1) << in_bits) - 1;
+  return double(conv.filter_size()) * double(max_level) <= double(INT32_MAX);
 }
 
 // A pool the epilogue can take (its row list holds kMaxFusedPoolWindow rows).
@@ -96,15 +121,19 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
   if (auto* conv = std::get_if<IntConvOp>(&ops[size_t(i)])) {
     const bool bin = in_kind.kind == ValueKind::Levels && in_kind.bits >= 1 &&
                      in_kind.bits <= kernels::kMaxPackedBits && conv->kernel <= kernels::kMaxBinaryKernel &&
-                     binary_weights(*conv);
+                     binary_weights(*conv) && sharing_fits_kernels(*conv, in_kind.bits);
     PixelBound px;
-    if (!bin && in_kind.kind == ValueKind::Pixels && i == 1) px = pixel_bound(std::get<IntInputOp>(ops[0]), *conv);
+    const IntConvOp pixel_conv =
+        !bin && in_kind.kind == ValueKind::Pixels && i == 1 && (!conv->shares_weights() || conv->acc_shift == 0)
+            ? pixel_conv_weights(*conv)
+            : IntConvOp{};
+    if (pixel_conv.out_channels > 0) px = pixel_bound(std::get<IntInputOp>(ops[0]), pixel_conv);
     if (bin || px.fits32) {
       std::unique_ptr<BandStage> s;
       if (bin)
         s = std::make_unique<BinaryConvStage>(*conv, in_kind.bits, in, shapes[size_t(i)]);
       else
-        s = std::make_unique<PixelConvStage>(*conv, px.fits16, in, shapes[size_t(i)]);
+        s = std::make_unique<PixelConvStage>(pixel_conv, px.fits16, in, shapes[size_t(i)]);
       next = fuse_epilogue(m, next, s->epi);
       return s;
     }

@@ -90,6 +90,24 @@ struct ConvGeometry {
   int kernel = 1, stride = 1, pad = 0, acc_shift = 0, in_channels = 0, out_channels = 0;
 };
 
+// DupNet weight sharing (IntConvOp) as the conv stages run it: the kernel
+// computes `computed` accumulators per pixel (the stored filters, or for the
+// binary kernel each stored filter's input_repeat blocks), once; expand()
+// sums each output's `repeat` consecutive ones, applies its sign and writes
+// the stage's out_channels accumulators. Only used with acc_shift 0 and sums
+// proven to fit int32 (fast_grouping.cpp), where that equals the reference.
+struct SharedFilters {
+  bool active = false;
+  int computed = 0, repeat = 1;
+  std::vector<int32_t> first;  // [out_channels]: its first computed accumulator
+  std::vector<int32_t> sign;   // [out_channels]: +1 or -1
+  SharedFilters() = default;
+  SharedFilters(const IntConvOp& op, int repeat_blocks);
+  // Accumulators of `pixels` pixels; pixel-major: [p * stride + channel], else [channel * stride + p].
+  void expand(const int32_t* computed_acc, int32_t* acc, int64_t pixels, int64_t computed_stride,
+              int64_t acc_stride, bool pixel_major) const;
+};
+
 // Binary weights on packed k-bit levels (bit-serial popcount).
 class BinaryConvStage final : public BandStage {
  public:
@@ -104,10 +122,15 @@ class BinaryConvStage final : public BandStage {
 
  private:
   ConvGeometry g_;
+  SharedFilters shared_;
   std::vector<uint64_t> wbits_;
+  int64_t computed_stride() const { return align_up(shared_.computed, 8); }
+  int64_t computed_bytes() const { return align_up(int64_t(max_band_rows) * conv_out.w * computed_stride() * 4, kAlign); }
 };
 
 // Integer weights on the first layer's pixels (int16 or int32 accumulation).
+// A shared-weights conv comes with its input_repeat blocks already summed
+// into one (pixel_conv_weights in fast_grouping.cpp).
 class PixelConvStage final : public BandStage {
  public:
   PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out);
@@ -120,7 +143,9 @@ class PixelConvStage final : public BandStage {
 
  private:
   ConvGeometry g_;
+  SharedFilters shared_;
   bool use_int16_ = false;
+  int64_t computed_bytes() const;
   std::vector<int16_t> w16_;
   std::vector<int32_t> w32_;
 };

@@ -13,12 +13,20 @@ void fields(IntConvOp& o, OpFields& f, const Shape3&) {
   f.attr("pad", o.pad, 0, limits::kMaxPad);
   f.attr("weight_bits", o.weight_bits, 1, limits::kMaxWeightBits);
   f.attr("acc_shift", o.acc_shift, 0, 62);
-  f.weights(o.weight, o.weight_bits, size_t(o.out_channels) * size_t(o.in_channels) * o.kernel * o.kernel);
+  f.added_attr("duplicate", o.duplicate, 1, limits::kMaxChannels, 1);
+  f.added_attr("input_repeat", o.input_repeat, 1, limits::kMaxInputRepeat, 1);
+  // duplicate >= 1 here (the visitors stop at a bad field); that it divides
+  // out_channels is check()'s rule, and the count stays in range either way.
+  f.weights(o.weight, o.weight_bits, size_t(o.stored_filters()) * size_t(o.filter_size()));
+  f.added_flags("negate", o.negate, size_t(o.out_channels));
 }
 
 Shape3 check(const IntConvOp& o, const Shape3& in, const OpCheck& c) {
   c.require(o.in_channels == in.c,
             "in_channels " + std::to_string(o.in_channels) + " but input has " + std::to_string(in.c));
+  c.require(o.out_channels % o.duplicate == 0, "duplicate " + std::to_string(o.duplicate) +
+                                                   " does not divide out_channels " + std::to_string(o.out_channels));
+  for (uint8_t n : o.negate) c.require(n <= 1, "negate flags must be 0 or 1");
   c.require(o.pad < o.kernel + limits::kMaxPadBeyondWindow, "bad geometry: pad " + std::to_string(o.pad) +
                                                                  " not below kernel + " +
                                                                  std::to_string(limits::kMaxPadBeyondWindow));
@@ -29,7 +37,11 @@ Shape3 check(const IntConvOp& o, const Shape3& in, const OpCheck& c) {
 IntTensor reference(const IntConvOp& op, const IntTensor& in, const Shape3& out_shape) {
   IntTensor out{out_shape, std::vector<int32_t>(size_t(out_shape.elements()))};
   const int k = op.kernel;
-  std::vector<int32_t> patch(size_t(in.shape.c) * k * k);
+  const size_t plane = size_t(in.shape.c) * k * k;
+  // The receptive field once; a stored filter's input_repeat column blocks
+  // all read it (column j reads input channel j % C).
+  std::vector<int32_t> patch(plane);
+  const size_t filter = size_t(op.filter_size());
   for (int oy = 0; oy < out_shape.h; ++oy)
     for (int ox = 0; ox < out_shape.w; ++ox) {
       // Gather the receptive field; zero outside the input (zero padding).
@@ -42,21 +54,31 @@ IntTensor reference(const IntConvOp& op, const IntTensor& in, const Shape3& out_
             patch[p++] = inside ? in.data[(size_t(c) * in.shape.h + iy) * in.shape.w + ix] : 0;
           }
       for (int o = 0; o < op.out_channels; ++o) {
-        const int64_t acc = dot_wrapping(&op.weight[size_t(o) * patch.size()], patch.data(), patch.size());
-        out.data[(size_t(o) * out_shape.h + oy) * out_shape.w + ox] = saturate32(acc >> op.acc_shift);
+        const int32_t* w = &op.weight[size_t(o % op.stored_filters()) * filter];
+        uint64_t acc = 0;  // modulo 2^64, as dot_wrapping
+        for (int r = 0; r < op.input_repeat; ++r) acc += uint64_t(dot_wrapping(w + size_t(r) * plane, patch.data(), plane));
+        if (!op.negate.empty() && op.negate[size_t(o)]) acc = 0 - acc;
+        out.data[(size_t(o) * out_shape.h + oy) * out_shape.w + ox] = saturate32(int64_t(acc) >> op.acc_shift);
       }
     }
   return out;
 }
 
 void account_memory(const IntConvOp& o, OpMemory& m, MemoryFlow& flow) {
-  account_dense(o.weight, o.weight_bits, o.out_channels, o.acc_shift, m, flow);
+  // Stored filters only (the paper's size: unique weights); a row's |w| sum
+  // covers all its input_repeat blocks, so the accumulator bound holds.
+  account_dense(o.weight, o.weight_bits, o.stored_filters(), o.acc_shift, m, flow);
+  m.duplicate = o.duplicate;
+  m.input_repeat = o.input_repeat;
+  if (!o.negate.empty()) m.other_params = int64_t(o.negate.size()), m.other_bits = 1;
 }
 
 ValueRange output_range(const IntConvOp&, ValueRange) { return kFullInt32Range; }
 
 std::string emit_c(const IntConvOp& o, CEmitter& e) {
-  return emit_dense_c(e, o.weight, o.weight_bits, {o.kernel, o.kernel, o.stride, o.pad, o.out_channels, o.acc_shift});
+  return emit_dense_c(e, o.weight, o.weight_bits,
+                      {o.kernel, o.kernel, o.stride, o.pad, o.stored_filters(), o.acc_shift, o.duplicate,
+                       o.input_repeat, &o.negate});
 }
 
 }  // namespace ifq::ops

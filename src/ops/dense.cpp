@@ -65,12 +65,18 @@ std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<
 std::string emit_dense_c(CEmitter& e, const std::vector<int32_t>& weight, int bits, const DenseGeometry& g) {
   const auto [format, weights] = emit_weights(e, weight, bits);
   const bool acc32 = accumulator_fits_int32(weight, g.out_channels, g.acc_shift, e.input_max_abs());
+  // DupNet fields only when used: other models' C stays as it was.
+  std::string sharing;
+  if (g.duplicate != 1) sharing += ", .duplicate = " + std::to_string(g.duplicate);
+  if (g.input_repeat != 1) sharing += ", .input_repeat = " + std::to_string(g.input_repeat);
+  if (g.negate && std::any_of(g.negate->begin(), g.negate->end(), [](uint8_t v) { return v != 0; }))
+    sharing += ", .negate = " + e.array("neg", "uint8_t", 1, c_literals(*g.negate, [](uint8_t v) { return v ? "1" : "0"; }));
   const auto params = e.params("ifq_conv_params", ".kh = " + std::to_string(g.kh) + ", .kw = " + std::to_string(g.kw) +
                                                       ", .stride = " + std::to_string(g.stride) +
                                                       ", .pad = " + std::to_string(g.pad) +
                                                       ", .acc_shift = " + std::to_string(g.acc_shift) +
                                                       ", .weight_format = " + format + ", .acc32 = " +
-                                                      (acc32 ? "1" : "0") + ", .weights = " + weights);
+                                                      (acc32 ? "1" : "0") + ", .weights = " + weights + sharing);
   return e.op_entry("IFQ_OP_CONV", params);
 }
 

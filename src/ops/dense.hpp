@@ -29,7 +29,9 @@ std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<
 // The ifq_conv_params entry of a conv (or an fc: a conv whose kernel covers
 // the whole input): weights in the narrowest storage, acc32 when proven.
 struct DenseGeometry {
-  int kh = 1, kw = 1, stride = 1, pad = 0, out_channels = 0, acc_shift = 0;
+  int kh = 1, kw = 1, stride = 1, pad = 0, out_channels = 0, acc_shift = 0;  // out_channels: weight rows
+  int duplicate = 1, input_repeat = 1;               // conv only (IntConvOp)
+  const std::vector<uint8_t>* negate = nullptr;      // conv only, may be empty
 };
 std::string emit_dense_c(CEmitter& e, const std::vector<int32_t>& weight, int bits, const DenseGeometry& g);
 

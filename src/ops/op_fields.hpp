@@ -31,6 +31,13 @@ class OpFields {
   virtual void weights(std::vector<int32_t>& v, int bits, size_t count) = 0;
   // Optional per-channel 0/1 flags, present when the JSON bool `key` is true.
   virtual void optional_flags(const char* key, std::vector<uint8_t>& v, size_t count) = 0;
+
+  // Fields added in format version 2 (kIntModelVersion): a file holds them
+  // only when they differ from what version 1 meant (`absent`, no flags), and
+  // is then marked version 2, so a version-1 reader rejects it instead of
+  // misreading it, and files without them stay byte-identical.
+  virtual void added_attr(const char* key, int& v, int64_t lo, int64_t hi, int absent) = 0;
+  virtual void added_flags(const char* key, std::vector<uint8_t>& v, size_t count) = 0;
 };
 
 }  // namespace ifq::ops

@@ -24,18 +24,19 @@ void need(bool ok, const std::string& from_name, const std::string& what) {
   if (!ok) throw Error("--init '" + from_name + "' does not fit the network: " + what);
 }
 
-// A binary layer's alpha is mean |W| per output (what training recomputes).
+// A binary layer's alpha is mean |W| per output (what training recomputes);
+// output o uses stored row o % rows (a DupNet conv stores fewer rows).
 template <class L>
-void copy_weighted(L& dst, const L& src, int64_t per_output) {
+void copy_weighted(L& dst, const L& src, int64_t outputs, int64_t rows) {
   dst.weight = src.weight;
   dst.bias = src.bias;
   if (dst.weight_kind == WeightKind::Binary) {
-    const int64_t outs = int64_t(dst.weight.size()) / per_output;
-    dst.alpha.assign(size_t(outs), 0.f);
-    for (int64_t o = 0; o < outs; ++o) {
+    const int64_t per_row = int64_t(dst.weight.size()) / rows;
+    dst.alpha.assign(size_t(outputs), 0.f);
+    for (int64_t o = 0; o < outputs; ++o) {
       double s = 0;
-      for (int64_t i = 0; i < per_output; ++i) s += std::fabs(dst.weight[size_t(o * per_output + i)]);
-      dst.alpha[size_t(o)] = float(s / double(per_output));
+      for (int64_t i = 0; i < per_row; ++i) s += std::fabs(dst.weight[size_t(o % rows * per_row + i)]);
+      dst.alpha[size_t(o)] = float(s / double(per_row));
     }
   } else {
     dst.alpha.clear();
@@ -68,14 +69,14 @@ int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::st
   const int convs = copy_each<ConvLayer>(
       into, from, from_name, "convolution", prefix_only,
       [](const ConvLayer& d, const ConvLayer& s) {
-        return d.out_channels == s.out_channels && d.kernel == s.kernel && d.weight.size() == s.weight.size() &&
-               d.bias.size() == s.bias.size();
+        return d.out_channels == s.out_channels && d.kernel == s.kernel && d.duplicate == s.duplicate &&
+               d.input_repeat == s.input_repeat && d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size();
       },
-      [](ConvLayer& d, const ConvLayer& s) { copy_weighted(d, s, int64_t(d.weight.size()) / d.out_channels); });
+      [](ConvLayer& d, const ConvLayer& s) { copy_weighted(d, s, d.out_channels, d.unique_filters()); });
   const int fcs = copy_each<FcLayer>(
       into, from, from_name, "fully connected", prefix_only,
       [](const FcLayer& d, const FcLayer& s) { return d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size(); },
-      [](FcLayer& d, const FcLayer& s) { copy_weighted(d, s, int64_t(d.weight.size()) / d.out_features); });
+      [](FcLayer& d, const FcLayer& s) { copy_weighted(d, s, d.out_features, d.out_features); });
   const int bns = copy_each<BatchNormLayer>(
       into, from, from_name, "batch norm", prefix_only,
       [](const BatchNormLayer& d, const BatchNormLayer& s) {

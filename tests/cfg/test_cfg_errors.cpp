@@ -72,6 +72,15 @@ TEST(CfgErrors, StructureErrors) {
   EXPECT_NE(error_of(kNet).find("no layers"), std::string::npos);
 }
 
+TEST(CfgErrors, DupNetKeysMustFitTheLayer) {
+  expect_error(std::string(kNet) + "[convolutional]\nfilters=8\nduplicate=3\nsize=3\nactivation=relu\n",
+               "key 'duplicate': duplicate=3 must divide filters=8");
+  expect_error(std::string(kNet) + "[convolutional]\nfilters=8\nduplicate=16\nsize=3\nactivation=relu\n",
+               "key 'duplicate'");
+  expect_error(std::string(kNet) + "[convolutional]\nfilters=8\ninput_repeat=0\nsize=3\nactivation=relu\n",
+               "key 'input_repeat'");
+}
+
 TEST(CfgErrors, ScheduleNeedsOneScalePerStep) {
   expect_error("[net]\nwidth=8\nheight=8\nchannels=1\nsteps=10,20\nscales=.1\n[connected]\noutput=2\nactivation=linear\n", "key 'scales': needs one value per entry of steps");
 }

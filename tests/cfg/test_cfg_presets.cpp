@@ -125,10 +125,40 @@ TEST(CfgPresets, FashionNetworksDivideLikeAlexNetHwgq) {
   EXPECT_EQ(infer_shapes(fp32), infer_shapes(hwgq));
 }
 
+// DupNet-Tinier-YOLO (issue 12, docs/dupnet.md): at most 36.9 KB (37,785 B)
+// of weight bits, every duplicated conv stored once in the integer model,
+// and its levels identical to the float network's (random weights; the
+// trained model: ShippedModels and the face benchmark's level check).
+TEST(CfgPresets, DupNetTinierYoloFitsThePapers36Point9KbAndConvertsExactly) {
+  CfgOptions o;
+  o.seed = 9;
+  o.width = o.height = 96;
+  const FloatModel m = load_cfg(model_path("dupnet-tinier-yolo-face.cfg"), o);
+  const ConvertResult c = convert(m);
+  const MemoryReport rep = account_memory(c.model);
+  EXPECT_EQ(rep.weight_size_bytes, 32252);
+  EXPECT_LE(rep.weight_size_bytes, 37785);
+  int duplicated = 0, repeated = 0;
+  for (const auto& op : c.model.ops)
+    if (auto* conv = std::get_if<IntConvOp>(&op)) duplicated += conv->duplicate > 1, repeated += conv->input_repeat > 1;
+  EXPECT_EQ(duplicated, 4);
+  EXPECT_EQ(repeated, 1);
+  EXPECT_EQ(describe_all(m), describe_all(load_cfg(model_path("ifq-tinier-yolo-face.cfg"), o)));
+  std::vector<std::vector<uint8_t>> images;
+  for (int i = 0; i < 4; ++i) {
+    std::vector<uint8_t> img(3 * 96 * 96);
+    for (size_t k = 0; k < img.size(); ++k) img[k] = uint8_t((k * 2654435761u + uint32_t(i) * 97u) >> 13);
+    images.push_back(img);
+  }
+  const VerifyReport v = verify_conversion(m, c.model, images);
+  EXPECT_GT(v.quantized_compared(), 0);
+  EXPECT_EQ(v.quantized_mismatched(), 0);
+}
+
 TEST(CfgPresets, AllParseWithoutIgnoredKeysAndDeterministically) {
   for (const char* name : {"tiny-yolo-face.cfg", "ifq-tiny-yolo-face.cfg", "tinier-yolo-face.cfg",
-                           "ifq-tinier-yolo-face.cfg", "alexnet-hwgq.cfg", "fashion-hwgq.cfg",
-                           "fashion-hwgq-allq.cfg", "fashion-fp32.cfg"}) {
+                           "ifq-tinier-yolo-face.cfg", "dupnet-tinier-yolo-face.cfg", "alexnet-hwgq.cfg",
+                           "fashion-hwgq.cfg", "fashion-hwgq-allq.cfg", "fashion-fp32.cfg"}) {
     SCOPED_TRACE(name);
     // Random weights for the small networks only (AlexNet's 62 M take seconds).
     CfgOptions o;

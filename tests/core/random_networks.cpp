@@ -64,22 +64,32 @@ BatchNormLayer random_bn(std::mt19937& rng, const FloatModel& m) {
   return bn;
 }
 
-ConvLayer random_conv(std::mt19937& rng, const Shape3& in, int out_c, WeightKind kind, bool bias) {
-  const int in_c = in.c;
+// share: DupNet weight sharing (ConvLayer): a random duplicate dividing
+// out_c and input_repeat 1..3; each copy's alpha is its stored filter's mean
+// |w| (as trained) or, sometimes, its own.
+ConvLayer random_conv(std::mt19937& rng, const Shape3& in, int out_c, WeightKind kind, bool bias, bool share = false) {
   const int side = std::min(in.h, in.w);
   ConvLayer c;
   c.out_channels = out_c;
   c.kernel = uniform_int(rng, 0, 2) == 0 ? 1 : 3;
   c.pad = c.kernel == 3 ? (side < 3 ? 1 : uniform_int(rng, 0, 1)) : 0;
   c.stride = side >= 5 && uniform_int(rng, 0, 3) == 0 ? 2 : 1;
+  if (share) {
+    std::vector<int> divisors;
+    for (int d = 1; d <= out_c; ++d)
+      if (out_c % d == 0) divisors.push_back(d);
+    c.duplicate = divisors[size_t(uniform_int(rng, 0, int(divisors.size()) - 1))];
+    c.input_repeat = uniform_int(rng, 1, 3);
+  }
   c.weight_kind = kind;
-  c.weight = gaussian(rng, size_t(out_c) * in_c * c.kernel * c.kernel, 0.5);
+  const size_t n = size_t(c.filter_size(in.c)), rows = size_t(c.unique_filters());
+  c.weight = gaussian(rng, rows * n, 0.5);
   if (kind == WeightKind::Binary) {
+    const bool own_alpha = share && uniform_int(rng, 0, 2) == 0;  // no draw otherwise: older tests keep their networks
     for (int o = 0; o < out_c; ++o) {
       double s = 0;
-      const size_t n = size_t(in_c) * c.kernel * c.kernel;
-      for (size_t i = 0; i < n; ++i) s += std::fabs(c.weight[size_t(o) * n + i]);
-      c.alpha.push_back(float(s / double(n)));
+      for (size_t i = 0; i < n; ++i) s += std::fabs(c.weight[size_t(o) % rows * n + i]);
+      c.alpha.push_back(float(s / double(n) * (own_alpha ? uniform(rng, 0.5, 2.0) : 1.0)));
     }
     // Exact zeros pin the sign(0) = +1 rule.
     c.weight[0] = 0.0f;
@@ -94,10 +104,12 @@ HwgqLayer random_hwgq(std::mt19937& rng) {
 }
 
 // conv [pool] bn [pool] hwgq [pool], the pool in at most one place.
-void add_block(std::mt19937& rng, FloatModel& m, WeightKind kind) {
+void add_block(std::mt19937& rng, FloatModel& m, WeightKind kind, bool share) {
   const Shape3 in = infer_shapes(m).back();
-  const int out_c = 2 * uniform_int(rng, 0, 6) + 1;  // odd: 1..13
-  m.layers.push_back(random_conv(rng, in, out_c, kind, uniform_int(rng, 0, 1) == 1));
+  // Odd: 1..13; sharing also takes multiples of 2 and 3 up to 18.
+  const int out_c = share && uniform_int(rng, 0, 1) ? uniform_int(rng, 1, 6) * uniform_int(rng, 2, 3)
+                                                    : 2 * uniform_int(rng, 0, 6) + 1;
+  m.layers.push_back(random_conv(rng, in, out_c, kind, uniform_int(rng, 0, 1) == 1, share));
   const Shape3 cur = infer_shapes(m).back();
   const int pool_at = cur.h >= 4 && cur.w >= 4 ? uniform_int(rng, 0, 3) : 0;  // 0 none, 1 before BN, 2 after BN, 3 after quant
   auto pool = [&] {
@@ -131,8 +143,8 @@ FloatModel random_network(std::mt19937& rng, const RandomNetworkSpec& spec) {
     in.std.push_back(uniform_std ? common : float(uniform(rng, 40, 255)));
   }
   m.layers.push_back(in);
-  add_block(rng, m, spec.quantized_first ? WeightKind::Binary : WeightKind::Float);
-  for (int b = 0; b < spec.quantized_blocks; ++b) add_block(rng, m, WeightKind::Binary);
+  add_block(rng, m, spec.quantized_first ? WeightKind::Binary : WeightKind::Float, spec.share_weights);
+  for (int b = 0; b < spec.quantized_blocks; ++b) add_block(rng, m, WeightKind::Binary, spec.share_weights);
   const WeightKind last = spec.binary_last ? WeightKind::Binary : WeightKind::Float;
   const Shape3 cur = infer_shapes(m).back();
   if (spec.fc_last) {

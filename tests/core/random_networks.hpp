@@ -17,6 +17,7 @@ struct RandomNetworkSpec {
   bool fc_last = true;           // flatten + fc, else a 1x1 conv head
   bool binary_last = false;      // the output layer has binary weights
   int quantized_blocks = 3;
+  bool share_weights = false;    // DupNet: duplicated filters and repeated inputs in the blocks
 };
 
 FloatModel random_network(std::mt19937& rng, const RandomNetworkSpec& spec);

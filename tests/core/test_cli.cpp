@@ -53,6 +53,30 @@ TEST_F(Cli, InspectPrintsTheDivisionAndMemory) {
   EXPECT_NE(r.output.find("model size:"), std::string::npos);
 }
 
+// DupNet: inspect names each shared conv's stored and effective filters.
+TEST_F(Cli, InspectShowsWeightSharing) {
+  // image -> binary 1x1 conv: 2 stored filters reading the image 2 times, copied 3 times -> BN -> HWGQ
+  ConvLayer conv;
+  conv.out_channels = 6, conv.kernel = 1, conv.duplicate = 3, conv.input_repeat = 2;
+  conv.weight_kind = WeightKind::Binary;
+  conv.weight = {0.5f, -0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0.5f, -0.5f, -0.5f, 0.5f, 0.5f, 0.5f};  // [2][2 * 3]
+  conv.alpha.assign(6, 0.5f);
+  FloatModel net;
+  net.name = "shared";
+  net.layers = {InputLayer{{3, 8, 8}, {0, 0, 0}, {255.f, 255.f, 255.f}}, conv,
+                BatchNormLayer{std::vector<float>(6, 0.f), std::vector<float>(6, 1.f), {}, {}, 1e-5f}, HwgqLayer{}};
+  save_float_model(net, dir.file("shared.ifqf"));
+  const CliRun r = run_ifq("inspect --json " + dir.file("shared.ifqf"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j["weight_sharing"].size(), 1u) << r.output;
+  EXPECT_EQ(j["weight_sharing"][0]["stored_filters"], 2);
+  EXPECT_EQ(j["weight_sharing"][0]["effective_filters"], 6);
+  EXPECT_EQ(j["weight_sharing"][0]["input_repeat"], 2);
+  const CliRun text = run_ifq("inspect " + dir.file("shared.ifqf"));
+  EXPECT_NE(text.output.find("Weight sharing (DupNet)"), std::string::npos) << text.output;
+}
+
 TEST_F(Cli, InspectJsonHasTheInterfaceKeys) {
   const CliRun r = run_ifq("inspect --json " + float_path);
   ASSERT_EQ(r.status, 0) << r.output;

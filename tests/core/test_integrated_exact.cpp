@@ -106,5 +106,60 @@ TEST(IntegratedExact, QuantizedSubstructuresWithFloatFirstAndLastLayers) {
   EXPECT_EQ(total.mismatched, 0);
 }
 
+// DupNet (issue 12): duplicated filters share one accumulator and each copy
+// keeps its own alpha, BN (negative and zero scales included) and quantizer,
+// so each copy gets its own thresholds; repeated inputs add their blocks.
+// Levels must equal the float reference's (the fast runtime on the same
+// networks: FastRuntimePaths.DupNetConvertedNetworksMatchTheReference).
+TEST(IntegratedExact, DupNetSharedWeightsEndToEnd) {
+  std::mt19937 rng(777);
+  LevelCount total;
+  int duplicated = 0, repeated = 0, negated_copies = 0, pools_with_min = 0;
+  for (int n = 0; n < kNetworks; ++n) {
+    testing::RandomNetworkSpec spec;
+    spec.quantized_first = true;
+    spec.share_weights = true;
+    spec.quantized_blocks = 1 + n % 4;
+    spec.fc_last = n % 2 == 0;
+    const FloatModel fm = testing::random_network(rng, spec);
+    const IntModel im = convert(fm).model;
+    for (const auto& op : im.ops) {
+      if (auto* c = std::get_if<IntConvOp>(&op)) {
+        duplicated += c->duplicate > 1;
+        repeated += c->input_repeat > 1;
+        negated_copies += !c->negate.empty();
+      }
+      if (auto* p = std::get_if<IntMaxPoolOp>(&op)) pools_with_min += !p->take_min.empty();
+    }
+    // Every duplicated float conv is stored once in the integer model.
+    int float_dups = 0, int_dups = 0;
+    for (const auto& l : fm.layers)
+      if (auto* c = std::get_if<ConvLayer>(&l)) float_dups += c->duplicate > 1;
+    for (const auto& op : im.ops)
+      if (auto* c = std::get_if<IntConvOp>(&op)) int_dups += c->duplicate > 1;
+    EXPECT_EQ(int_dups, float_dups) << "network " << n;
+    ReferenceRuntime rt(im);
+    rt.set_record(true);
+    for (int i = 0; i < kImagesPerNetwork; ++i) {
+      const auto image = testing::random_image(rng, std::get<InputLayer>(fm.layers[0]).shape);
+      const auto trace = evaluate_float(fm, image);
+      rt.run(image);
+      size_t q = 0;
+      for (size_t op = 0; op < im.ops.size(); ++op)
+        if (std::holds_alternative<IntThresholdOp>(im.ops[op]))
+          total.add(testing::count_mismatches(rt.recorded()[op].data, trace.quant_levels[q++]));
+      ASSERT_EQ(q, trace.quant_levels.size());
+    }
+  }
+  std::printf("integrated, DupNet sharing: %lld mismatched levels of %lld\n", (long long)total.mismatched,
+              (long long)total.compared);
+  EXPECT_GT(total.compared, 100000);
+  EXPECT_EQ(total.mismatched, 0);
+  EXPECT_GT(duplicated, 10);
+  EXPECT_GT(repeated, 10);
+  EXPECT_GT(negated_copies, 0) << "no duplicated copy with a negative BN scale was generated";
+  EXPECT_GT(pools_with_min, 0);
+}
+
 }  // namespace
 }  // namespace ifq

@@ -73,6 +73,8 @@ class PushPastLimit final : public ops::OpFields {
   void tensor(const char*, std::vector<int64_t>&, size_t, int64_t, int64_t) override {}
   void weights(std::vector<int32_t>&, int, size_t) override {}
   void optional_flags(const char*, std::vector<uint8_t>&, size_t) override {}
+  void added_attr(const char*, int& v, int64_t lo, int64_t hi, int) override { push(v, lo, hi); }
+  void added_flags(const char*, std::vector<uint8_t>&, size_t) override {}
 
  private:
   template <class T>

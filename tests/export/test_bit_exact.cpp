@@ -115,12 +115,13 @@ TEST(ExportCBitExact, RandomBatchesCoverEveryOpKind) {
 TEST(ExportCBitExact, EveryRegistryOp) {
   std::mt19937 rng(7003);
   Batch b;
+  int n = 0;  // an op may have several samples
   for (int round = 0; round < 2; ++round)
     for (auto& sample : testing::op_samples(rng)) {
       HostCase c;
       c.model = std::move(sample.model);
       ExportCOptions eo;
-      eo.name = "op_" + sample.op + std::to_string(round);
+      eo.name = "op_" + sample.op + std::to_string(n++);
       c.exported = export_c(c.model, eo);
       c.images = test_images(rng, std::get<IntInputOp>(c.model.ops[0]).shape);
       b.cases.push_back(std::move(c));

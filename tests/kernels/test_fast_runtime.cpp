@@ -13,6 +13,7 @@
 #include "ifq/fast_runtime.hpp"
 #include "ifq/kernels/bench_models.hpp"
 #include "ifq/runtime.hpp"
+#include "core/random_networks.hpp"
 #include "op_samples/op_samples.hpp"
 #include "random_int_models.hpp"
 
@@ -196,6 +197,34 @@ TEST_P(FastRuntimePaths, EveryRegistryOpMatchesTheReference) {
         }
       }
     }
+}
+
+// DupNet (issue 12): integrated conversions of random networks with
+// duplicated filters (negated copies, pools before BN) and repeated inputs;
+// the shared convs must run on the conv kernels (accumulators once per
+// stored filter), not fall back to the reference op.
+TEST_P(FastRuntimePaths, DupNetConvertedNetworksMatchTheReference) {
+  std::mt19937 rng(31337);
+  int shared_stages = 0;
+  for (int n = 0; n < 16; ++n) {
+    testing::RandomNetworkSpec spec;
+    spec.quantized_first = n % 2 == 0;
+    spec.share_weights = true;
+    spec.quantized_blocks = 1 + n % 4;
+    spec.fc_last = n % 3 == 0;
+    const FloatModel fm = testing::random_network(rng, spec);
+    const IntModel model = convert(fm).model;
+    ReferenceRuntime ref(model);
+    for (int threads : {1, 2}) {
+      FastRuntime fast(model, {threads, GetParam(), false});
+      for (const auto& st : fast.stages()) shared_stages += st.variant.find("_shared") != std::string::npos;
+      for (int img = 0; img < 4; ++img) {
+        const auto image = testing::random_image(rng, ref.shapes()[0]);
+        ASSERT_EQ(fast.run(image).data, ref.run(image).data) << "network " << n << " threads " << threads;
+      }
+    }
+  }
+  EXPECT_GT(shared_stages, 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPaths, FastRuntimePaths, ::testing::ValuesIn(kernels::all_isas()),

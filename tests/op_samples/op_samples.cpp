@@ -91,6 +91,37 @@ std::vector<OpSample> op_samples(std::mt19937& rng) {
     b.model.ops.push_back(c);
     s.push_back(b);
   }
+  {  // DupNet sharing on the pixels: 2 stored filters read the image twice,
+     // copied 3 times, some copies negated (the pixel kernel's shared path)
+    OpSample d{"conv", prefix(rng, "sample_conv_shared_pixels")};
+    auto& first = std::get<IntConvOp>(d.model.ops[1]);
+    first.out_channels = 6;
+    first.duplicate = 3;
+    first.input_repeat = 2;
+    first.weight.clear();
+    for (int i = 0; i < 2 * 2 * 3 * 9; ++i) first.weight.push_back(uniform(rng, -8, 7));
+    first.negate = {0, 1, 1, 0, 0, 1};
+    s.push_back(d);
+  }
+  {  // DupNet sharing on 2-bit levels: 3 stored binary filters, each reading
+     // the input 2 times, copied twice; an overlapping pool takes the min of
+     // the negated copies, then thresholds (the popcount kernel's shared path)
+    OpSample d{"conv", prefix(rng, "sample_conv_shared_levels")};
+    d.model.ops.push_back(thresholds(rng, 4, 2, 800));
+    IntConvOp c;
+    c.in_channels = 4;
+    c.out_channels = 6;
+    c.kernel = 3;
+    c.pad = 1;
+    c.duplicate = 2;
+    c.input_repeat = 2;
+    for (int i = 0; i < 3 * 2 * 4 * 9; ++i) c.weight.push_back(rng() % 2 ? 1 : -1);
+    c.negate = {1, 0, 0, 0, 1, 1};
+    d.model.ops.push_back(c);
+    d.model.ops.push_back(IntMaxPoolOp{2, 1, 1, c.negate});
+    d.model.ops.push_back(thresholds(rng, 6, 2, 40));
+    s.push_back(d);
+  }
   {  // fc on levels
     OpSample f{"fc", prefix(rng, "sample_fc", 6)};
     f.model.ops.push_back(thresholds(rng, 4, 2, 800));

@@ -25,16 +25,20 @@ trainer::Dataset synthetic_bars(int64_t count, int classes, Shape3 shape, uint64
   return d;
 }
 
-std::string tiny_cfg(bool first_last_float, int bits) {
+std::string tiny_cfg(bool first_last_float, int bits, bool dupnet) {
   const std::string b = std::to_string(bits);
   const std::string first_binary = first_last_float ? "" : "binary=1\n";
+  // DupNet sharing: the first conv reads the image twice and stores 3 of its
+  // 6 filters, the second stores 2 of 8, the third reads its input 3 times.
+  const std::string share1 = dupnet ? "duplicate=2\ninput_repeat=2\n" : "";
+  const std::string share2 = dupnet ? "duplicate=4\n" : "", share3 = dupnet ? "input_repeat=3\n" : "";
   return "[net]\nwidth=8\nheight=8\nchannels=1\nmean=64\nstd=60\nbatch=16\nlearning_rate=0.05\nmomentum=0.9\n"
          "decay=0.0001\nmax_batches=40\npolicy=steps\nsteps=30\nscales=.1\n"
-         "[convolutional]\n" + first_binary + "filters=6\nsize=3\npad=1\npool_size=2\npool_stride=2\n"
+         "[convolutional]\n" + first_binary + share1 + "filters=6\nsize=3\npad=1\npool_size=2\npool_stride=2\n"
          "batch_normalize=1\nactivation=hwgq\nquant_bits=" + b + "\n"
-         "[convolutional]\nbinary=1\nfilters=8\nsize=3\npad=1\nbatch_normalize=1\nactivation=hwgq\nquant_bits=" + b + "\n"
+         "[convolutional]\nbinary=1\n" + share2 + "filters=8\nsize=3\npad=1\nbatch_normalize=1\nactivation=hwgq\nquant_bits=" + b + "\n"
          "[maxpool]\nsize=2\nstride=2\n"
-         "[convolutional]\nbinary=1\nfilters=8\nsize=3\npad=1\nbatch_normalize=1\nbn_affine=0\nactivation=hwgq\nquant_bits=" + b + "\n"
+         "[convolutional]\nbinary=1\n" + share3 + "filters=8\nsize=3\npad=1\nbatch_normalize=1\nbn_affine=0\nactivation=hwgq\nquant_bits=" + b + "\n"
          "[connected]\n" + first_binary + "output=4\nactivation=linear\n";
 }
 

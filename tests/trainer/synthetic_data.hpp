@@ -15,7 +15,8 @@ trainer::Dataset synthetic_bars(int64_t count, int classes, Shape3 shape, uint64
 
 // A tiny cfg (8x8 grey input). first_last_float: AlexNet-HWGQ style;
 // otherwise every layer binary.
-std::string tiny_cfg(bool first_last_float, int bits);
+// dupnet: the convs share weights (duplicate, input_repeat: ConvLayer).
+std::string tiny_cfg(bool first_last_float, int bits, bool dupnet = false);
 
 // Every convolution's weights, concatenated (to compare two trained models).
 std::vector<float> conv_weights(const FloatModel& model);

@@ -32,10 +32,11 @@ class TorchParity : public ::testing::TestWithParam<std::tuple<bool, int>> {};
 
 TEST_P(TorchParity, LevelsAndLogitsEqualTheReferenceEvaluator) {
   const auto [first_last_float, bits] = GetParam();
-  for (uint64_t seed : {1u, 2u, 3u}) {
+  for (uint64_t seed : {1u, 2u, 3u, 4u}) {
     CfgOptions o;
     o.seed = seed;
-    FloatModel m = parse_cfg(testing::tiny_cfg(first_last_float, bits), "tiny.cfg", o).model;
+    const bool dupnet = seed == 4;  // duplicated filters and repeated inputs
+    FloatModel m = parse_cfg(testing::tiny_cfg(first_last_float, bits, dupnet), "tiny.cfg", o).model;
     randomise_bn(m, seed * 77);
     // Exact zeros in a binary layer: sign(0) must be +1 in both worlds.
     auto& conv = std::get<ConvLayer>(m.layers[first_last_float ? 5 : 1]);

@@ -22,8 +22,8 @@ struct Trained {
   trainer::TrainStats stats;
 };
 
-Trained train_tiny(bool first_last_float, int bits, int steps) {
-  const CfgNetwork net = parse_cfg(testing::tiny_cfg(first_last_float, bits), "tiny.cfg");
+Trained train_tiny(bool first_last_float, int bits, int steps, bool dupnet = false) {
+  const CfgNetwork net = parse_cfg(testing::tiny_cfg(first_last_float, bits, dupnet), "tiny.cfg");
   trainer::TrainOptions o;
   o.threads = 1;
   o.steps = steps;
@@ -93,6 +93,37 @@ TEST_P(GoldenParity, FirstLastFloatNetworkQuantizedSubstructuresEqualTheFloatNet
 }
 
 INSTANTIATE_TEST_SUITE_P(Bits, GoldenParity, ::testing::Values(2, 3, 4));
+
+// DupNet (issue 12): the copies of a duplicated filter are tied (one stored
+// filter, alpha equal across copies), the model learns, and its integrated
+// conversion keeps one stored filter per copy group with levels identical to
+// the trained network's.
+TEST(TrainExportGolden, DupNetTrainsTiedCopiesAndConvertsExactly) {
+  const Trained t = train_tiny(false, 2, 60, /*dupnet=*/true);
+  const auto& first = std::get<ConvLayer>(t.model.layers[1]);
+  ASSERT_EQ(first.duplicate, 2);
+  ASSERT_EQ(first.input_repeat, 2);
+  EXPECT_EQ(first.weight.size(), size_t(3 * 2 * 1 * 9));
+  for (int o = 3; o < 6; ++o) EXPECT_EQ(first.alpha[size_t(o)], first.alpha[size_t(o - 3)]);
+  const trainer::Dataset test = testing::synthetic_bars(200, 4, {1, 8, 8}, 1234);
+  const auto acc = trainer::accuracy_from_logits(trainer::torch_evaluate(t.model, test, true, false, 1).logits, 4,
+                                                 test.labels);
+  EXPECT_GT(acc.top1, 0.4) << "chance is 0.25";
+
+  testing::TempDir dir;
+  save_float_model(t.model, dir.file("d.ifqf"));
+  const FloatModel model = load_float_model(dir.file("d.ifqf"));
+  const ConvertResult c = convert(model);
+  int shared = 0;
+  for (const auto& op : c.model.ops)
+    if (auto* conv = std::get_if<IntConvOp>(&op)) shared += conv->duplicate > 1;
+  EXPECT_EQ(shared, 2);
+  std::vector<std::vector<uint8_t>> images;
+  for (int64_t i = 0; i < test.size(); ++i) images.push_back(test.image(i));
+  const VerifyReport rep = verify_conversion(model, c.model, images);
+  EXPECT_GT(rep.quantized_compared(), 0);
+  EXPECT_EQ(rep.quantized_mismatched(), 0);
+}
 
 TEST(GoldenFile, RoundTripAndCorruption) {
   testing::TempDir dir;

@@ -59,7 +59,8 @@ TorchNet::TorchNet(const FloatModel& model, torch::Dtype dtype, bool trainable, 
     l.kind = int(layer.index());
     const Shape3 in = i ? shapes[i - 1] : shapes[0];
     if (auto* c = std::get_if<ConvLayer>(&layer)) {
-      l.weight = to_tensor(c->weight, {c->out_channels, in.c, c->kernel, c->kernel}, dtype, device);
+      l.weight = to_tensor(c->weight, {c->unique_filters(), int64_t(c->input_repeat) * in.c, c->kernel, c->kernel},
+                           dtype, device);
       if (!c->bias.empty()) l.bias = to_tensor(c->bias, {c->out_channels}, dtype, device);
       if (!c->alpha.empty()) l.alpha = to_tensor(c->alpha, {c->out_channels}, dtype, device);
     } else if (auto* f = std::get_if<FcLayer>(&layer)) {
@@ -98,19 +99,38 @@ std::vector<torch::Tensor> TorchNet::buffers() const {
   return out;
 }
 
+torch::Tensor TorchNet::binary_sign(const torch::Tensor& w) const {
+  torch::Tensor sign = torch::where(w >= 0, torch::ones_like(w), -torch::ones_like(w));  // sign(0) = +1
+  if (!trainable_) return sign;
+  torch::Tensor clipped = w.clamp(-1.0, 1.0);
+  return clipped + (sign - clipped).detach();
+}
+
 torch::Tensor TorchNet::binarize(const L& l, bool training) const {
   const torch::Tensor& w = l.weight;
-  torch::Tensor sign = torch::where(w >= 0, torch::ones_like(w), -torch::ones_like(w));  // sign(0) = +1
   std::vector<int64_t> alpha_shape(size_t(w.dim()), 1);
   alpha_shape[0] = w.size(0);
-  if (!trainable_) return sign * l.alpha.view(alpha_shape);
+  if (!trainable_) return binary_sign(w) * l.alpha.view(alpha_shape);
   (void)training;
   // alpha = mean |W| per output, differentiable; the sign's gradient is the
   // hard-tanh straight-through estimator.
   torch::Tensor alpha = w.abs().flatten(1).mean(1).view(alpha_shape);
-  torch::Tensor clipped = w.clamp(-1.0, 1.0);
-  torch::Tensor sign_ste = clipped + (sign - clipped).detach();
-  return sign_ste * alpha;
+  return binary_sign(w) * alpha;
+}
+
+torch::Tensor TorchNet::duplicated_conv(const L& l, const ConvLayer& c, const torch::Tensor& x) const {
+  const bool binary = c.weight_kind == WeightKind::Binary;
+  torch::Tensor w = binary ? binary_sign(l.weight) : l.weight;
+  // Output o is stored filter o % unique: tiling the unique outputs d times.
+  torch::Tensor y = torch::conv2d(x, w, {}, {c.stride, c.stride}, {c.pad, c.pad}).repeat({1, c.duplicate, 1, 1});
+  if (binary) {
+    // Trainable: each copy's alpha is its stored filter's mean |W| (the
+    // copies are tied); otherwise the model's own alpha per output.
+    torch::Tensor alpha = trainable_ ? l.weight.abs().flatten(1).mean(1).repeat({c.duplicate}) : l.alpha;
+    y = y * alpha.view({1, -1, 1, 1});
+  }
+  if (l.bias.defined()) y = y + l.bias.view({1, -1, 1, 1});
+  return y;
 }
 
 torch::Tensor TorchNet::normalize(const torch::Tensor& images_u8) const {
@@ -128,6 +148,12 @@ torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::
     const Layer& layer = model_.layers[i];
     L& l = layers_[i];
     if (auto* c = std::get_if<ConvLayer>(&layer)) {
+      // input_repeat: the filter's channel j reads input channel j % C.
+      if (c->input_repeat > 1) x = x.repeat({1, c->input_repeat, 1, 1});
+      if (c->duplicate > 1) {
+        x = duplicated_conv(l, *c, x);
+        continue;
+      }
       torch::Tensor w = c->weight_kind == WeightKind::Binary ? binarize(l, training) : l.weight;
       x = torch::conv2d(x, w, l.bias, {c->stride, c->stride}, {c->pad, c->pad});
     } else if (auto* f = std::get_if<FcLayer>(&layer)) {
@@ -160,22 +186,25 @@ FloatModel TorchNet::export_model() const {
     Layer& layer = out.layers[i];
     const L& l = layers_[i];
     auto export_weights = [&](std::vector<float>& weight, std::vector<float>& bias, std::vector<float>& alpha,
-                              WeightKind kind) {
+                              WeightKind kind, size_t outputs) {
       weight = to_vector(l.weight);
       if (l.bias.defined()) bias = to_vector(l.bias);
       if (kind == WeightKind::Binary) {
-        // alpha = mean |W| per output, in double from the float32 weights.
-        const size_t out_n = size_t(l.weight.size(0)), fan = weight.size() / out_n;
-        alpha.assign(out_n, 0.0f);
-        for (size_t o = 0; o < out_n; ++o) {
+        // alpha = mean |W| per stored filter, in double from the float32
+        // weights; output o uses filter o % rows (DupNet copies).
+        const size_t rows = size_t(l.weight.size(0)), fan = weight.size() / rows;
+        alpha.assign(outputs, 0.0f);
+        for (size_t o = 0; o < outputs; ++o) {
           double s = 0;
-          for (size_t j = 0; j < fan; ++j) s += std::fabs(double(weight[o * fan + j]));
+          for (size_t j = 0; j < fan; ++j) s += std::fabs(double(weight[o % rows * fan + j]));
           alpha[o] = float(s / double(fan));
         }
       }
     };
-    if (auto* c = std::get_if<ConvLayer>(&layer)) export_weights(c->weight, c->bias, c->alpha, c->weight_kind);
-    else if (auto* f = std::get_if<FcLayer>(&layer)) export_weights(f->weight, f->bias, f->alpha, f->weight_kind);
+    if (auto* c = std::get_if<ConvLayer>(&layer))
+      export_weights(c->weight, c->bias, c->alpha, c->weight_kind, size_t(c->out_channels));
+    else if (auto* f = std::get_if<FcLayer>(&layer))
+      export_weights(f->weight, f->bias, f->alpha, f->weight_kind, size_t(f->out_features));
     else if (auto* bn = std::get_if<BatchNormLayer>(&layer)) {
       bn->mean = to_vector(l.mean);
       bn->var = to_vector(l.var);

@@ -34,6 +34,11 @@ class TorchNet {
     torch::Tensor gamma, beta, mean, var;            // batch norm
   };
   torch::Tensor binarize(const L& l, bool training) const;
+  // sign(w) with sign(0) = +1; trainable: the hard-tanh straight-through estimator.
+  torch::Tensor binary_sign(const torch::Tensor& w) const;
+  // A DupNet conv with duplicate > 1 (ConvLayer): the stored filters' outputs
+  // tiled, then each output's own alpha and bias.
+  torch::Tensor duplicated_conv(const L& l, const ConvLayer& c, const torch::Tensor& x) const;
 
   FloatModel model_;  // geometry and hyper-parameters; tensors live in layers_
   std::vector<L> layers_;

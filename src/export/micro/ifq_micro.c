@@ -126,35 +126,46 @@ static int32_t conv_bits_u8(const uint8_t *in, const int32_t *subs, const uint8_
 /* One convolution output: sum over the input window; padded positions
  * contribute zero (the padding value is 0 after the mean is removed), so
  * the window is clipped to the input once instead of tested per element. */
-static int32_t conv_at(const ifq_ctx *ctx, const ifq_conv_params *p, int32_t c, int32_t y, int32_t x) {
+static int32_t conv_at(const ifq_ctx *ctx, const ifq_conv_params *p, int32_t out_c, int32_t c, int32_t y,
+                       int32_t x) {
   const ifq_tensor *t = ctx->in;
   const int32_t C = t->shape.c, H = t->shape.h, W = t->shape.w;
   const int32_t y0 = y * p->stride - p->pad, x0 = x * p->stride - p->pad;
   const int32_t ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
   const int32_t ky1 = H - y0 < p->kh ? H - y0 : p->kh, kx1 = W - x0 < p->kw ? W - x0 : p->kw;
-  const uint32_t wbase = (uint32_t)c * (uint32_t)C * (uint32_t)p->kh * (uint32_t)p->kw;
+  const int32_t dup = p->duplicate > 1 ? p->duplicate : 1, rep = p->input_repeat > 1 ? p->input_repeat : 1;
+  const uint32_t block = (uint32_t)C * (uint32_t)p->kh * (uint32_t)p->kw; /* one input_repeat block */
+  const uint32_t filter = (uint32_t)(c % (out_c / dup)) * (uint32_t)rep * block;
+  const int neg = p->negate && p->negate[c];
   uint64_t acc64 = 0; /* modulo 2^64, as the reference */
   int32_t acc32 = 0;
-  int32_t ic, ky, kx;
-  if (p->acc32 && p->weight_format == IFQ_WEIGHT_BIT && t->elem == IFQ_ELEM_U8)
-    return conv_bits_u8(ctx->arena + t->offset, t->sub, (const uint8_t *)p->weights, C, H, W, p->kh, p->kw, wbase,
-                        y0, x0, ky0, ky1, kx0, kx1);
-  for (ic = 0; ic < C; ++ic) {
-    const int32_t sub = t->sub ? t->sub[ic] : 0;
-    for (ky = ky0; ky < ky1; ++ky) {
-      const int32_t row = (ic * H + y0 + ky) * W + x0;
-      const uint32_t wrow = wbase + ((uint32_t)ic * (uint32_t)p->kh + (uint32_t)ky) * (uint32_t)p->kw;
-      for (kx = kx0; kx < kx1; ++kx) {
-        const int32_t v = ifq_tensor_get(t, ctx->arena, row + kx) - sub;
-        const int32_t w = weight_at(p, wrow + (uint32_t)kx);
-        if (p->acc32)
-          acc32 += w * v;
-        else
-          acc64 += (uint64_t)((int64_t)w * (int64_t)v);
+  int32_t r, ic, ky, kx;
+  for (r = 0; r < rep; ++r) {
+    const uint32_t wbase = filter + (uint32_t)r * block;
+    if (p->acc32 && p->weight_format == IFQ_WEIGHT_BIT && t->elem == IFQ_ELEM_U8) {
+      acc32 += conv_bits_u8(ctx->arena + t->offset, t->sub, (const uint8_t *)p->weights, C, H, W, p->kh, p->kw,
+                            wbase, y0, x0, ky0, ky1, kx0, kx1);
+      continue;
+    }
+    for (ic = 0; ic < C; ++ic) {
+      const int32_t sub = t->sub ? t->sub[ic] : 0;
+      for (ky = ky0; ky < ky1; ++ky) {
+        const int32_t row = (ic * H + y0 + ky) * W + x0;
+        const uint32_t wrow = wbase + ((uint32_t)ic * (uint32_t)p->kh + (uint32_t)ky) * (uint32_t)p->kw;
+        for (kx = kx0; kx < kx1; ++kx) {
+          const int32_t v = ifq_tensor_get(t, ctx->arena, row + kx) - sub;
+          const int32_t w = weight_at(p, wrow + (uint32_t)kx);
+          if (p->acc32)
+            acc32 += w * v;
+          else
+            acc64 += (uint64_t)((int64_t)w * (int64_t)v);
+        }
       }
     }
   }
-  if (p->acc32) return acc32; /* acc_shift is 0 whenever acc32 is set */
+  /* acc_shift is 0 whenever acc32 is set; |acc| < 2^31 is proven, so -acc fits */
+  if (p->acc32) return neg ? -acc32 : acc32;
+  if (neg) acc64 = 0u - acc64;
   return sat32(floor_shift(wrap_i64(acc64), p->acc_shift));
 }
 
@@ -173,7 +184,7 @@ static int32_t eval(const ifq_ctx *ctx, int32_t level, int32_t c, int32_t y, int
       return ifq_tensor_get(t, ctx->arena, i) - (t->sub ? t->sub[c] : 0);
     }
     case IFQ_OP_CONV:
-      return conv_at(ctx, (const ifq_conv_params *)op->params, c, y, x);
+      return conv_at(ctx, (const ifq_conv_params *)op->params, op->out.c, c, y, x);
     case IFQ_OP_MAXPOOL: {
       /* Darknet geometry: `pad` is the total padding, begin = pad / 2;
        * padded positions never win. */

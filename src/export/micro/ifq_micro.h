@@ -95,6 +95,12 @@ typedef struct {
    * can be kept in 32 bits (same result, much cheaper on Cortex-M). */
   int32_t acc32;
   const void *weights;
+  /* DupNet weight sharing (0 means 1): the weights hold out_c / duplicate
+   * filters of input_repeat * C channels; output c uses filter
+   * c % (out_c / duplicate), its channel j reads input channel j % C, and
+   * the sum is negated where negate[c] is 1 (negate may be NULL). */
+  int32_t duplicate, input_repeat;
+  const uint8_t *negate;
 } ifq_conv_params;
 
 typedef struct {
