@@ -213,6 +213,50 @@ FloatModel tinier_yolo_face(int width, int height, uint32_t seed) {
   return m;
 }
 
+FloatModel dupnet_tinier_yolo_face(int width, int height, uint32_t seed) {
+  std::mt19937 rng(seed);
+  FloatModel m;
+  m.name = "dupnet-tinier-yolo-face";
+  m.layers.push_back(InputLayer{{3, height, width}, {0, 0, 0}, {255.0f, 255.0f, 255.0f}});
+  // models/dupnet-tinier-yolo-face.cfg: filters, kernel, pool stride, duplicate, input_repeat.
+  auto block = [&](int filters, int kernel, int pool_stride, int duplicate, int input_repeat) {
+    const Shape3 s = current_shape(m);
+    ConvLayer c;
+    c.out_channels = filters;
+    c.kernel = kernel;
+    c.pad = kernel / 2;
+    c.duplicate = duplicate;
+    c.input_repeat = input_repeat;
+    c.weight_kind = WeightKind::Binary;
+    fill_weights(rng, c.unique_filters(), int(c.filter_size(s.c)), WeightKind::Binary, c.weight, c.alpha, c.bias,
+                 false);
+    for (int o = c.unique_filters(); o < filters; ++o) c.alpha.push_back(c.alpha[size_t(o % c.unique_filters())]);
+    m.layers.push_back(c);
+    m.layers.push_back(calibrated_bn(rng, m, true, /*images=*/1));
+    m.layers.push_back(HwgqLayer{2, float(kHwgqStep[2])});
+    if (pool_stride > 0) m.layers.push_back(MaxPoolLayer{2, pool_stride, pool_stride == 1 ? 1 : 0});
+  };
+  block(8, 3, 2, 1, 4);
+  for (int f : {16, 32, 64}) block(f, 3, 2, 1, 1);
+  block(128, 3, 2, 2, 1);
+  block(256, 3, 1, 8, 1);
+  block(512, 3, 0, 16, 1);
+  block(256, 1, 0, 8, 1);
+  const Shape3 s = current_shape(m);
+  ConvLayer head;
+  head.out_channels = 30;
+  head.kernel = 3;
+  head.pad = 1;
+  head.weight_kind = WeightKind::Binary;
+  fill_weights(rng, 30, s.c * 9, WeightKind::Binary, head.weight, head.alpha, head.bias, true);
+  m.layers.push_back(head);
+  RegionLayer r;
+  r.anchors = {0.48f, 0.87f, 0.90f, 1.62f, 1.61f, 2.88f, 3.31f, 4.82f, 5.80f, 7.83f};
+  m.layers.push_back(r);
+  infer_shapes(m);
+  return m;
+}
+
 FloatModel fashion_classifier(uint32_t seed) {
   std::mt19937 rng(seed);
   FloatModel m;

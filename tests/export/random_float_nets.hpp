@@ -20,6 +20,8 @@ std::vector<uint8_t> random_image(std::mt19937& rng, const Shape3& shape);
 // a 2x2/1 pool, a 3x3x512 conv, a 1x1x512 conv and a 1x1x30 binary head; k = 2.
 // Random weights, BN statistics calibrated like the random nets.
 FloatModel tinier_yolo_face(int width, int height, uint32_t seed);
+// models/dupnet-tinier-yolo-face.cfg with random weights and calibrated BN.
+FloatModel dupnet_tinier_yolo_face(int width, int height, uint32_t seed);
 
 // The Fashion-MNIST classifier of models/fashion-hwgq.cfg: float first conv
 // (16, 3x3, pool, BN, HWGQ), binary conv 32 + pool, binary fc 256, float fc 10;

@@ -147,6 +147,24 @@ TEST(ExportCBitExact, TinierYoloFace160x120) {
   EXPECT_LE(c.exported.plan.arena_bytes, 128 * 1024);
 }
 
+// DupNet-Tinier-YOLO (issue 12) at 320x240: shared filters in the C runtime,
+// and its parameters a seventh of IFQ-Tinier-YOLO's.
+TEST(ExportCBitExact, DupNetTinierYoloFace320x240) {
+  HostCase c;
+  c.model = convert(dupnet_tinier_yolo_face(320, 240, 15)).model;
+  ExportCOptions eo;
+  eo.name = "dupface";
+  c.exported = export_c(c.model, eo);
+  std::mt19937 rng(16);
+  c.images = {random_image(rng, {3, 240, 320})};
+  TempDir dir;
+  const HostRun run = run_on_host({c}, dir.path());
+  EXPECT_EQ(compare_with_reference(c, run, 0), "");
+  std::printf("dupnet-tinier-yolo-face 320x240: arena %lld bytes, parameters %lld bytes\n",
+              (long long)c.exported.plan.arena_bytes, (long long)c.exported.parameter_bytes);
+  EXPECT_LE(c.exported.parameter_bytes, 64 * 1024);
+}
+
 // The full-size detector: larger maps, same code paths; one image.
 TEST(ExportCBitExact, TinierYoloFace416x416) {
   HostCase c;

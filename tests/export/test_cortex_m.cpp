@@ -157,5 +157,31 @@ TEST(ExportCPortability, QemuCortexM7TinierYoloFace160x120) {
                 double(ticks) * per_tick / 1e6);
 }
 
+// DupNet-Tinier-YOLO (issue 12) on the Cortex-M7 board at 160x120: the
+// shared filters (duplicate, input_repeat, negated copies) in ifq_micro.
+TEST(ExportCPortability, QemuCortexM7DupNetTinierYoloFace160x120) {
+  if (!can_run_qemu()) GTEST_SKIP() << "arm-none-eabi-gcc, libnewlib-arm-none-eabi or qemu-system-arm not installed";
+  HostCase c;
+  c.model = convert(dupnet_tinier_yolo_face(160, 120, 71)).model;
+  int shared = 0;
+  for (const auto& op : c.model.ops)
+    if (auto* conv = std::get_if<IntConvOp>(&op)) shared += conv->shares_weights();
+  ASSERT_EQ(shared, 5);
+  ExportCOptions eo;
+  eo.name = "dupface";
+  c.exported = export_c(c.model, eo);
+  std::mt19937 rng(72);
+  c.images = {random_image(rng, {3, 120, 160})};
+  TempDir dir;
+  const QemuResult r = run_on_qemu({c}, dir.path(), "cortex-m7", "mps2-an500", 300);
+  EXPECT_NE(r.output.find("IFQ_QEMU MATCH dupface"), std::string::npos) << r.output;
+  EXPECT_EQ(r.status, 0) << r.output;
+  const double per_tick = instructions_per_tick(r.output);
+  const int64_t ticks = match_ticks(r.output, "dupface");
+  if (per_tick > 0 && ticks > 0)
+    std::printf("dupnet-tinier-yolo-face 160x120 on QEMU mps2-an500 (cortex-m7, -Os): %.1f million instructions per image\n",
+                double(ticks) * per_tick / 1e6);
+}
+
 }  // namespace
 }  // namespace ifq::export_test
