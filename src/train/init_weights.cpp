@@ -43,6 +43,22 @@ void copy_weighted(L& dst, const L& src, int64_t outputs, int64_t rows) {
   }
 }
 
+// A conv that reads its input `times` times more (DupNet input_repeat)
+// computing what `s` computes: each filter's input blocks repeated, scaled by
+// 1 / times. Binary layers too: alpha (mean |w|) scales by 1 / times and the
+// signs are unchanged, so the repeated blocks sum to the same alpha * sign.
+ConvLayer repeat_inputs(const ConvLayer& s, int times) {
+  if (times == 1) return s;
+  ConvLayer r = s;
+  r.input_repeat = s.input_repeat * times;
+  const size_t rows = size_t(s.unique_filters()), per_row = s.weight.size() / rows;
+  r.weight.clear();
+  for (size_t u = 0; u < rows; ++u)
+    for (int t = 0; t < times; ++t)
+      for (size_t i = 0; i < per_row; ++i) r.weight.push_back(s.weight[u * per_row + i] / float(times));
+  return r;
+}
+
 // The n-th layer of kind L of `from` into the n-th of `into`, for every n.
 template <class L, class SameShape, class Copy>
 int copy_each(FloatModel& into, const FloatModel& from, const std::string& from_name, const std::string& what,
@@ -70,9 +86,13 @@ int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::st
       into, from, from_name, "convolution", prefix_only,
       [](const ConvLayer& d, const ConvLayer& s) {
         return d.out_channels == s.out_channels && d.kernel == s.kernel && d.duplicate == s.duplicate &&
-               d.input_repeat == s.input_repeat && d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size();
+               d.input_repeat % s.input_repeat == 0 &&
+               d.weight.size() == s.weight.size() * size_t(d.input_repeat / s.input_repeat) &&
+               d.bias.size() == s.bias.size();
       },
-      [](ConvLayer& d, const ConvLayer& s) { copy_weighted(d, s, d.out_channels, d.unique_filters()); });
+      [](ConvLayer& d, const ConvLayer& s) {
+        copy_weighted(d, repeat_inputs(s, d.input_repeat / s.input_repeat), d.out_channels, d.unique_filters());
+      });
   const int fcs = copy_each<FcLayer>(
       into, from, from_name, "fully connected", prefix_only,
       [](const FcLayer& d, const FcLayer& s) { return d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size(); },

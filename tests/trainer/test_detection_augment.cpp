@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <random>
 
 #include "ifq/cfg.hpp"
 #include "ifq/detect/image.hpp"
 #include "ifq/error.hpp"
+#include "ifq/reference_eval.hpp"
 #include "ifq/train/detection_data.hpp"
 #include "ifq/train/init_weights.hpp"
 #include "ifq_trainer/trainer.hpp"
@@ -111,6 +113,32 @@ TEST(DetectionAugment, InitCopiesTrainedWeightsIntoTheBinaryTwin) {
   EXPECT_EQ(trainer::copy_trained_weights(headed, from, "from.ifqf", true), 2);  // conv 1 and its BN
   EXPECT_EQ(convs(headed).at(0), convs(from).at(0));
   EXPECT_EQ(convs(headed).at(1), head_before);
+}
+
+// DupNet: a first conv that reads the image twice starts from one that reads
+// it once and computes the same: levels and outputs equal before training.
+TEST(DetectionAugment, InitIntoARepeatedInputComputesTheSame) {
+  CfgOptions co;
+  co.seed = 3;
+  std::string binary_cfg = kRegionCfg;
+  binary_cfg.replace(binary_cfg.find("activation=leaky"), 16, "binary=1\nactivation=hwgq\nquant_bits=2");
+  const FloatModel from = parse_cfg(binary_cfg, "b.cfg", co).model;
+  std::string repeated = binary_cfg;
+  repeated.replace(repeated.find("binary=1"), 8, "binary=1\ninput_repeat=2");
+  co.seed = 4;
+  FloatModel into = parse_cfg(repeated, "r.cfg", co).model;
+  ASSERT_EQ(std::get<ConvLayer>(into.layers[1]).input_repeat, 2);
+  EXPECT_EQ(trainer::copy_trained_weights(into, from, "from.ifqf", true), 4);
+  std::mt19937 rng(5);
+  const Shape3 in = std::get<InputLayer>(from.layers[0]).shape;
+  for (int k = 0; k < 3; ++k) {
+    std::vector<uint8_t> image(size_t(in.elements()));
+    for (auto& p : image) p = uint8_t(rng());
+    const FloatTrace a = evaluate_float(from, image), b = evaluate_float(into, image);
+    EXPECT_EQ(a.quant_levels, b.quant_levels);
+    ASSERT_EQ(a.output.size(), b.output.size());
+    for (size_t i = 0; i < a.output.size(); ++i) EXPECT_NEAR(a.output[i], b.output[i], 1e-5 * (1 + std::fabs(a.output[i])));
+  }
 }
 
 }  // namespace

@@ -108,6 +108,35 @@ TEST(Resume, RefusesMissingCorruptAndForeignCheckpoints) {
   }
 }
 
+// Issue 15 finding: a resume with another --batch or --seed would train on
+// other samples than the run it continues; it is refused, naming both.
+TEST(Resume, AnotherBatchOrSeedIsRefused) {
+  testing::TempDir dir;
+  const CfgNetwork net = parse_cfg(testing::tiny_cfg(true, 2), "tiny.cfg");
+  const trainer::Dataset data = testing::synthetic_bars(64, 4, {1, 8, 8}, 3);
+  auto o = options(dir.file("run.ckpt"), 2);
+  {
+    trainer::Trainer first(net, o);
+    first.train(data);
+  }
+  o.resume = true;
+  o.steps = 4;
+  for (int change = 0; change < 2; ++change) {
+    auto changed = o;
+    if (change == 0) changed.batch = o.batch + 1;
+    else changed.seed = o.seed + 1;
+    trainer::Trainer t(net, changed);
+    try {
+      t.train(data);
+      ADD_FAILURE() << "resume with another " << (change ? "seed" : "batch") << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("must keep --batch and --seed"), std::string::npos) << e.what();
+    }
+  }
+  trainer::Trainer same(net, o);  // the same settings resume
+  EXPECT_EQ(same.train(data).steps_done, 4);
+}
+
 TEST(Resume, WrongImageShapeIsAnError) {
   const CfgNetwork net = parse_cfg(testing::tiny_cfg(true, 2), "tiny.cfg");
   trainer::Trainer t(net, options("", 2));

@@ -123,6 +123,13 @@ struct Trainer::Impl {
     return f;
   }
 
+  // What picks the samples of every step (position = step * batch + b, drawn
+  // with the seed): a resume with other values would not continue the run it
+  // claims to (issue 15 finding: --resume with another --batch was accepted).
+  std::string sample_order() const {
+    return "batch=" + std::to_string(batch) + " seed=" + std::to_string(options.seed);
+  }
+
   void save_checkpoint() {
     const std::string& path = options.checkpoint_path;
     if (path.empty()) return;
@@ -130,6 +137,8 @@ struct Trainer::Impl {
     archive.write("step", torch::tensor(int64_t(step)));
     std::string fp = fingerprint();
     archive.write("fingerprint", torch::from_blob(fp.data(), {int64_t(fp.size())}, torch::kUInt8).clone());
+    std::string order = sample_order();
+    archive.write("sample_order", torch::from_blob(order.data(), {int64_t(order.size())}, torch::kUInt8).clone());
     auto params = net.parameters(), buffers = net.buffers();
     for (size_t i = 0; i < params.size(); ++i) archive.write("param." + std::to_string(i), params[i].detach());
     for (size_t i = 0; i < buffers.size(); ++i) archive.write("buffer." + std::to_string(i), buffers[i], true);
@@ -157,6 +166,13 @@ struct Trainer::Impl {
       std::string fp(reinterpret_cast<const char*>(fp_t.data_ptr<uint8_t>()), size_t(fp_t.numel()));
       if (fp != fingerprint())
         throw Error("checkpoint '" + path + "' belongs to another network (" + fp + " vs " + fingerprint() + ")");
+      // Checkpoints written before the sample order was recorded have none.
+      if (torch::Tensor order_t; archive.try_read("sample_order", order_t)) {
+        const std::string order(reinterpret_cast<const char*>(order_t.data_ptr<uint8_t>()), size_t(order_t.numel()));
+        if (order != sample_order())
+          throw Error("checkpoint '" + path + "' was trained with " + order + ", this run has " + sample_order() +
+                      ": --resume must keep --batch and --seed (the steps' samples depend on them)");
+      }
       torch::Tensor s;
       archive.read("step", s);
       step = int(s.item<int64_t>());

@@ -14,7 +14,9 @@ namespace ifq::trainer {
 // `from` into `into`. Weight kinds may differ (binary layers recompute alpha
 // from the copied latent weights when training). Throws ifq::Error naming
 // `from_name` when the two have different numbers or shapes of such layers.
-// Returns the number of layers copied.
+// Returns the number of layers copied. A conv that reads its input r times
+// (DupNet input_repeat) may start from one that reads it once: its blocks
+// are the source's weights / r, the same function.
 //
 // prefix_only (ifq train --init-backbone): copy only the leading layers of
 // each kind whose shapes match and stop at the first that does not (or where
