@@ -61,22 +61,6 @@ PixelBound pixel_bound(const IntInputOp& input, const IntConvOp& conv) {
   return {px * worst <= INT32_MAX && px <= 32767, weights16 && px * worst <= 32767};
 }
 
-// The pixel kernel reads the image once per filter: a conv that reads it
-// input_repeat times gets its blocks summed into one filter first (the same
-// integer sums; |w| < 2^23 and input_repeat <= 64 keep them in int32).
-IntConvOp pixel_conv_weights(const IntConvOp& conv) {
-  if (conv.input_repeat == 1) return conv;
-  IntConvOp folded = conv;
-  folded.input_repeat = 1;
-  const int64_t block = folded.filter_size(), filters = conv.stored_filters();
-  folded.weight.assign(size_t(filters * block), 0);
-  for (int64_t u = 0; u < filters; ++u)
-    for (int r = 0; r < conv.input_repeat; ++r)
-      for (int64_t t = 0; t < block; ++t)
-        folded.weight[size_t(u * block + t)] += conv.weight[size_t((u * conv.input_repeat + r) * block + t)];
-  return folded;
-}
-
 // Shared weights run on the conv kernels when their per-filter sums can be
 // added in int32 without a shift (then equal to the reference's int64 sum).
 bool sharing_fits_kernels(const IntConvOp& conv, int in_bits) {
@@ -125,7 +109,7 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
     PixelBound px;
     const IntConvOp pixel_conv =
         !bin && in_kind.kind == ValueKind::Pixels && i == 1 && (!conv->shares_weights() || conv->acc_shift == 0)
-            ? pixel_conv_weights(*conv)
+            ? sum_input_blocks(*conv)  // the pixel kernel reads the image once per filter
             : IntConvOp{};
     if (pixel_conv.out_channels > 0) px = pixel_bound(std::get<IntInputOp>(ops[0]), pixel_conv);
     if (bin || px.fits32) {

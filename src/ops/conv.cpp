@@ -1,9 +1,32 @@
 // conv: integer convolution (include/ifq/ops/conv.hpp).
+#include <algorithm>
+
 #include "ifq/limits.hpp"
+#include "ifq/memory.hpp"
 #include "ops/dense.hpp"
 #include "ops/op_definitions.hpp"
 
-namespace ifq::ops {
+namespace ifq {
+
+IntConvOp sum_input_blocks(const IntConvOp& conv) {
+  if (conv.input_repeat == 1) return conv;
+  IntConvOp summed = conv;
+  summed.input_repeat = 1;
+  const int64_t block = summed.filter_size(), filters = conv.stored_filters();
+  summed.weight.assign(size_t(filters * block), 0);
+  int32_t lo = 0, hi = 0;
+  for (int64_t u = 0; u < filters; ++u)
+    for (int r = 0; r < conv.input_repeat; ++r)
+      for (int64_t t = 0; t < block; ++t) {
+        int32_t& w = summed.weight[size_t(u * block + t)];
+        w += conv.weight[size_t((u * conv.input_repeat + r) * block + t)];
+        if (r + 1 == conv.input_repeat) lo = std::min(lo, w), hi = std::max(hi, w);
+      }
+  summed.weight_bits = std::max(2, signed_bits_for(lo, hi));
+  return summed;
+}
+
+namespace ops {
 
 void fields(IntConvOp& o, OpFields& f, const Shape3&) {
   f.attr("in_channels", o.in_channels, 1, limits::kMaxChannels);
@@ -75,10 +98,13 @@ void account_memory(const IntConvOp& o, OpMemory& m, MemoryFlow& flow) {
 
 ValueRange output_range(const IntConvOp&, ValueRange) { return kFullInt32Range; }
 
-std::string emit_c(const IntConvOp& o, CEmitter& e) {
+std::string emit_c(const IntConvOp& op, CEmitter& e) {
+  // The microcontroller runtime reads each input value once per filter.
+  const IntConvOp o = sum_input_blocks(op);
   return emit_dense_c(e, o.weight, o.weight_bits,
                       {o.kernel, o.kernel, o.stride, o.pad, o.stored_filters(), o.acc_shift, o.duplicate,
                        o.input_repeat, &o.negate});
 }
 
-}  // namespace ifq::ops
+}  // namespace ops
+}  // namespace ifq

@@ -28,4 +28,10 @@ struct IntConvOp {
   bool shares_weights() const { return duplicate != 1 || input_repeat != 1 || !negate.empty(); }
 };
 
+// The same convolution with each stored filter's input_repeat blocks summed
+// into one (input_repeat 1, integer weights): the same integer sums with
+// input_repeat times fewer products, for kernels that read the input once
+// per filter. |w| < 2^23 and input_repeat <= 64 keep the sums in int32.
+IntConvOp sum_input_blocks(const IntConvOp& conv);
+
 }  // namespace ifq
