@@ -18,5 +18,8 @@ inline constexpr int kMaxFeatures = 1 << 24;  // fully connected outputs
 inline constexpr int kMaxWeightBits = 24;     // integer weights (1: binary)
 inline constexpr int kMaxLevelBits = 8;       // k of a quantizer's levels
 inline constexpr int kMaxInputRepeat = 64;    // DupNet: times a conv reads its input map
+// Weights of a whole network built from a cfg (4 GiB of float32): refused
+// before allocating (issue 15: cfg-size allocated 105 GB for a huge cfg).
+inline constexpr long long kMaxNetworkWeights = 1LL << 30;
 
 }  // namespace ifq::limits

@@ -55,6 +55,7 @@ struct Builder {
   Shape3 cur{};
   int section_index = 0;
   int section_line = 0;
+  int64_t weights_so_far = 0;
   std::string section_type;
 
   void push(Layer layer) {
@@ -65,8 +66,14 @@ struct Builder {
   // He-uniform latent weights; alpha = mean |W| per output for binary ones.
   // `rows` stored filters of `fan_in` weights for `out` outputs (rows < out
   // for a duplicated conv: output o's alpha is its stored filter's mean |w|).
-  void init_weights(std::vector<float>& w, std::vector<float>& alpha, WeightKind kind, int out,
-                    int64_t fan_in, int rows) {
+  // A network beyond limits::kMaxNetworkWeights is refused at the section
+  // that crosses it, before anything is allocated.
+  void init_weights(SectionReader& r, const char* key, std::vector<float>& w, std::vector<float>& alpha,
+                    WeightKind kind, int out, int64_t fan_in, int rows) {
+    weights_so_far += int64_t(rows) * fan_in;
+    if (weights_so_far > limits::kMaxNetworkWeights)
+      r.fail(key, "the network would hold " + std::to_string(weights_so_far) + " weights; ifq builds at most " +
+                      std::to_string(limits::kMaxNetworkWeights) + " (limits::kMaxNetworkWeights)");
     w.assign(size_t(rows) * size_t(fan_in), 0.0f);
     if (options.random_weights) {
       const double bound = std::sqrt(6.0 / double(fan_in));
@@ -213,7 +220,8 @@ struct Builder {
     const bool bn = r.get_int("batch_normalize", 0, 0, 1) == 1;
     if (cur.h + 2 * c.pad < c.kernel || cur.w + 2 * c.pad < c.kernel)
       r.fail("size", "kernel " + std::to_string(c.kernel) + " larger than the padded input " + cur.str());
-    init_weights(c.weight, c.alpha, c.weight_kind, c.out_channels, c.filter_size(cur.c), c.unique_filters());
+    init_weights(r, "filters", c.weight, c.alpha, c.weight_kind, c.out_channels, c.filter_size(cur.c),
+                 c.unique_filters());
     if (!bn) init_bias(c.bias, c.out_channels);
     const int out = c.out_channels;
     cur = {out, conv_out_size(cur.h, c.kernel, c.stride, c.pad), conv_out_size(cur.w, c.kernel, c.stride, c.pad)};
@@ -255,7 +263,7 @@ struct Builder {
     f.out_features = r.require_int("output", 1, 1 << 24);
     f.weight_kind = read_weight_kind(r);
     const bool bn = r.get_int("batch_normalize", 0, 0, 1) == 1;
-    init_weights(f.weight, f.alpha, f.weight_kind, f.out_features, cur.elements(), f.out_features);
+    init_weights(r, "output", f.weight, f.alpha, f.weight_kind, f.out_features, cur.elements(), f.out_features);
     if (!bn) init_bias(f.bias, f.out_features);
     const int out = f.out_features;
     cur = {out, 1, 1};

@@ -81,6 +81,16 @@ TEST(CfgErrors, DupNetKeysMustFitTheLayer) {
                "key 'input_repeat'");
 }
 
+// Issue 15 finding: a huge network was allocated before anything said no
+// (cfg-size: 105 GB, std::bad_alloc). Now the section that crosses the limit
+// is named, and nothing is allocated.
+TEST(CfgErrors, AHugeNetworkIsRefusedBeforeAllocating) {
+  const std::string net = "[net]\nwidth=64\nheight=64\nchannels=8\n";
+  expect_error(net + "[convolutional]\nfilters=65536\nsize=64\npad=1\nactivation=relu\n",
+               "key 'filters': the network would hold 2147483648 weights");
+  expect_error(net + "[connected]\noutput=16777216\nactivation=linear\n", "key 'output': the network would hold");
+}
+
 TEST(CfgErrors, ScheduleNeedsOneScalePerStep) {
   expect_error("[net]\nwidth=8\nheight=8\nchannels=1\nsteps=10,20\nscales=.1\n[connected]\noutput=2\nactivation=linear\n", "key 'scales': needs one value per entry of steps");
 }
