@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ifq: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ifq: error: %s\n", e.what());
+    std::fprintf(stderr, "ifq: error: %s\n", ifq::plain_message(e).c_str());
     return 1;
   }
   return 2;

@@ -209,7 +209,7 @@ FloatModel load_float_model(const std::string& path) {
     ++i;
   }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": malformed graph: " + e.what());
+    throw Error(path + ": malformed graph: " + plain_message(e));
   }
   r.require_all_read();
   return model;

@@ -25,7 +25,7 @@ nlohmann::json parse_graph(const std::string& path, const std::string& format_me
     if (!graph.is_object()) throw Error(path + ": graph metadata is not a JSON object");
     return graph;
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": graph metadata is not valid JSON: " + e.what());
+    throw Error(path + ": graph metadata is not valid JSON: " + plain_message(e));
   }
 }
 

@@ -230,7 +230,7 @@ IntModel load_int_model(const std::string& path) {
       model.region.anchors = g.value("anchors", std::vector<float>{});
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": malformed graph: " + e.what());
+    throw Error(path + ": malformed graph: " + plain_message(e));
   }
   r.require_all_read();
   try {

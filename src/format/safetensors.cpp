@@ -86,7 +86,7 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path) {
   try {
     header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + std::ptrdiff_t(header_len));
   } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("header is not valid JSON (corrupt file?): ") + e.what());
+    fail(path, "header is not valid JSON (corrupt file?): " + plain_message(e));
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");
 

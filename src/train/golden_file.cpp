@@ -96,7 +96,7 @@ GoldenFile load_golden(const std::string& path) {
     g.level_bits = h.at("level_bits").get<std::vector<int>>();
     g.classes = h.at("classes").get<int>();
   } catch (const nlohmann::json::exception& e) {
-    throw Error("golden file '" + path + "': bad header: " + e.what());
+    throw Error("golden file '" + path + "': bad header: " + plain_message(e));
   }
   const uint64_t samples = h["samples"].get<uint64_t>();
   if (g.level_shapes.size() != g.quant_layers.size() || g.level_bits.size() != g.quant_layers.size() || g.classes <= 0)

@@ -212,6 +212,25 @@ TEST_F(DamagedFile, NewerVersionIsRejectedWithAdvice) {
   expect_error([&] { load_int_model(path); }, "newer ifq");
 }
 
+// Issue 15 finding: JSON type errors reached the user with the library's
+// "[json.exception.type_error.302]" tag; the message is the problem alone.
+TEST_F(DamagedFile, AWrongJsonTypeIsReportedWithoutTheLibraryTag) {
+  std::string h = header();
+  const std::string from = "\\\"present\\\":false", to = "\\\"present\\\":12345";
+  const size_t at = h.find(from);
+  ASSERT_NE(at, std::string::npos) << h.substr(0, 300);
+  h.replace(at, from.size(), to);
+  write_bytes(path, with_header(h));
+  try {
+    load_int_model(path);
+    ADD_FAILURE() << "a boolean holding a number was accepted";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("malformed graph: type must be boolean"), std::string::npos) << m;
+    EXPECT_EQ(m.find("[json.exception"), std::string::npos) << m;
+  }
+}
+
 TEST_F(DamagedFile, WrongKindOfModel) {
   expect_error([&] { load_float_model(path); }, "expected 'ifq-float-model'");
 }
