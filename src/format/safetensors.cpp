@@ -1,6 +1,7 @@
 #include "format/safetensors.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +14,35 @@
 
 namespace ifq::format {
 namespace {
+
+// CRC-32 (IEEE 802.3, as zlib's crc32): per-tensor checksums that catch
+// flipped bits in tensor data (issue 15: they used to load silently).
+uint32_t crc32_of(const uint8_t* data, size_t n) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+// Metadata key of the checksums: a JSON object (as a string, since metadata
+// values are strings) of tensor name -> CRC-32 as 8 hex digits. Files written
+// before it have none and load unchecked.
+constexpr const char* kChecksumKey = "ifq.crc32";
+
+std::string hex8(uint32_t v) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
 
 constexpr uint64_t kMaxHeaderBytes = 64ull << 20;   // a graph header is kilobytes
 constexpr uint64_t kMaxFileBytes = 4ull << 30;      // models here are megabytes
@@ -133,6 +163,20 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path) {
     ranges.emplace_back(b, e);
     tensors_.emplace(name, std::move(blob));
   }
+  if (auto it = metadata_.find(kChecksumKey); it != metadata_.end()) {
+    nlohmann::json sums;
+    try {
+      sums = nlohmann::json::parse(it->second);
+    } catch (const nlohmann::json::exception& e) {
+      fail(path, std::string("checksum metadata is not valid JSON: ") + plain_message(e));
+    }
+    if (!sums.is_object()) fail(path, "checksum metadata is not a JSON object");
+    for (const auto& [name, blob] : tensors_) {
+      if (!sums.contains(name) || !sums[name].is_string()) fail(path, "tensor '" + name + "' has no checksum");
+      if (sums[name].get<std::string>() != hex8(crc32_of(blob.bytes.data(), blob.bytes.size())))
+        fail(path, "tensor '" + name + "' fails its CRC-32 checksum: the file is damaged");
+    }
+  }
   std::sort(ranges.begin(), ranges.end());
   uint64_t expect = 0;
   for (auto [b, e] : ranges) {
@@ -245,8 +289,12 @@ void SafetensorsWriter::write(const std::string& path) const {
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) {
     return dtype_size(a->second.dtype) > dtype_size(b->second.dtype);
   });
+  nlohmann::json sums = nlohmann::json::object();
+  for (const auto& [name, blob] : tensors_) sums[name] = hex8(crc32_of(blob.bytes.data(), blob.bytes.size()));
+  auto metadata = metadata_;
+  metadata[kChecksumKey] = sums.dump();
   nlohmann::json header = nlohmann::json::object();
-  header["__metadata__"] = metadata_;
+  header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (auto* kv : order) {
     const TensorBlob& b = kv->second;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 
 #include "format/safetensors.hpp"
 #include "ifq/convert.hpp"
@@ -228,6 +229,33 @@ TEST_F(DamagedFile, AWrongJsonTypeIsReportedWithoutTheLibraryTag) {
     const std::string m = e.what();
     EXPECT_NE(m.find("malformed graph: type must be boolean"), std::string::npos) << m;
     EXPECT_EQ(m.find("[json.exception"), std::string::npos) << m;
+  }
+}
+
+// Issue 15 finding: flipped bits in tensor data loaded silently. Every file
+// carries a CRC-32 per tensor; any flipped bit is rejected naming its tensor.
+TEST_F(DamagedFile, AnyFlippedDataBitIsRejectedNamingTheTensor) {
+  testing::TempDir other;
+  const std::string float_path = other.file("f.ifqf");
+  save_float_model(sample_model(8), float_path);
+  const std::string float_good = read_bytes(float_path);
+  std::mt19937 rng(23);
+  for (const auto& [file, bytes, is_int] : {std::tuple{path, good, true}, std::tuple{float_path, float_good, false}}) {
+    uint64_t header = 0;
+    for (int i = 7; i >= 0; --i) header = (header << 8) | uint8_t(bytes[size_t(i)]);
+    for (int trial = 0; trial < 40; ++trial) {
+      std::string bad = bytes;
+      const size_t at = 8 + header + rng() % (bad.size() - 8 - header);
+      bad[at] = char(bad[at] ^ (1 << (rng() % 8)));
+      write_bytes(file, bad);
+      try {
+        if (is_int) load_int_model(file);
+        else load_float_model(file);
+        ADD_FAILURE() << "flipped bit at byte " << at << " loaded";
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("fails its CRC-32 checksum"), std::string::npos) << e.what();
+      }
+    }
   }
 }
 
