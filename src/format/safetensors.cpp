@@ -1,7 +1,6 @@
 #include "format/safetensors.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -10,27 +9,11 @@
 #include <unistd.h>
 
 #include "ifq/atomic_file.hpp"
+#include "ifq/checksum.hpp"
 #include "ifq/error.hpp"
 
 namespace ifq::format {
 namespace {
-
-// CRC-32 (IEEE 802.3, as zlib's crc32): per-tensor checksums that catch
-// flipped bits in tensor data (issue 15: they used to load silently).
-uint32_t crc32_of(const uint8_t* data, size_t n) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
 
 // Metadata key of the checksums: a JSON object (as a string, since metadata
 // values are strings) of tensor name -> CRC-32 as 8 hex digits. Files written
@@ -173,7 +156,7 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path) {
     if (!sums.is_object()) fail(path, "checksum metadata is not a JSON object");
     for (const auto& [name, blob] : tensors_) {
       if (!sums.contains(name) || !sums[name].is_string()) fail(path, "tensor '" + name + "' has no checksum");
-      if (sums[name].get<std::string>() != hex8(crc32_of(blob.bytes.data(), blob.bytes.size())))
+      if (sums[name].get<std::string>() != hex8(crc32(0, blob.bytes.data(), blob.bytes.size())))
         fail(path, "tensor '" + name + "' fails its CRC-32 checksum: the file is damaged");
     }
   }
@@ -290,7 +273,7 @@ void SafetensorsWriter::write(const std::string& path) const {
     return dtype_size(a->second.dtype) > dtype_size(b->second.dtype);
   });
   nlohmann::json sums = nlohmann::json::object();
-  for (const auto& [name, blob] : tensors_) sums[name] = hex8(crc32_of(blob.bytes.data(), blob.bytes.size()));
+  for (const auto& [name, blob] : tensors_) sums[name] = hex8(crc32(0, blob.bytes.data(), blob.bytes.size()));
   auto metadata = metadata_;
   metadata[kChecksumKey] = sums.dump();
   nlohmann::json header = nlohmann::json::object();

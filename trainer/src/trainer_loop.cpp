@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <functional>
 #include <filesystem>
+#include <sstream>
 #include <numeric>
 
 #include "ifq/atomic_file.hpp"
+#include "ifq/checksum.hpp"
 #include "ifq/error.hpp"
 #include "ifq/train/detection_data.hpp"
 #include "ifq/progress.hpp"
@@ -16,6 +18,16 @@
 
 namespace ifq::trainer {
 namespace {
+
+// CRC-32 of a tensor's values (on the CPU, contiguous): the checkpoint's checksum.
+uint32_t crc_of(uint32_t crc, const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
+  return ifq::crc32(crc, c.data_ptr(), size_t(c.nbytes()));
+}
+
+torch::Tensor bytes_tensor(const std::string& bytes) {
+  return torch::from_blob(const_cast<char*>(bytes.data()), {int64_t(bytes.size())}, torch::kUInt8).clone();
+}
 
 // The data order is a pure function of (seed, position): position p of the
 // endless stream is element p % N of the permutation of epoch p / N. A
@@ -53,6 +65,7 @@ struct Trainer::Impl {
   torch::Device device;
   TorchNet net;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::string optimizer_name;
   int step = 0;
   int total_steps = 0;
   int batch = 0;
@@ -77,7 +90,8 @@ struct Trainer::Impl {
       lr_steps.push_back(options.steps > 0 && t.max_batches > 0
                              ? int(int64_t(s) * total_steps / t.max_batches)
                              : s);
-    const std::string opt = options.optimizer.empty() ? t.optimizer : options.optimizer;
+    optimizer_name = options.optimizer.empty() ? t.optimizer : options.optimizer;
+    const std::string& opt = optimizer_name;
     if (opt == "sgd")
       optimizer = std::make_unique<torch::optim::SGD>(
           net.parameters(), torch::optim::SGDOptions(base_lr).momentum(t.momentum).weight_decay(t.decay));
@@ -123,11 +137,13 @@ struct Trainer::Impl {
     return f;
   }
 
-  // What picks the samples of every step (position = step * batch + b, drawn
-  // with the seed): a resume with other values would not continue the run it
-  // claims to (issue 15 finding: --resume with another --batch was accepted).
-  std::string sample_order() const {
-    return "batch=" + std::to_string(batch) + " seed=" + std::to_string(options.seed);
+  // What a resume must keep to continue the same run: the samples of every
+  // step (position = step * batch + b, drawn with the seed) and the
+  // optimizer whose state the checkpoint holds (issue 15 findings: another
+  // --batch was accepted silently; another --optimizer failed with a raw
+  // LibTorch assertion).
+  std::string resume_settings() const {
+    return "batch=" + std::to_string(batch) + " seed=" + std::to_string(options.seed) + " optimizer=" + optimizer_name;
   }
 
   void save_checkpoint() {
@@ -135,16 +151,28 @@ struct Trainer::Impl {
     if (path.empty()) return;
     torch::serialize::OutputArchive archive;
     archive.write("step", torch::tensor(int64_t(step)));
-    std::string fp = fingerprint();
-    archive.write("fingerprint", torch::from_blob(fp.data(), {int64_t(fp.size())}, torch::kUInt8).clone());
-    std::string order = sample_order();
-    archive.write("sample_order", torch::from_blob(order.data(), {int64_t(order.size())}, torch::kUInt8).clone());
+    archive.write("fingerprint", bytes_tensor(fingerprint()));
+    archive.write("resume_settings", bytes_tensor(resume_settings()));
     auto params = net.parameters(), buffers = net.buffers();
-    for (size_t i = 0; i < params.size(); ++i) archive.write("param." + std::to_string(i), params[i].detach());
-    for (size_t i = 0; i < buffers.size(); ++i) archive.write("buffer." + std::to_string(i), buffers[i], true);
+    uint32_t crc = 0;
+    for (size_t i = 0; i < params.size(); ++i) {
+      archive.write("param." + std::to_string(i), params[i].detach());
+      crc = crc_of(crc, params[i]);
+    }
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      archive.write("buffer." + std::to_string(i), buffers[i], true);
+      crc = crc_of(crc, buffers[i]);
+    }
+    // The optimizer's state as bytes, so that the checksum covers it too.
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
-    archive.write("optimizer", opt);
+    std::ostringstream opt_bytes;
+    opt.save_to(opt_bytes);
+    const std::string state = opt_bytes.str();
+    archive.write("optimizer_state", bytes_tensor(state));
+    crc = ifq::crc32(crc, state.data(), state.size());
+    crc = ifq::crc32(crc, &step, sizeof step);
+    archive.write("checksum", torch::tensor(int64_t(crc)));
     write_file_atomic_with(path, [&](const std::string& tmp) {
       try {
         archive.save_to(tmp);
@@ -166,33 +194,56 @@ struct Trainer::Impl {
       std::string fp(reinterpret_cast<const char*>(fp_t.data_ptr<uint8_t>()), size_t(fp_t.numel()));
       if (fp != fingerprint())
         throw Error("checkpoint '" + path + "' belongs to another network (" + fp + " vs " + fingerprint() + ")");
-      // Checkpoints written before the sample order was recorded have none.
-      if (torch::Tensor order_t; archive.try_read("sample_order", order_t)) {
-        const std::string order(reinterpret_cast<const char*>(order_t.data_ptr<uint8_t>()), size_t(order_t.numel()));
-        if (order != sample_order())
-          throw Error("checkpoint '" + path + "' was trained with " + order + ", this run has " + sample_order() +
-                      ": --resume must keep --batch and --seed (the steps' samples depend on them)");
+      // Checkpoints written before the settings were recorded have none.
+      if (torch::Tensor settings_t; archive.try_read("resume_settings", settings_t)) {
+        const std::string settings(reinterpret_cast<const char*>(settings_t.data_ptr<uint8_t>()),
+                                   size_t(settings_t.numel()));
+        if (settings != resume_settings())
+          throw Error("checkpoint '" + path + "' was trained with " + settings + ", this run has " +
+                      resume_settings() + ": --resume must keep --batch, --seed and --optimizer");
       }
       torch::Tensor s;
       archive.read("step", s);
-      step = int(s.item<int64_t>());
-      torch::NoGradGuard no_grad;
+      const int saved_step = int(s.item<int64_t>());
+      // Read everything and check the checksum before touching the network:
+      // a damaged checkpoint leaves the run as it was.
       auto params = net.parameters(), buffers = net.buffers();
+      std::vector<torch::Tensor> saved_params(params.size()), saved_buffers(buffers.size());
+      uint32_t crc = 0;
       for (size_t i = 0; i < params.size(); ++i) {
-        torch::Tensor t;
-        archive.read("param." + std::to_string(i), t);
-        if (!t.sizes().equals(params[i].sizes())) throw Error("checkpoint '" + path + "': parameter shape mismatch");
-        params[i].copy_(t);
+        archive.read("param." + std::to_string(i), saved_params[i]);
+        if (!saved_params[i].sizes().equals(params[i].sizes()))
+          throw Error("checkpoint '" + path + "': parameter shape mismatch");
+        crc = crc_of(crc, saved_params[i]);
       }
       for (size_t i = 0; i < buffers.size(); ++i) {
-        torch::Tensor t;
-        archive.read("buffer." + std::to_string(i), t, true);
-        if (!t.sizes().equals(buffers[i].sizes())) throw Error("checkpoint '" + path + "': buffer shape mismatch");
-        buffers[i].copy_(t);
+        archive.read("buffer." + std::to_string(i), saved_buffers[i], true);
+        if (!saved_buffers[i].sizes().equals(buffers[i].sizes()))
+          throw Error("checkpoint '" + path + "': buffer shape mismatch");
+        crc = crc_of(crc, saved_buffers[i]);
       }
       torch::serialize::InputArchive opt;
-      archive.read("optimizer", opt);
+      // Checkpoints written before the checksum hold the optimizer as a
+      // nested archive and no checksum.
+      if (torch::Tensor state_t; archive.try_read("optimizer_state", state_t)) {
+        const std::string state(reinterpret_cast<const char*>(state_t.data_ptr<uint8_t>()), size_t(state_t.numel()));
+        crc = ifq::crc32(crc, state.data(), state.size());
+        crc = ifq::crc32(crc, &saved_step, sizeof saved_step);
+        torch::Tensor sum;
+        archive.read("checksum", sum);
+        if (uint32_t(sum.item<int64_t>()) != crc)
+          throw Error("checkpoint '" + path + "' is damaged: its contents do not match its CRC-32 checksum "
+                      "(a flipped bit or a partial copy); resume from an intact copy or start again");
+        std::istringstream in(state);
+        opt.load_from(in);
+      } else {
+        archive.read("optimizer", opt);
+      }
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved_params[i]);
+      for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved_buffers[i]);
       optimizer->load(opt);
+      step = saved_step;
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
