@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Trains the shipped DupNet-Tinier-YOLO face detector (docs/dupnet.md) on the
+# same data and with the same recipe as IFQ-Tinier-YOLO's later stages
+# (scripts/train-real-face-detectors.sh): the real-photo mix, 320 px inputs
+# (multi-scale 256-384), faces under 8 px ignored, Adam, batch 16, one thread.
+#
+# Start: the layers DupNet shares with IFQ-Tinier-YOLO come from the shipped
+# IFQ-Tinier-YOLO (--init-backbone: the first conv, whose filters now read the
+# image 4 times, starts as the same function, weights / 4; then convs 2-4 and
+# the batch norms whose shapes match); the duplicated layers 5-9 start random.
+#
+# The run checkpoints every 50 steps into OUT/dupnet-tinier-yolo-face.ckpt;
+# re-running resumes exactly where it stopped (Ctrl-C is safe). Across CPU
+# sessions the checkpoint is committed as models/dupnet-tinier-yolo-face.ckpt
+# (copied back to OUT by this script when OUT has none).
+#
+# usage: scripts/train-dupnet-face-detector.sh [OUT]   (default results/train-dupnet)
+#   STEPS (default 13200: IFQ-Tinier-YOLO stages 1-3 together), IFQ (default build/ifq), THREADS (1)
+set -euo pipefail
+out=${1:-results/train-dupnet}
+ifq=${IFQ:-build/ifq}
+steps=${STEPS:-13200}
+mkdir -p "$out"
+[[ -f data/real/train/facelib_samples_teacher.txt ]] || bash scripts/make-real-face-sets.sh ../shared/data/faces/real data/real
+[[ -f data/gen/train160/bbx_gt.txt ]] || { bash scripts/fetch-face-data.sh data/faces && bash scripts/make-face-sets.sh data/faces data/gen; }
+t=data/real/train
+sets=(--set "$t/facelib_samples_teacher.txt:3:6" --set "$t/ultraface_samples_teacher.txt:1.5:6"
+      --set "$t/wider_val416.txt:2.5:6" --set "$t/kaggle_facemask.txt:1.5:6" --set "$t/ilc2021_facemask.txt:1.5:6"
+      --set "$t/eden_maskwearing.txt:0.3:6" --set "data/gen/train160/bbx_gt.txt:0.5")
+name=dupnet-tinier-yolo-face
+[[ -f $out/$name.ckpt || ! -f models/$name.ckpt ]] || cp "models/$name.ckpt" "$out/$name.ckpt"
+if [[ ! -f $out/$name.ifqf ]]; then
+  resume=()
+  [[ -f $out/$name.ckpt ]] && resume=(--resume)
+  "$ifq" train --cfg models/$name.cfg "${sets[@]}" --init-backbone models/ifq-tinier-yolo-face.ifqf \
+    --train-size 320 --multi-scale 256 384 --zoom 0.5 2.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.25 \
+    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 8 --batch 16 --optimizer adam --lr 0.001 \
+    --burn-in 200 --steps "$steps" --lr-steps "$((steps * 7 / 10)),$((steps * 9 / 10))" --lr-scales 0.1,0.1 \
+    --threads "${THREADS:-1}" --log-every 50 --seed 43 \
+    --checkpoint "$out/$name.ckpt" --checkpoint-every 50 "${resume[@]}" --out "$out/$name.ifqf" --no-progress \
+    >> "$out/$name.log" 2>&1
+fi
+"$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi"
