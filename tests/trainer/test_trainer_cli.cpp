@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "temp_dir.hpp"
@@ -89,6 +90,55 @@ TEST(TrainerCli, CtrlCWritesACheckpointAndResumeFinishes) {
             std::string::npos)
       << r2.output;
   EXPECT_TRUE(std::filesystem::exists(dir.file("m.ifqf")));
+}
+
+// Issue 15 (durability): kill -9 at random moments, a checkpoint written
+// every step so that many kills land inside a write. After every kill the
+// last checkpoint loads (the run resumes from it), and the run that was
+// killed again and again ends with the same model file, byte for byte, as
+// one that never stopped.
+TEST(TrainerCli, KillNineAnywhereLeavesALoadableCheckpointAndAnExactResume) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  testing::TempDir dir;
+  const int steps = 60;
+  auto command = [&](const std::string& name) {
+    return std::string(IFQ_BINARY) + " train --cfg " IFQ_SOURCE_DIR "/models/fashion-hwgq.cfg --batch 16 --steps " +
+           std::to_string(steps) + " --threads 1 --no-progress --checkpoint-every 1 --checkpoint " +
+           dir.file(name + ".ckpt") + " --out " + dir.file(name + ".ifqf");
+  };
+  const CliRun straight = run_shell(command("straight"));
+  ASSERT_EQ(straight.status, 0) << straight.output;
+  // Each attempt waits until its run has written a checkpoint (training has
+  // started; loading time varies too much to aim by the clock), then kills
+  // it -9 a random 0-1.5 s later: during a step or a checkpoint write. Each
+  // resumed run has fewer steps left, so the run finishes.
+  std::mt19937 rng(99);
+  int kills = 0, resumed_runs = 0;
+  const std::string ckpt = dir.file("killed.ckpt"), marker = dir.file("marker");
+  for (int attempt = 0; attempt < 40 && !std::filesystem::exists(dir.file("killed.ifqf")); ++attempt) {
+    const bool resume = std::filesystem::exists(ckpt);
+    char delay[32];
+    std::snprintf(delay, sizeof delay, "%.2f", 1.5 * double(rng() % 1000) / 1000.0);
+    const std::string script = "touch " + marker + "; " + command("killed") + (resume ? " --resume" : "") +
+                               " > " + dir.file("out.txt") + " 2>&1 & p=$!; "
+                               "for i in $(seq 1 6000); do [ -n \"$(find " + ckpt + " -newer " + marker +
+                               " 2>/dev/null)\" ] && break; kill -0 $p 2>/dev/null || break; sleep 0.01; done; "
+                               "sleep " + delay + "; kill -9 $p 2>/dev/null; wait $p; echo \"exit $?\"; cat " +
+                               dir.file("out.txt");
+    const CliRun r = run_shell("bash -c '" + script + "'");
+    const size_t at = r.output.find("exit ");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    const int status = std::stoi(r.output.substr(at + 5));
+    // A checkpoint that did not load would end the run with an error (exit 1) at once.
+    ASSERT_TRUE(status == 137 || status == 0) << "attempt " << attempt << " exit " << status << ": " << r.output;
+    kills += status == 137;
+    resumed_runs += resume;
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir.file("killed.ifqf"))) << "the killed run never finished";
+  std::printf("kill -9: %d kills, %d runs resumed from the last checkpoint\n", kills, resumed_runs);
+  EXPECT_GE(kills, 3);
+  EXPECT_GE(resumed_runs, 2);
+  EXPECT_EQ(testing::read_bytes(dir.file("killed.ifqf")), testing::read_bytes(dir.file("straight.ifqf")));
 }
 
 TEST(TrainerCli, MaxSecondsCheckpointsAndExportsWhatItTrained) {
