@@ -15,12 +15,7 @@ ifq=${IFQ:-build/ifq}
 steps=${STEPS:-150}
 base=models/tinier-yolo-face.cfg
 mkdir -p "$out"
-[[ -f data/real/train/facelib_samples_teacher.txt ]] || bash scripts/make-real-face-sets.sh ../shared/data/faces/real data/real
-[[ -f data/gen/train160/bbx_gt.txt ]] || { bash scripts/fetch-face-data.sh data/faces && bash scripts/make-face-sets.sh data/faces data/gen; }
-t=data/real/train
-sets=(--set "$t/facelib_samples_teacher.txt:3:6" --set "$t/ultraface_samples_teacher.txt:1.5:6"
-      --set "$t/wider_val416.txt:2.5:6" --set "$t/kaggle_facemask.txt:1.5:6" --set "$t/ilc2021_facemask.txt:1.5:6"
-      --set "$t/eden_maskwearing.txt:0.3:6" --set "data/gen/train160/bbx_gt.txt:0.5")
+source scripts/face-training-sets.sh
 
 # cfg with conv number $1 (1-based) binary and, unless it is the detection
 # conv, its activation 2-bit HWGQ; 0 changes nothing.
@@ -39,7 +34,7 @@ for layer in 0 1 2 3 4 5 6 7 8 9; do
   if [[ ! -f $out/$name.ifqf ]]; then
     resume=()
     [[ -f $out/$name.ckpt ]] && resume=(--resume)
-    "$ifq" train --cfg "$out/$name.cfg" "${sets[@]}" --init models/tinier-yolo-face.ifqf \
+    "$ifq" train --cfg "$out/$name.cfg" "${face_training_sets[@]}" --init models/tinier-yolo-face.ifqf \
       --train-size 256 --multi-scale 224 288 --zoom 0.6 1.5 --mosaic 0.3 --aspect 1.25 --keep-aspect 0.25 \
       --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 10 --batch 16 --optimizer adam --lr 0.0002 \
       --burn-in 20 --steps "$steps" --lr-steps "$((steps * 8 / 10))" --lr-scales 0.1 --threads "${THREADS:-1}" --log-every 50 --seed 41 \

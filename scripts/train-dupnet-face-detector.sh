@@ -21,18 +21,13 @@ out=${1:-results/train-dupnet}
 ifq=${IFQ:-build/ifq}
 steps=${STEPS:-13200}
 mkdir -p "$out"
-[[ -f data/real/train/facelib_samples_teacher.txt ]] || bash scripts/make-real-face-sets.sh ../shared/data/faces/real data/real
-[[ -f data/gen/train160/bbx_gt.txt ]] || { bash scripts/fetch-face-data.sh data/faces && bash scripts/make-face-sets.sh data/faces data/gen; }
-t=data/real/train
-sets=(--set "$t/facelib_samples_teacher.txt:3:6" --set "$t/ultraface_samples_teacher.txt:1.5:6"
-      --set "$t/wider_val416.txt:2.5:6" --set "$t/kaggle_facemask.txt:1.5:6" --set "$t/ilc2021_facemask.txt:1.5:6"
-      --set "$t/eden_maskwearing.txt:0.3:6" --set "data/gen/train160/bbx_gt.txt:0.5")
+source scripts/face-training-sets.sh
 name=dupnet-tinier-yolo-face
 [[ -f $out/$name.ckpt || ! -f models/$name.ckpt ]] || cp "models/$name.ckpt" "$out/$name.ckpt"
 if [[ ! -f $out/$name.ifqf ]]; then
   resume=()
   [[ -f $out/$name.ckpt ]] && resume=(--resume)
-  "$ifq" train --cfg models/$name.cfg "${sets[@]}" --init-backbone models/ifq-tinier-yolo-face.ifqf \
+  "$ifq" train --cfg models/$name.cfg "${face_training_sets[@]}" --init-backbone models/ifq-tinier-yolo-face.ifqf \
     --train-size 320 --multi-scale 256 384 --zoom 0.5 2.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.25 \
     --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 8 --batch 16 --optimizer adam --lr 0.001 \
     --burn-in 200 --steps "$steps" --lr-steps "$((steps * 7 / 10)),$((steps * 9 / 10))" --lr-scales 0.1,0.1 \

@@ -27,14 +27,12 @@ set -euo pipefail
 out=${1:-results/train-real}
 ifq=${IFQ:-build/ifq}
 mkdir -p "$out"
-[[ -f data/real/train/facelib_samples_teacher.txt ]] || bash scripts/make-real-face-sets.sh ../shared/data/faces/real data/real
-[[ -f data/faces/vec/trainingfaces_24-24.vec ]] || bash scripts/fetch-face-data.sh data/faces
-[[ -f data/gen/train160/bbx_gt.txt && -f data/gen/test416/bbx_gt.txt ]] || bash scripts/make-face-sets.sh data/faces data/gen
+source scripts/face-training-sets.sh  # the data, and the mix of stage 2 on
 
-# Sets and weights (a weight is the set's share of the samples): unmasked
-# people first (what users point the detector at), masks and WIDER for
-# variety, generated faces a little. Faces under 6 px in the stored photos are
-# ignore regions, and so are faces under --min-face pixels in a sample.
+# Stage 1's sets and weights (a weight is the set's share of the samples);
+# from stage 2 on, face_training_sets (scripts/face-training-sets.sh), with
+# more weight on unmasked people and WIDER. Faces under 6 px in the stored
+# photos are ignore regions, and so are faces under --min-face pixels in a sample.
 t=data/real/train
 sets=(--set "$t/facelib_samples_teacher.txt:3:6" --set "$t/ultraface_samples_teacher.txt:1:6"
       --set "$t/wider_val416.txt:2:6" --set "$t/kaggle_facemask.txt:1.5:6" --set "$t/ilc2021_facemask.txt:1.5:6"
@@ -104,9 +102,7 @@ train ifq-tinier-yolo-face-finetuned models/ifq-tinier-yolo-face.cfg --init "$ou
 # rate, with more weight on unmasked people and WIDER and less on generated
 # faces (tests are ordinary photos).
 long_steps=${LONG_STEPS:-6000}
-sets=(--set "$t/facelib_samples_teacher.txt:3:6" --set "$t/ultraface_samples_teacher.txt:1.5:6"
-      --set "$t/wider_val416.txt:2.5:6" --set "$t/kaggle_facemask.txt:1.5:6" --set "$t/ilc2021_facemask.txt:1.5:6"
-      --set "$t/eden_maskwearing.txt:0.3:6" --set "data/gen/train160/bbx_gt.txt:0.5")
+sets=("${face_training_sets[@]}")
 both "-long" --train-size 288 --multi-scale 224 352 --zoom 0.6 1.5 --mosaic 0.3 --aspect 1.25 --keep-aspect 0.25 \
   --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 10 --batch 16 --optimizer adam --lr 0.0005 \
   --burn-in 100 --steps "$long_steps" --lr-steps "$((long_steps * 8 / 10)),$((long_steps * 9 / 10))" \

@@ -1,0 +1,14 @@
+# The real-photo training mix of the face detectors, sourced by the training
+# scripts (from the repository root): prepares the data when it is missing
+# and defines face_training_sets, the --set flags FILE:WEIGHT:MIN_FACE. A
+# weight is the set's share of the samples: unmasked people and WIDER first
+# (what users point a detector at), masks for variety, generated faces a
+# little. Faces under 6 px in the stored photos are ignore regions.
+[[ -f data/real/train/facelib_samples_teacher.txt ]] || bash scripts/make-real-face-sets.sh ../shared/data/faces/real data/real
+[[ -f data/faces/vec/trainingfaces_24-24.vec ]] || bash scripts/fetch-face-data.sh data/faces
+[[ -f data/gen/train160/bbx_gt.txt && -f data/gen/test416/bbx_gt.txt ]] || bash scripts/make-face-sets.sh data/faces data/gen
+face_training_sets=(
+  --set data/real/train/facelib_samples_teacher.txt:3:6 --set data/real/train/ultraface_samples_teacher.txt:1.5:6
+  --set data/real/train/wider_val416.txt:2.5:6 --set data/real/train/kaggle_facemask.txt:1.5:6
+  --set data/real/train/ilc2021_facemask.txt:1.5:6 --set data/real/train/eden_maskwearing.txt:0.3:6
+  --set data/gen/train160/bbx_gt.txt:0.5)
