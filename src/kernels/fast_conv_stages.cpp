@@ -17,13 +17,15 @@ std::string geometry_label(const ConvGeometry& g) {
          std::to_string(g.in_channels) + "->" + std::to_string(g.out_channels);
 }
 
-void init_conv(BandStage& s, const ConvGeometry& g, const Shape3& in, const Shape3& conv_out) {
+// `filters`: the filters the kernel runs (the stored ones, times input_repeat
+// for the popcount kernel), which is what the stage computes.
+void init_conv(BandStage& s, const ConvGeometry& g, const Shape3& in, const Shape3& conv_out, int filters) {
   s.in_shape = in;
   s.conv_out = s.out_shape = conv_out;
   s.out_channels = g.out_channels;
   s.in_pad = g.pad;
   s.in_stride = g.stride;
-  s.info.macs = int64_t(conv_out.h) * conv_out.w * g.out_channels * g.in_channels * g.kernel * g.kernel;
+  s.info.macs = int64_t(conv_out.h) * conv_out.w * filters * g.in_channels * g.kernel * g.kernel;
 }
 
 std::string sharing_label(const IntConvOp& op) {
@@ -74,16 +76,15 @@ void SharedFilters::expand(const int32_t* in, int32_t* acc, int64_t pixels, int6
 
 BinaryConvStage::BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out)
     : g_(geometry_of(op)), shared_(op, op.input_repeat) {
-  init_conv(*this, g_, in, conv_out);
-  in_fmt = BufFmt::Packed;
-  this->in_bits = in_bits;
   // Stored filters [U][r*C][k][k] are, in memory, U*r binary filters of C
   // channels each, all reading the same packed input.
   const int filters = shared_.computed;
+  init_conv(*this, g_, in, conv_out, filters);
+  in_fmt = BufFmt::Packed;
+  this->in_bits = in_bits;
   wbits_ = kernels::group_binary_weights(
       kernels::pack_binary_weights(op.weight.data(), filters, op.in_channels, op.kernel), filters,
       kernels::window_words(op.kernel, op.in_channels));
-  info.macs = int64_t(conv_out.h) * conv_out.w * filters * g_.in_channels * g_.kernel * g_.kernel;
   info.kind = "bconv";
   info.binary_ops = info.macs * in_bits;
   info.label = "bconv " + geometry_label(g_) + sharing_label(op) + " k" + std::to_string(in_bits);
@@ -127,8 +128,7 @@ int64_t BinaryConvStage::parameter_bytes() const { return BandStage::parameter_b
 PixelConvStage::PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out)
     : g_(geometry_of(op)), shared_(op, 1), use_int16_(use_int16) {
   IFQ_DCHECK(op.input_repeat == 1);
-  init_conv(*this, g_, in, conv_out);
-  info.macs = int64_t(conv_out.h) * conv_out.w * shared_.computed * g_.in_channels * g_.kernel * g_.kernel;
+  init_conv(*this, g_, in, conv_out, shared_.computed);
   in_fmt = BufFmt::Pix16;
   if (use_int16)
     w16_.assign(op.weight.begin(), op.weight.end());
