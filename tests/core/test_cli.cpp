@@ -21,9 +21,9 @@ struct CliRun {
   std::string output;  // stdout and stderr together
 };
 
-CliRun run_ifq(const std::string& args) {
+CliRun run_shell_command(const std::string& command) {
   CliRun r;
-  const std::string cmd = std::string(IFQ_BINARY) + " " + args + " 2>&1";
+  const std::string cmd = command + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf{};
@@ -33,6 +33,8 @@ CliRun run_ifq(const std::string& args) {
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
   return r;
 }
+
+CliRun run_ifq(const std::string& args) { return run_shell_command(std::string(IFQ_BINARY) + " " + args); }
 
 class Cli : public ::testing::Test {
  protected:
@@ -51,6 +53,34 @@ TEST_F(Cli, InspectPrintsTheDivisionAndMemory) {
   EXPECT_NE(r.output.find("Substructures"), std::string::npos);
   EXPECT_NE(r.output.find("integrated"), std::string::npos);
   EXPECT_NE(r.output.find("model size:"), std::string::npos);
+}
+
+// Issue 15 (durability): two writers of the same output path at once. The
+// file is always one writer's whole result, never a mix or a torn file, and
+// no temporary file is left behind.
+TEST_F(Cli, ConcurrentWritersOfOneModelPathLeaveOneWholeFile) {
+  std::mt19937 rng(31);
+  const std::string other = dir.file("other.float.safetensors");
+  save_float_model(testing::random_network(rng, {}), other);
+  ASSERT_EQ(run_ifq("convert --in " + float_path + " --out " + dir.file("a.ifqi")).status, 0);
+  ASSERT_EQ(run_ifq("convert --in " + other + " --out " + dir.file("b.ifqi")).status, 0);
+  const std::string a = testing::read_bytes(dir.file("a.ifqi")), b = testing::read_bytes(dir.file("b.ifqi"));
+  ASSERT_NE(a, b);
+  const std::string out = dir.file("shared.ifqi");
+  int from_a = 0, from_b = 0;
+  for (int round = 0; round < 8; ++round) {
+    const CliRun r = run_shell_command(std::string(IFQ_BINARY) + " convert --in " + float_path + " --out " + out +
+                                       " > /dev/null & " + IFQ_BINARY + " convert --in " + other + " --out " + out +
+                                       " > /dev/null & wait");
+    ASSERT_EQ(r.status, 0) << r.output;
+    const std::string got = testing::read_bytes(out);
+    ASSERT_TRUE(got == a || got == b) << "round " << round << ": the file is neither writer's result";
+    (got == a ? from_a : from_b)++;
+    EXPECT_NO_THROW(load_int_model(out));
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir.file("")))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
+  std::printf("concurrent writers: %d rounds ended with the first model, %d with the second\n", from_a, from_b);
 }
 
 // DupNet: inspect names each shared conv's stored and effective filters.
