@@ -18,9 +18,6 @@ struct OpMemory {
   Shape3 output_shape;
   int output_bits = 0;                           // bits per output element
   int64_t feature_map_bits = 0;                  // one output map
-  // conv, DupNet: outputs per stored filter, and times the input is read
-  // (effective filters = weights' rows x duplicate).
-  int duplicate = 1, input_repeat = 1;
 };
 
 struct MemoryReport {

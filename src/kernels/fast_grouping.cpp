@@ -107,11 +107,14 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
                      in_kind.bits <= kernels::kMaxPackedBits && conv->kernel <= kernels::kMaxBinaryKernel &&
                      binary_weights(*conv) && sharing_fits_kernels(*conv, in_kind.bits);
     PixelBound px;
-    const IntConvOp pixel_conv =
-        !bin && in_kind.kind == ValueKind::Pixels && i == 1 && (!conv->shares_weights() || conv->acc_shift == 0)
-            ? sum_input_blocks(*conv)  // the pixel kernel reads the image once per filter
-            : IntConvOp{};
-    if (pixel_conv.out_channels > 0) px = pixel_bound(std::get<IntInputOp>(ops[0]), pixel_conv);
+    // The pixel kernel reads the image once per filter: repeated input
+    // blocks are summed first (a copy only when there are blocks to sum).
+    const bool pixel = !bin && in_kind.kind == ValueKind::Pixels && i == 1 &&
+                       (!conv->shares_weights() || conv->acc_shift == 0);
+    IntConvOp summed;
+    if (pixel && conv->input_repeat > 1) summed = sum_input_blocks(*conv);
+    const IntConvOp& pixel_conv = conv->input_repeat > 1 ? summed : *conv;
+    if (pixel) px = pixel_bound(std::get<IntInputOp>(ops[0]), pixel_conv);
     if (bin || px.fits32) {
       std::unique_ptr<BandStage> s;
       if (bin)

@@ -91,16 +91,17 @@ void account_memory(const IntConvOp& o, OpMemory& m, MemoryFlow& flow) {
   // Stored filters only (the paper's size: unique weights); a row's |w| sum
   // covers all its input_repeat blocks, so the accumulator bound holds.
   account_dense(o.weight, o.weight_bits, o.stored_filters(), o.acc_shift, m, flow);
-  m.duplicate = o.duplicate;
-  m.input_repeat = o.input_repeat;
   if (!o.negate.empty()) m.other_params = int64_t(o.negate.size()), m.other_bits = 1;
 }
 
 ValueRange output_range(const IntConvOp&, ValueRange) { return kFullInt32Range; }
 
 std::string emit_c(const IntConvOp& op, CEmitter& e) {
-  // The microcontroller runtime reads each input value once per filter.
-  const IntConvOp o = sum_input_blocks(op);
+  // The microcontroller runtime reads each input value once per filter
+  // (the weights are copied only when there are blocks to sum).
+  IntConvOp summed;
+  if (op.input_repeat > 1) summed = sum_input_blocks(op);
+  const IntConvOp& o = op.input_repeat > 1 ? summed : op;
   return emit_dense_c(e, o.weight, o.weight_bits,
                       {o.kernel, o.kernel, o.stride, o.pad, o.stored_filters(), o.acc_shift, o.duplicate,
                        o.input_repeat, &o.negate});

@@ -29,6 +29,7 @@ struct IntConvOp {
 };
 
 // The same convolution with each stored filter's input_repeat blocks summed
+// (a plain copy when input_repeat is 1)
 // into one (input_repeat 1, integer weights): the same integer sums with
 // input_repeat times fewer products, for kernels that read the input once
 // per filter. |w| < 2^23 and input_repeat <= 64 keep the sums in int32.
