@@ -12,6 +12,7 @@ packages=(
   dataset-fashion-mnist                  # main job data
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm  # microcontroller export checks
   libstb-dev libopencv-dev opencv-data   # images; Haar and OpenCV DNN peers
+  clang libclang-rt-14-dev               # sanitizer and libFuzzer builds (scripts/sanitize.sh, scripts/fuzz.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

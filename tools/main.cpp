@@ -1,29 +1,18 @@
 // ifq: one program, named subcommands (see `ifq --help`).
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <exception>
-#include <functional>
-#include <memory>
+#include <string>
 
-#include "command_registry.hpp"
+#include "cli_app.hpp"
 #include "ifq/error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ifq: integrated fixed-point quantization networks for embedded vision"};
-  app.require_subcommand(1);
-  auto& commands = ifq::cli::command_registry();
-  std::sort(commands.begin(), commands.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
-  std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
-  for (auto& command : commands) {
-    CLI::App* sub = app.add_subcommand(command.name, command.help);
-    actions.emplace_back(sub, command.setup(*sub));
-    // Every number flag must be finite: "nan" passes every range check
-    // (comparisons with NaN are false) and "inf" most, so `--threshold nan`
-    // once turned detection off silently.
-    for (CLI::Option* opt : sub->get_options())
-      if (opt->get_type_name().rfind("FLOAT", 0) == 0) opt->check(ifq::cli::kFiniteNumber);
+  const ifq::cli::CliActions actions = ifq::cli::build_cli(app);
+  if (const std::string empty = ifq::cli::empty_argument_error(argc, argv); !empty.empty()) {
+    std::fprintf(stderr, "ifq: error: %s\n", empty.c_str());
+    return 2;
   }
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ifq/float_model.hpp"
+#include "ifq/limits.hpp"
 
 namespace ifq {
 
@@ -27,6 +28,10 @@ struct CfgOptions {
   // changes gets the default step of the new k (a file's hwgq_step was
   // chosen for the old one).
   int quant_bits = 0;
+  // Refuse a network of more weights than this, before allocating them. A
+  // caller may lower it: the cfg fuzz harness does, so no run spends seconds
+  // filling gigabytes that the default limit rightly allows.
+  long long max_weights = limits::kMaxNetworkWeights;
 };
 
 // Training hyper-parameters of [net] (Darknet names and meanings).

@@ -66,14 +66,15 @@ struct Builder {
   // He-uniform latent weights; alpha = mean |W| per output for binary ones.
   // `rows` stored filters of `fan_in` weights for `out` outputs (rows < out
   // for a duplicated conv: output o's alpha is its stored filter's mean |w|).
-  // A network beyond limits::kMaxNetworkWeights is refused at the section
-  // that crosses it, before anything is allocated.
+  // A network beyond options.max_weights is refused at the section that
+  // crosses it, before anything is allocated.
   void init_weights(SectionReader& r, const char* key, std::vector<float>& w, std::vector<float>& alpha,
                     WeightKind kind, int out, int64_t fan_in, int rows) {
     weights_so_far += int64_t(rows) * fan_in;
-    if (weights_so_far > limits::kMaxNetworkWeights)
+    if (weights_so_far > options.max_weights)
       r.fail(key, "the network would hold " + std::to_string(weights_so_far) + " weights; ifq builds at most " +
-                      std::to_string(limits::kMaxNetworkWeights) + " (limits::kMaxNetworkWeights)");
+                      std::to_string(options.max_weights) +
+                      (options.max_weights == limits::kMaxNetworkWeights ? " (limits::kMaxNetworkWeights)" : ""));
     w.assign(size_t(rows) * size_t(fan_in), 0.0f);
     if (options.random_weights) {
       const double bound = std::sqrt(6.0 / double(fan_in));

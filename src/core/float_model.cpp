@@ -143,7 +143,10 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
             [&](const RegionLayer& l) {
               if (l.num <= 0 || l.classes <= 0 || l.coords != 4) fail(i, layer, "bad region parameters");
               require_size(i, layer, "anchors", l.anchors.size(), size_t(2 * l.num));
-              require_finite(i, layer, "anchors", l.anchors);
+              // An anchor is a prior box size: zero or negative ones decode to
+              // empty or inverted boxes (issue 15: cfg files with them were accepted).
+              for (float a : l.anchors)
+                if (!(a > 0) || !std::isfinite(a)) fail(i, layer, "anchors must be positive finite sizes");
               if (cur.c != l.num * (l.coords + 1 + l.classes))
                 fail(i, layer, "input has " + std::to_string(cur.c) + " channels, expected num*(coords+1+classes)");
             },

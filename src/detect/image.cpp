@@ -13,6 +13,7 @@
 
 #include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
+#include "jpeg_guard.hpp"
 
 namespace ifq::detect {
 namespace {
@@ -83,6 +84,7 @@ Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
 }
 
 void read_image_size(const std::string& path, int& width, int& height) {
+  check_jpeg_huffman_tables(path);
   int comp = 0;
   if (!stbi_info(path.c_str(), &width, &height, &comp)) {
     const char* why = stbi_failure_reason();
@@ -91,6 +93,7 @@ void read_image_size(const std::string& path, int& width, int& height) {
 }
 
 Image load_image(const std::string& path) {
+  check_jpeg_huffman_tables(path);
   int w = 0, h = 0, comp = 0;
   if (stbi_info(path.c_str(), &w, &h, &comp) && (long long)w * h > kMaxPixels)
     throw Error("cannot read image " + path + ": " + std::to_string(w) + "x" + std::to_string(h) + " is too large");

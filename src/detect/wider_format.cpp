@@ -27,6 +27,12 @@ std::vector<WiderImage> load_wider_gt(const std::string& file) {
       if (!parse_numbers(in.next("a face line"), v) || v.size() != 10)
         in.fail("expected 10 numbers \"x y w h blur expression illumination invalid occlusion pose\"");
       if (v[2] < 0 || v[3] < 0) in.fail("negative box width or height");
+      // The six attributes are small codes (0..2 in the release); a value
+      // that is not a whole number in 0..255 was once cast to int unchecked
+      // (undefined for 3e92; found by fuzz/wider.cpp).
+      for (int a = 4; a < 10; ++a)
+        if (!(v[a] >= 0 && v[a] <= 255) || v[a] != std::floor(v[a]))
+          in.fail("face attribute " + std::to_string(a - 3) + " of 6 is not a whole number from 0 to 255");
       WiderFace face;
       face.box = Box{v[0], v[1], v[2], v[3]};
       face.blur = int(v[4]);

@@ -72,6 +72,18 @@ TEST(WiderGt, MalformedLinesNameFileAndLine) {
   EXPECT_NE(error_of([] { load_wider_gt(fixture("no_such_file.txt")); }).find("cannot open"), std::string::npos);
 }
 
+// Found by fuzz/wider.cpp: an attribute of 3e92 was cast to int (undefined
+// behaviour). Attributes must be whole numbers from 0 to 255.
+TEST(WiderGt, AttributesOutsideSmallWholeNumbersAreErrors) {
+  for (const char* attributes : {"0 3e92 0 0 0 0", "0 0 -1 0 0 0", "0 0 0 0.5 0 0", "0 0 0 0 nan 0"}) {
+    const std::string path = temp_path("wider_attr.txt");
+    std::ofstream(path) << "a.jpg\n1\n1 2 3 4 " << attributes << "\n";
+    const std::string e = error_of([&] { load_wider_gt(path); });
+    EXPECT_NE(e.find("wider_attr.txt:3:"), std::string::npos) << attributes << ": " << e;
+    std::filesystem::remove(path);
+  }
+}
+
 TEST(WiderSubset, ReadsOneBasedIndices) {
   const auto s = load_wider_subset(fixture("wider_easy_val.txt"));
   ASSERT_EQ(s.paths.size(), 3u);

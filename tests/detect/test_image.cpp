@@ -89,6 +89,30 @@ TEST(Image, DamagedPnmFilesAreErrorsNotPixels) {
   EXPECT_EQ(im.rgb[5], 0x7f);
 }
 
+// Found by fuzz/image.cpp: a JPEG Huffman table of more than 256 codes
+// overflows stb's 257-entry array (Debian's libstb writes past it silently;
+// only the sanitizer build saw it). The guard refuses such a file before stb
+// reads it, and leaves real JPEGs alone (progressive and baseline).
+TEST(Image, JpegHuffmanTableOverflowIsRefusedBeforeStbSeesIt) {
+  const std::string crafted = IFQ_SOURCE_DIR "/fuzz/regressions/image-jpeg-huffman-overflow";
+  for (int header_only = 0; header_only < 2; ++header_only) {
+    try {
+      int w = 0, h = 0;
+      if (header_only) read_image_size(crafted, w, h);
+      else load_image(crafted);
+      ADD_FAILURE() << "the crafted JPEG was read";
+    } catch (const ifq::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("Huffman table of"), std::string::npos) << e.what();
+    }
+  }
+  Image photo = make_image(37, 21);
+  for (size_t i = 0; i < photo.rgb.size(); ++i) photo.rgb[i] = uint8_t(i * 7 + i / 97);
+  const std::string path = temp_path("guard.jpg");
+  save_image(photo, path, 85);
+  EXPECT_EQ(load_image(path).width, 37);
+  std::filesystem::remove(path);
+}
+
 TEST(Image, ResizeOfAConstantImageIsConstantAndIdentityIsExact) {
   const Image c = make_image(13, 7, 9, 99, 199);
   const Image r = resize_bilinear(c, 29, 31);

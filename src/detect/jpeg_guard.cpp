@@ -1,0 +1,59 @@
+#include "jpeg_guard.hpp"
+
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "ifq/error.hpp"
+
+namespace ifq::detect {
+
+void check_jpeg_huffman_tables(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  unsigned char magic[2] = {0, 0};
+  if (!f.read(reinterpret_cast<char*>(magic), 2) || magic[0] != 0xFF || magic[1] != 0xD8) return;
+  f.seekg(0);
+  const std::vector<unsigned char> b{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+  // stb reads zeros past the end of the file, so do we.
+  auto at = [&](size_t i) -> unsigned { return i < b.size() ? b[i] : 0u; };
+  size_t pos = 2;
+  while (pos + 1 < b.size()) {
+    if (b[pos] != 0xFF) {  // stb scans over padding between segments to the next 0xFF; so do we
+      ++pos;
+      continue;
+    }
+    const unsigned marker = b[pos + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0xD9) return;  // end of image
+    if (marker == 0x01 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7)) {  // markers without a length
+      pos += 2;
+      continue;
+    }
+    const size_t length = (at(pos + 2) << 8) | at(pos + 3);  // includes its own two bytes
+    if (marker == 0xC4) {  // DHT: tables of "class/id, 16 counts, the symbols", as stb reads them
+      long remaining = long(length) - 2;
+      size_t p = pos + 4;
+      while (remaining > 0 && p < b.size()) {
+        unsigned codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += at(p + i);
+        if (codes > 256)
+          throw Error("cannot read image " + path + ": corrupt JPEG (a Huffman table of " + std::to_string(codes) +
+                      " codes; at most 256)");
+        remaining -= 17 + long(codes);
+        p += 17 + codes;
+      }
+    }
+    pos += 2 + length;
+    if (marker == 0xDA) {  // start of scan: skip the entropy-coded data to the next marker
+      while (pos + 1 < b.size() &&
+             !(b[pos] == 0xFF && b[pos + 1] != 0x00 && b[pos + 1] != 0xFF && (b[pos + 1] < 0xD0 || b[pos + 1] > 0xD7)))
+        ++pos;
+    }
+  }
+}
+
+}  // namespace ifq::detect
