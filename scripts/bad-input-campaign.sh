@@ -257,6 +257,8 @@ image "GIF truncated" p-trunc.gif
 perl -0777 -pe 'substr($_, 18, 8) = pack("l<l<", 1000000, 1000000)' "$seeds/image/colour.bmp" > "$tmp/p-huge.bmp"
 image "BMP header 10^6 x 10^6" p-huge.bmp
 image "JPEG Huffman table of more than 256 codes (overflows stb's table)" "$PWD/fuzz/regressions/image-jpeg-huffman-overflow"
+image "730-byte JPEG claiming 2567 x 48133 pixels (decompression bomb)" "$PWD/fuzz/regressions/image-jpeg-decompression-bomb"
+image "190-byte TGA claiming 8224 x 8224 pixels (stb guesses TGA; ifq reads no TGA)" "$PWD/fuzz/regressions/image-tga-decompression-bomb"
 image "a directory" a-directory.ifqf
 image "a missing file" missing.jpg
 

@@ -34,7 +34,7 @@ struct BatchFlags {
   bool json = false;
 
   void add_to(CLI::App& sub, bool scores_are_probabilities) {
-    sub.add_option("IMAGE", images, "images to run on (JPEG, PNG, BMP, PGM/PPM, ...)")->required();
+    sub.add_option("IMAGE", images, "images to run on (JPEG, PNG, BMP, PGM/PPM)")->required();
     sub.add_option("--out-dir", out_dir,
                    "write each image with its boxes drawn into DIR (default: ./detections unless --fddb-out is given)");
     sub.add_option("--fddb-out", fddb_out,

@@ -13,7 +13,7 @@
 
 #include "ifq/atomic_file.hpp"
 #include "ifq/error.hpp"
-#include "jpeg_guard.hpp"
+#include "image_guards.hpp"
 
 namespace ifq::detect {
 namespace {
@@ -59,7 +59,11 @@ void check_pnm(const std::string& path) {
                 std::to_string(fields[1]) + " is empty");
   if (fields[2] < 1 || fields[2] > 255)
     throw Error("cannot read image " + path + ": PNM maxval " + std::to_string(fields[2]) + " is not 1..255");
-  if (fields[0] * fields[1] > kMaxPixels) return;  // load_image refuses it with the size
+  // Refused here, before stb parses the header: its integer reader overflows
+  // a signed int on a 10-digit size (found by fuzz/image.cpp).
+  if (double(fields[0]) * double(fields[1]) > double(kMaxPixels))
+    throw Error("cannot read image " + path + ": PNM size " + std::to_string(fields[0]) + "x" +
+                std::to_string(fields[1]) + " is too large");
   const long long need = fields[0] * fields[1] * (magic[1] == '6' ? 3 : 1);
   const std::streamoff data_begin = f.tellg();
   f.seekg(0, std::ios::end);
@@ -84,6 +88,8 @@ Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
 }
 
 void read_image_size(const std::string& path, int& width, int& height) {
+  supported_image_format(path);
+  check_pnm(path);
   check_jpeg_huffman_tables(path);
   int comp = 0;
   if (!stbi_info(path.c_str(), &width, &height, &comp)) {
@@ -93,11 +99,15 @@ void read_image_size(const std::string& path, int& width, int& height) {
 }
 
 Image load_image(const std::string& path) {
+  const ImageFormat format = supported_image_format(path);
+  check_pnm(path);
   check_jpeg_huffman_tables(path);
   int w = 0, h = 0, comp = 0;
-  if (stbi_info(path.c_str(), &w, &h, &comp) && (long long)w * h > kMaxPixels)
-    throw Error("cannot read image " + path + ": " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
-  check_pnm(path);
+  if (stbi_info(path.c_str(), &w, &h, &comp)) {
+    if ((long long)w * h > kMaxPixels)
+      throw Error("cannot read image " + path + ": " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
+    check_pixels_per_byte(path, format, w, h);
+  }
   unsigned char* data = stbi_load(path.c_str(), &w, &h, &comp, 3);
   if (!data) {
     const char* why = stbi_failure_reason();

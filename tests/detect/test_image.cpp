@@ -69,6 +69,8 @@ TEST(Image, DamagedPnmFilesAreErrorsNotPixels) {
       {"truncated", std::string("P6\n4 4\n255\n") + std::string(20, '\x10')},
       {"grey truncated", std::string("P5\n# a comment\n8 8\n255\n") + std::string(63, '\x10')},
       {"header cut", std::string("P6\n4 4")},
+      // stb's header reader overflows an int on it (found by fuzz/image.cpp)
+      {"10-digit size", std::string("P5\n65655\n2769999999999\n255\n")},
   };
   for (const auto& [what, bytes] : cases) {
     const std::string path = dir + "/damaged.ppm";
@@ -111,6 +113,34 @@ TEST(Image, JpegHuffmanTableOverflowIsRefusedBeforeStbSeesIt) {
   save_image(photo, path, 85);
   EXPECT_EQ(load_image(path).width, 37);
   std::filesystem::remove(path);
+}
+
+// Found by fuzz/image.cpp: a 730-byte JPEG claiming 2567 x 48133 pixels
+// (inside the 2^28-pixel limit) made stb decode 370 MB for half a minute.
+// No JPEG codes more than 256 pixels per byte; the loader refuses such files.
+TEST(Image, CompressedFilesClaimingMorePixelsThanTheyCanHoldAreRefused) {
+  try {
+    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/image-jpeg-decompression-bomb");
+    ADD_FAILURE() << "the 730-byte JPEG was decoded";
+  } catch (const ifq::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot hold 2567x48133 pixels"), std::string::npos) << e.what();
+  }
+  // stb's other formats are refused by signature (a 190-byte TGA claimed
+  // 8224 x 8224 pixels; TGA has none, so stb guesses it).
+  try {
+    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/image-tga-decompression-bomb");
+    ADD_FAILURE() << "the TGA was decoded";
+  } catch (const ifq::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a JPEG, PNG, BMP or PGM/PPM file"), std::string::npos) << e.what();
+  }
+  // A constant image compresses best; it still loads, in both formats.
+  const Image flat = make_image(640, 480, 90, 90, 90);
+  for (const char* name : {"flat.png", "flat.jpg"}) {
+    const std::string path = temp_path(name);
+    save_image(flat, path);
+    EXPECT_EQ(load_image(path).height, 480) << name;
+    std::filesystem::remove(path);
+  }
 }
 
 TEST(Image, ResizeOfAConstantImageIsConstantAndIdentityIsExact) {

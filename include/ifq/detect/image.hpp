@@ -1,5 +1,5 @@
 #pragma once
-// 8-bit RGB images: reading (stb_image: JPEG, PNG, BMP, PGM/PPM, ...),
+// 8-bit RGB images: reading (stb_image: JPEG, PNG, BMP, PGM/PPM only),
 // writing PNG/JPEG atomically, resizing and drawing. No global state.
 #include <cstdint>
 #include <string>

@@ -1,6 +1,7 @@
-#include "jpeg_guard.hpp"
+#include "image_guards.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -54,6 +55,30 @@ void check_jpeg_huffman_tables(const std::string& path) {
         ++pos;
     }
   }
+}
+
+ImageFormat supported_image_format(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot read image " + path + ": cannot open file");
+  unsigned char m[4] = {0, 0, 0, 0};
+  f.read(reinterpret_cast<char*>(m), 4);
+  if (m[0] == 0xFF && m[1] == 0xD8) return ImageFormat::Jpeg;
+  if (m[0] == 0x89 && m[1] == 'P' && m[2] == 'N' && m[3] == 'G') return ImageFormat::Png;
+  if (m[0] == 'B' && m[1] == 'M') return ImageFormat::Bmp;
+  if (m[0] == 'P' && m[1] >= '1' && m[1] <= '6') return ImageFormat::Pnm;
+  throw Error("cannot read image " + path + ": not a JPEG, PNG, BMP or PGM/PPM file");
+}
+
+void check_pixels_per_byte(const std::string& path, ImageFormat format, int width, int height) {
+  if (format == ImageFormat::Pnm) return;
+  std::error_code ec;
+  const double bytes = double(std::filesystem::file_size(path, ec));
+  if (ec) return;
+  const double limit = format == ImageFormat::Jpeg ? 1024.0 : format == ImageFormat::Png ? 16384.0 : 16.0;
+  const char* name = format == ImageFormat::Jpeg ? "JPEG" : format == ImageFormat::Png ? "PNG" : "BMP";
+  if (double(width) * double(height) > limit * bytes)
+    throw Error("cannot read image " + path + ": a " + std::to_string((long long)bytes) + "-byte " + name +
+                " cannot hold " + std::to_string(width) + "x" + std::to_string(height) + " pixels (truncated or crafted)");
 }
 
 }  // namespace ifq::detect
