@@ -90,6 +90,7 @@ Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
 void read_image_size(const std::string& path, int& width, int& height) {
   supported_image_format(path);
   check_pnm(path);
+  check_png_chunk_lengths(path);
   check_jpeg_huffman_tables(path);
   int comp = 0;
   if (!stbi_info(path.c_str(), &width, &height, &comp)) {
@@ -101,6 +102,7 @@ void read_image_size(const std::string& path, int& width, int& height) {
 Image load_image(const std::string& path) {
   const ImageFormat format = supported_image_format(path);
   check_pnm(path);
+  check_png_chunk_lengths(path);
   check_jpeg_huffman_tables(path);
   int w = 0, h = 0, comp = 0;
   if (stbi_info(path.c_str(), &w, &h, &comp)) {

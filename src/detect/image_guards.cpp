@@ -57,6 +57,27 @@ void check_jpeg_huffman_tables(const std::string& path) {
   }
 }
 
+void check_png_chunk_lengths(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  unsigned char head[8] = {0};
+  if (!f.read(reinterpret_cast<char*>(head), 8) || head[0] != 0x89 || head[1] != 'P' || head[2] != 'N' ||
+      head[3] != 'G')
+    return;
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return;
+  uint64_t pos = 8;
+  unsigned char chunk[8];
+  while (pos + 8 <= size && f.seekg(std::streamoff(pos)) && f.read(reinterpret_cast<char*>(chunk), 8)) {
+    const uint64_t length = (uint64_t(chunk[0]) << 24) | (uint64_t(chunk[1]) << 16) | (uint64_t(chunk[2]) << 8) | chunk[3];
+    if (pos + 12 + length > size)
+      throw Error("cannot read image " + path + ": PNG chunk '" + std::string(reinterpret_cast<char*>(chunk + 4), 4) +
+                  "' claims " + std::to_string(length) + " bytes, more than the file holds (truncated or crafted)");
+    if (chunk[4] == 'I' && chunk[5] == 'E' && chunk[6] == 'N' && chunk[7] == 'D') return;
+    pos += 12 + length;
+  }
+}
+
 ImageFormat supported_image_format(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot read image " + path + ": cannot open file");

@@ -27,6 +27,13 @@ ImageFormat supported_image_format(const std::string& path);
 // does not follow (stb then reports it).
 void check_jpeg_huffman_tables(const std::string& path);
 
+// stb's PNG reader grows its buffer to a chunk's declared length before
+// reading it: a 167-byte PNG whose IDAT claims about 1 GB made it allocate
+// 2 GiB (found by fuzz/image.cpp; regression fuzz/regressions/image-png-
+// chunk-length). Throws ifq::Error for a PNG chunk that claims more bytes
+// than the file has left; returns quietly for anything that is not a PNG.
+void check_png_chunk_lengths(const std::string& path);
+
 // An image file cannot hold more pixels than its coding allows per byte: a
 // JPEG at most 256 (a grey 8x8 block needs at least 2 bits), a PNG at most
 // 8,256 (deflate expands at most 1,032:1; a 1-bit pixel is 1/8 byte), a BMP

@@ -133,6 +133,13 @@ TEST(Image, CompressedFilesClaimingMorePixelsThanTheyCanHoldAreRefused) {
   } catch (const ifq::Error& e) {
     EXPECT_NE(std::string(e.what()).find("not a JPEG, PNG, BMP or PGM/PPM file"), std::string::npos) << e.what();
   }
+  // A PNG chunk claiming about 1 GB in a 167-byte file made stb allocate 2 GiB.
+  try {
+    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/image-png-chunk-length");
+    ADD_FAILURE() << "the PNG was decoded";
+  } catch (const ifq::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than the file holds"), std::string::npos) << e.what();
+  }
   // A constant image compresses best; it still loads, in both formats.
   const Image flat = make_image(640, 480, 90, 90, 90);
   for (const char* name : {"flat.png", "flat.jpg"}) {
