@@ -73,6 +73,19 @@ void check_pnm(const std::string& path) {
                 std::to_string(need) + " bytes)");
 }
 
+// Every check that must run before stb reads a header: the format, then the
+// one check for that format. Returns the format.
+ImageFormat refuse_hostile_file(const std::string& path) {
+  const ImageFormat format = supported_image_format(path);
+  switch (format) {
+    case ImageFormat::Pnm: check_pnm(path); break;
+    case ImageFormat::Png: check_png_chunk_lengths(path); break;
+    case ImageFormat::Jpeg: check_jpeg_huffman_tables(path); break;
+    case ImageFormat::Bmp: break;
+  }
+  return format;
+}
+
 }  // namespace
 
 Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
@@ -88,10 +101,7 @@ Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
 }
 
 void read_image_size(const std::string& path, int& width, int& height) {
-  supported_image_format(path);
-  check_pnm(path);
-  check_png_chunk_lengths(path);
-  check_jpeg_huffman_tables(path);
+  refuse_hostile_file(path);
   int comp = 0;
   if (!stbi_info(path.c_str(), &width, &height, &comp)) {
     const char* why = stbi_failure_reason();
@@ -100,10 +110,7 @@ void read_image_size(const std::string& path, int& width, int& height) {
 }
 
 Image load_image(const std::string& path) {
-  const ImageFormat format = supported_image_format(path);
-  check_pnm(path);
-  check_png_chunk_lengths(path);
-  check_jpeg_huffman_tables(path);
+  const ImageFormat format = refuse_hostile_file(path);
   int w = 0, h = 0, comp = 0;
   if (stbi_info(path.c_str(), &w, &h, &comp)) {
     if ((long long)w * h > kMaxPixels)
