@@ -260,6 +260,7 @@ image "JPEG Huffman table of more than 256 codes (overflows stb's table)" "$PWD/
 image "730-byte JPEG claiming 2567 x 48133 pixels (decompression bomb)" "$PWD/fuzz/regressions/image-jpeg-decompression-bomb"
 image "190-byte TGA claiming 8224 x 8224 pixels (stb guesses TGA; ifq reads no TGA)" "$PWD/fuzz/regressions/image-tga-decompression-bomb"
 image "167-byte PNG whose IDAT claims about 1 GB (stb allocated 2 GiB)" "$PWD/fuzz/regressions/image-png-chunk-length"
+image "56-byte top-down BMP (negative height) of 90 x 655356 pixels" "$PWD/fuzz/regressions/image-bmp-negative-height"
 image "a directory" a-directory.ifqf
 image "a missing file" missing.jpg
 

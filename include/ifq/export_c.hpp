@@ -12,9 +12,10 @@
 namespace ifq {
 
 // Element type of a tensor stored in the arena, chosen from the value range
-// the exporter proves for it (levels become bytes).
-enum class StoredElem { U8, I8, I16, I32 };
-int stored_elem_bytes(StoredElem elem);
+// the exporter proves for it and from its reader: levels that a binary conv
+// reads become bit planes (IFQ_ELEM_PLANES: 32 channels per word, one word
+// per level bit), other levels bytes.
+enum class StoredElem { U8, I8, I16, I32, BitPlanes };
 const char* stored_elem_name(StoredElem elem);
 
 // A tensor that lives in the arena: the image (op_index 0, raw uint8, its
@@ -24,7 +25,8 @@ struct StoredTensor {
   StoredElem elem = StoredElem::I32;
   int op_index = 0;        // the op whose output this tensor holds
   int64_t offset = 0;      // bytes from the arena start
-  int64_t bytes = 0;       // shape.elements() * element size
+  int planes = 0;          // BitPlanes only: bits per level
+  int64_t bytes = 0;       // bytes in the arena
   int64_t lo = 0, hi = 0;  // proven value range
 };
 

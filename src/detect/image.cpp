@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cctype>
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -86,6 +88,18 @@ ImageFormat refuse_hostile_file(const std::string& path) {
   return format;
 }
 
+// stbi_info's size with a top-down BMP's negative height made positive (the
+// size stbi_load decodes; a negative one slipped past the size checks).
+bool stb_header_size(const std::string& path, int& width, int& height) {
+  int comp = 0;
+  if (!stbi_info(path.c_str(), &width, &height, &comp)) return false;
+  if (width == INT_MIN || height == INT_MIN)
+    throw Error("cannot read image " + path + ": its header size is out of range");
+  width = std::abs(width);
+  height = std::abs(height);
+  return true;
+}
+
 }  // namespace
 
 Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
@@ -102,8 +116,7 @@ Image make_image(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
 
 void read_image_size(const std::string& path, int& width, int& height) {
   refuse_hostile_file(path);
-  int comp = 0;
-  if (!stbi_info(path.c_str(), &width, &height, &comp)) {
+  if (!stb_header_size(path, width, height)) {
     const char* why = stbi_failure_reason();
     throw Error("cannot read image " + path + ": " + (why ? why : "unknown format"));
   }
@@ -112,7 +125,7 @@ void read_image_size(const std::string& path, int& width, int& height) {
 Image load_image(const std::string& path) {
   const ImageFormat format = refuse_hostile_file(path);
   int w = 0, h = 0, comp = 0;
-  if (stbi_info(path.c_str(), &w, &h, &comp)) {
+  if (stb_header_size(path, w, h)) {
     if ((long long)w * h > kMaxPixels)
       throw Error("cannot read image " + path + ": " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
     check_pixels_per_byte(path, format, w, h);

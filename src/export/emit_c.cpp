@@ -41,11 +41,14 @@ class Emitter final : public CEmitter {
   explicit Emitter(std::string prefix) : prefix_(std::move(prefix)) {}
 
   // The op the next arrays and params belong to.
-  void begin_op(int index, Shape3 in, Shape3 out, int64_t input_max_abs) {
+  // `input` is the stored tensor the op's segment reads.
+  void begin_op(int index, Shape3 in, Shape3 out, const StoredTensor& input, bool input_is_image) {
     id_ = "op" + std::to_string(index);
     in_ = in;
     out_shape_ = out;
-    input_max_abs_ = input_max_abs;
+    input_max_abs_ = std::max(std::llabs(input.lo), std::llabs(input.hi));
+    input_planes_ = input.elem == StoredElem::BitPlanes ? input.planes : 0;
+    input_is_image_ = input_is_image;
   }
 
   std::string array(const std::string& suffix, const char* ctype, int elem_bytes,
@@ -72,6 +75,8 @@ class Emitter final : public CEmitter {
   Shape3 input_shape() const override { return in_; }
   Shape3 output_shape() const override { return out_shape_; }
   int64_t input_max_abs() const override { return input_max_abs_; }
+  int input_bit_planes() const override { return input_planes_; }
+  bool input_is_image() const override { return input_is_image_; }
 
   std::ostringstream& out() { return out_; }
   int64_t bytes() const { return bytes_; }
@@ -80,6 +85,8 @@ class Emitter final : public CEmitter {
   std::string prefix_, id_;
   Shape3 in_, out_shape_;
   int64_t input_max_abs_ = 0;
+  int input_planes_ = 0;
+  bool input_is_image_ = false;
   std::ostringstream out_;
   int64_t bytes_ = 0;
 };
@@ -90,6 +97,7 @@ const char* elem_macro(StoredElem elem) {
     case StoredElem::I8: return "IFQ_ELEM_I8";
     case StoredElem::I16: return "IFQ_ELEM_I16";
     case StoredElem::I32: return "IFQ_ELEM_I32";
+    case StoredElem::BitPlanes: return "IFQ_ELEM_PLANES";
   }
   return "IFQ_ELEM_I32";
 }
@@ -121,13 +129,12 @@ ExportedC export_c(const IntModel& model, const ExportCOptions& options) {
     std::vector<std::string> ops;
     // A segment reading a stored tensor starts with an identity read of it.
     const StoredTensor& in = plan.tensors[size_t(seg.in)];
-    const int64_t in_max_abs = std::max(std::llabs(in.lo), std::llabs(in.hi));
     if (seg.reads_stored) {
-      e.begin_op(seg.op_begin, in.shape, in.shape, in_max_abs);
+      e.begin_op(seg.op_begin, in.shape, in.shape, in, seg.in == 0);
       ops.push_back(e.op_entry("IFQ_OP_INPUT", "NULL"));
     }
     for (int i = seg.op_begin; i < seg.op_end; ++i) {
-      e.begin_op(i, i > 0 ? shapes[size_t(i - 1)] : Shape3{}, shapes[size_t(i)], in_max_abs);
+      e.begin_op(i, i > 0 ? shapes[size_t(i - 1)] : Shape3{}, shapes[size_t(i)], in, seg.in == 0);
       ops.push_back(emit_int_op_c(model.ops[size_t(i)], e));
     }
     c << "static const ifq_op " << n << "_seg" << s << "_ops[" << ops.size() << "] = {\n";
@@ -138,7 +145,8 @@ ExportedC export_c(const IntModel& model, const ExportCOptions& options) {
   for (size_t t = 0; t < plan.tensors.size(); ++t) {
     const StoredTensor& st = plan.tensors[t];
     c << "  {.shape = " << c_shape(st.shape) << ", .elem = " << elem_macro(st.elem) << ", .offset = " << st.offset
-      << "u, .sub = " << (t == 0 ? mean_sym : std::string("NULL")) << "}, /* op " << st.op_index << ", "
+      << "u, .sub = " << (t == 0 ? mean_sym : std::string("NULL")) << ", .planes = " << st.planes << "}, /* op "
+      << st.op_index << ", "
       << stored_elem_name(st.elem) << ", " << st.bytes << " bytes */\n";
   }
   c << "};\n\n";

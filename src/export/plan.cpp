@@ -6,6 +6,7 @@
 
 #include "ifq/error.hpp"
 #include "ifq/export_c.hpp"
+#include "ifq/ops/c_emitter.hpp"
 
 namespace ifq {
 namespace {
@@ -14,6 +15,21 @@ int64_t align8(int64_t v) { return (v + 7) / 8 * 8; }
 
 bool starts_segment(const IntOp& op) {
   return std::holds_alternative<IntConvOp>(op) || std::holds_alternative<IntFcOp>(op);
+}
+
+int64_t elem_bytes(StoredElem elem) {
+  switch (elem) {
+    case StoredElem::U8:
+    case StoredElem::I8: return 1;
+    case StoredElem::I16: return 2;
+    default: return 4;
+  }
+}
+
+// Arena bytes of a stored tensor (ifq_micro.c's tensor_bytes).
+int64_t stored_bytes(const StoredTensor& t) {
+  if (t.elem != StoredElem::BitPlanes) return t.shape.elements() * elem_bytes(t.elem);
+  return int64_t(t.shape.h) * t.shape.w * t.planes * ((t.shape.c + 31) / 32) * 4;
 }
 
 StoredElem narrowest(ValueRange r) {
@@ -25,22 +41,13 @@ StoredElem narrowest(ValueRange r) {
 
 }  // namespace
 
-int stored_elem_bytes(StoredElem elem) {
-  switch (elem) {
-    case StoredElem::U8:
-    case StoredElem::I8: return 1;
-    case StoredElem::I16: return 2;
-    case StoredElem::I32: return 4;
-  }
-  return 4;
-}
-
 const char* stored_elem_name(StoredElem elem) {
   switch (elem) {
     case StoredElem::U8: return "u8";
     case StoredElem::I8: return "i8";
     case StoredElem::I16: return "i16";
     case StoredElem::I32: return "i32";
+    case StoredElem::BitPlanes: return "planes";
   }
   return "i32";
 }
@@ -57,7 +64,7 @@ ExportPlan plan_export(const IntModel& model) {
   image.shape = input.shape;
   image.elem = StoredElem::U8;
   image.op_index = 0;
-  image.bytes = input.shape.elements();
+  image.bytes = stored_bytes(image);
   const ValueRange pixels = int_op_output_range(model.ops[0], {});
   image.lo = pixels.lo;
   image.hi = pixels.hi;
@@ -90,10 +97,12 @@ ExportPlan plan_export(const IntModel& model) {
     const bool last = end == n_ops;
     StoredTensor t;
     t.shape = shapes[end - 1];
-    // The caller reads the network output as int32, whatever its range.
-    t.elem = last ? StoredElem::I32 : narrowest(r);
+    // The caller reads the network output as int32, whatever its range. The
+    // next segment starts at op `end`; a binary conv there reads bit planes.
+    t.planes = last || !starts_segment(model.ops[end]) ? 0 : c_packed_input_planes(model.ops[end], r);
+    t.elem = last ? StoredElem::I32 : t.planes > 0 ? StoredElem::BitPlanes : narrowest(r);
     t.op_index = end - 1;
-    t.bytes = t.shape.elements() * stored_elem_bytes(t.elem);
+    t.bytes = stored_bytes(t);
     t.lo = last ? INT32_MIN : r.lo;
     t.hi = last ? INT32_MAX : r.hi;
     ExportSegment seg;

@@ -4,6 +4,9 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <variant>
+
+#include "ifq/error.hpp"
 
 namespace ifq::ops {
 
@@ -42,6 +45,15 @@ void account_dense(const std::vector<int32_t>& weight, int bits, int rows, int a
   flow.value_bits = 32;
 }
 
+namespace {
+
+std::string hex_literal(uint32_t v, int digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%0*xu", digits, v);
+  return buf;
+}
+
+// Weights in the narrowest C storage; returns {IFQ_WEIGHT_* macro, array name}.
 std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<int32_t>& weight, int bits) {
   if (bits == 1) {
     // One bit per weight, LSB first: bit j of the flat index in byte j / 8.
@@ -49,9 +61,7 @@ std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<
     for (size_t j = 0; j < weight.size(); ++j)
       if (weight[j] > 0) packed[j / 8] |= uint8_t(1u << (j % 8));
     return {"IFQ_WEIGHT_BIT", e.array("w", "uint8_t", 1, c_literals(packed, [](uint8_t v) {
-                                        char buf[8];
-                                        std::snprintf(buf, sizeof buf, "0x%02x", v);
-                                        return std::string(buf);
+                                        return hex_literal(v, 2);
                                       }))};
   }
   int32_t lo = 0, hi = 0;
@@ -62,9 +72,41 @@ std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<
   return {"IFQ_WEIGHT_I32", e.array("w", "int32_t", 4, literals)};
 }
 
+// Binary weights [rows][channels][taps] for a bit-plane input
+// (IFQ_WEIGHT_BIT_PACKED): per row and tap, channel 32k + j is bit j of word k.
+std::pair<std::string, std::string> emit_packed_weights(CEmitter& e, const std::vector<int32_t>& weight, int rows,
+                                                        int channels, int taps) {
+  const size_t words = size_t(channels + 31) / 32;
+  std::vector<uint32_t> packed(size_t(rows) * size_t(taps) * words, 0);
+  for (size_t r = 0; r < size_t(rows); ++r)
+    for (size_t c = 0; c < size_t(channels); ++c)
+      for (size_t t = 0; t < size_t(taps); ++t)
+        if (weight[(r * size_t(channels) + c) * size_t(taps) + t] > 0)
+          packed[(r * size_t(taps) + t) * words + c / 32] |= 1u << (c % 32);
+  return {"IFQ_WEIGHT_BIT_PACKED",
+          e.array("w", "uint32_t", 4, c_literals(packed, [](uint32_t v) { return hex_literal(v, 8); }))};
+}
+
+// Binary weights reading the raw image (a first layer) are stored as int8
+// up to this many (at most 7 KB more flash than bits): the byte kernel then
+// needs about half the instructions of extracting bits.
+constexpr size_t kMaxWidenedImageWeights = 8192;
+
+}  // namespace
+
 std::string emit_dense_c(CEmitter& e, const std::vector<int32_t>& weight, int bits, const DenseGeometry& g) {
-  const auto [format, weights] = emit_weights(e, weight, bits);
   const bool acc32 = accumulator_fits_int32(weight, g.out_channels, g.acc_shift, e.input_max_abs());
+  std::pair<std::string, std::string> stored;
+  if (e.input_bit_planes() > 0) {
+    // The plan chose bit planes for this input (c_packed_input_planes).
+    if (bits != 1 || !acc32 || g.input_repeat != 1)
+      throw Error("export-c: internal: a bit-plane input read by weights the popcount kernel cannot run");
+    stored = emit_packed_weights(e, weight, g.out_channels, e.input_shape().c, g.kh * g.kw);
+  } else {
+    const bool widen = bits == 1 && e.input_is_image() && weight.size() <= kMaxWidenedImageWeights;
+    stored = emit_weights(e, weight, widen ? 8 : bits);
+  }
+  const auto& [format, weights] = stored;
   // DupNet fields only when used: other models' C stays as it was.
   std::string sharing;
   if (g.duplicate != 1) sharing += ", .duplicate = " + std::to_string(g.duplicate);
@@ -88,3 +130,21 @@ bool accumulator_fits_int32(const std::vector<int32_t>& weight, int out_channels
 }
 
 }  // namespace ifq::ops
+
+namespace ifq {
+
+int c_packed_input_planes(const IntOp& consumer, ValueRange input) {
+  const int planes = input.level_bits();
+  if (planes == 0) return 0;
+  if (const auto* c = std::get_if<IntConvOp>(&consumer)) {
+    if (c->weight_bits != 1 || c->input_repeat != 1) return 0;
+    return ops::accumulator_fits_int32(c->weight, c->stored_filters(), c->acc_shift, input.hi) ? planes : 0;
+  }
+  if (const auto* f = std::get_if<IntFcOp>(&consumer)) {
+    if (f->weight_bits != 1) return 0;
+    return ops::accumulator_fits_int32(f->weight, f->out_features, f->acc_shift, input.hi) ? planes : 0;
+  }
+  return 0;
+}
+
+}  // namespace ifq

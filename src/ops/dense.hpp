@@ -23,8 +23,6 @@ int64_t max_row_abs_sum(const std::vector<int32_t>& w, size_t rows);
 void account_dense(const std::vector<int32_t>& weight, int bits, int rows, int acc_shift, OpMemory& m,
                    MemoryFlow& flow);
 
-// Emits the weights in the narrowest C storage; returns {IFQ_WEIGHT_* macro, array name}.
-std::pair<std::string, std::string> emit_weights(CEmitter& e, const std::vector<int32_t>& weight, int bits);
 
 // The ifq_conv_params entry of a conv (or an fc: a conv whose kernel covers
 // the whole input): weights in the narrowest storage, acc32 when proven.

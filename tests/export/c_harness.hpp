@@ -47,8 +47,21 @@ struct HostRun {
 inline const char* kHostCFlags = "-std=c99 -Wall -Wextra -Werror -pedantic";
 
 // Exports every case into dir, compiles one program with the host C
-// compiler and runs it; throws std::runtime_error on any failure.
-HostRun run_on_host(const std::vector<HostCase>& cases, const std::filesystem::path& dir);
+// compiler (plus extra_flags) and runs it; throws std::runtime_error on any
+// failure.
+HostRun run_on_host(const std::vector<HostCase>& cases, const std::filesystem::path& dir,
+                    const std::string& extra_flags = "");
+
+// The runtime's two popcount paths: the portable SWAR reduction (the
+// default on x86-64 without -mpopcnt and on Cortex-M) and the compiler
+// builtin (the default where a popcount instruction exists).
+inline std::vector<std::string> popcount_path_flags() {
+#if defined(__x86_64__) || defined(__i386__)
+  return {"-DIFQ_MICRO_BUILTIN_POPCOUNT=0", "-DIFQ_MICRO_BUILTIN_POPCOUNT=1 -mpopcnt"};
+#else
+  return {"-DIFQ_MICRO_BUILTIN_POPCOUNT=0", "-DIFQ_MICRO_BUILTIN_POPCOUNT=1"};
+#endif
+}
 
 // "" when every stored tensor and the output equal the reference runtime's,
 // else a description of the first difference.

@@ -61,12 +61,20 @@ Batch random_batch(uint32_t seed, int count, bool separated) {
   return b;
 }
 
+// Every case byte-identical to the reference, built with each popcount path
+// of the runtime.
+void expect_cases_bit_exact(const std::vector<HostCase>& cases) {
+  for (const std::string& flags : popcount_path_flags()) {
+    TempDir dir;
+    const HostRun run = run_on_host(cases, dir.path(), flags);
+    for (size_t i = 0; i < cases.size(); ++i)
+      EXPECT_EQ(compare_with_reference(cases[i], run, i), "") << "network " << cases[i].exported.name << ", " << flags;
+  }
+}
+
 void expect_bit_exact(const Batch& b, int count) {
   ASSERT_GE(int(b.cases.size()), count * 3 / 4) << "the converter rejected too many random networks";
-  TempDir dir;
-  const HostRun run = run_on_host(b.cases, dir.path());
-  for (size_t i = 0; i < b.cases.size(); ++i)
-    EXPECT_EQ(compare_with_reference(b.cases[i], run, i), "") << "network " << b.cases[i].exported.name;
+  expect_cases_bit_exact(b.cases);
 }
 
 TEST(ExportCBitExact, RandomNetworksIntegrated) {
@@ -84,6 +92,7 @@ TEST(ExportCBitExact, RandomNetworksSeparated) {
 TEST(ExportCBitExact, RandomBatchesCoverEveryOpKind) {
   std::set<std::string> ops;
   std::set<std::string> elems;
+  std::set<int> plane_counts;
   int take_min = 0, acc_shift = 0, multi_bit = 0, fc = 0, reads_stored = 0;
   for (const Batch& b : {random_batch(7001, 24, false), random_batch(7002, 24, true)})
     for (const auto& c : b.cases) {
@@ -94,7 +103,10 @@ TEST(ExportCBitExact, RandomBatchesCoverEveryOpKind) {
         if (auto* cv = std::get_if<IntConvOp>(&op)) acc_shift += cv->acc_shift > 0, multi_bit += cv->weight_bits > 1;
         if (auto* f = std::get_if<IntFcOp>(&op)) acc_shift += f->acc_shift > 0, multi_bit += f->weight_bits > 1, ++fc;
       }
-      for (const auto& t : c.exported.plan.tensors) elems.insert(stored_elem_name(t.elem));
+      for (const auto& t : c.exported.plan.tensors) {
+        elems.insert(stored_elem_name(t.elem));
+        if (t.elem == StoredElem::BitPlanes) plane_counts.insert(t.planes);
+      }
       for (const auto& seg : c.exported.plan.segments) reads_stored += seg.reads_stored;
     }
   for (const char* kind : {"input", "conv", "fc", "maxpool", "threshold", "requant", "batchnorm", "quant", "relu",
@@ -102,6 +114,9 @@ TEST(ExportCBitExact, RandomBatchesCoverEveryOpKind) {
     EXPECT_TRUE(ops.count(kind)) << "no random network produced a " << kind << " op";
   EXPECT_TRUE(elems.count("u8"));
   EXPECT_TRUE(elems.count("i32"));
+  // The popcount kernel's 2-plane path and its general one.
+  EXPECT_TRUE(plane_counts.count(2)) << "no 2-bit levels stored as bit planes";
+  EXPECT_GT(plane_counts.size(), 1u) << "only one bit-plane count stored";
   EXPECT_GT(take_min, 0) << "no channel pooled with min (negative BN scale before BN)";
   EXPECT_GT(acc_shift, 0) << "no conv/fc with acc_shift";
   EXPECT_GT(multi_bit, 0) << "no multi-bit weights";
@@ -137,9 +152,7 @@ TEST(ExportCBitExact, TinierYoloFace160x120) {
   c.exported = export_c(c.model, eo);
   std::mt19937 rng(12);
   c.images = {random_image(rng, {3, 120, 160})};
-  TempDir dir;
-  const HostRun run = run_on_host({c}, dir.path());
-  EXPECT_EQ(compare_with_reference(c, run, 0), "");
+  expect_cases_bit_exact({c});
   // The microcontroller budget (issue 7): 128 KB of RAM in all; the arena
   // holds the image, the feature maps and the output.
   std::printf("tinier-yolo-face 160x120: arena %lld bytes, parameters %lld bytes\n",
@@ -188,9 +201,7 @@ TEST(ExportCBitExact, FashionClassifier) {
   c.exported = export_c(c.model, eo);
   std::mt19937 rng(22);
   c.images = test_images(rng, {1, 28, 28});
-  TempDir dir;
-  const HostRun run = run_on_host({c}, dir.path());
-  EXPECT_EQ(compare_with_reference(c, run, 0), "");
+  expect_cases_bit_exact({c});
 }
 
 }  // namespace

@@ -134,9 +134,10 @@ TEST(ExportCPortability, QemuCortexM7MatchesReference) { expect_qemu_match("cort
 namespace ifq::export_test {
 namespace {
 
-// The issue's target network on the Cortex-M7 board: one image, compared
-// with the reference runtime element by element inside the firmware.
-TEST(ExportCPortability, QemuCortexM7TinierYoloFace160x120) {
+// The issue's target network on the Cortex-M4 and M7 boards: one image,
+// compared with the reference runtime element by element inside the
+// firmware; prints the instructions QEMU executed for it.
+void expect_tinier_yolo_160x120_on(const std::string& cpu, const std::string& board) {
   if (!can_run_qemu()) GTEST_SKIP() << "arm-none-eabi-gcc, libnewlib-arm-none-eabi or qemu-system-arm not installed";
   HostCase c;
   c.model = convert(tinier_yolo_face(160, 120, 61)).model;
@@ -146,16 +147,19 @@ TEST(ExportCPortability, QemuCortexM7TinierYoloFace160x120) {
   std::mt19937 rng(62);
   c.images = {random_image(rng, {3, 120, 160})};
   TempDir dir;
-  const QemuResult r = run_on_qemu({c}, dir.path(), "cortex-m7", "mps2-an500", 300);
+  const QemuResult r = run_on_qemu({c}, dir.path(), cpu, board, 300);
   EXPECT_NE(r.output.find("IFQ_QEMU MATCH face"), std::string::npos) << r.output;
   EXPECT_EQ(r.status, 0) << r.output;
   // An emulator figure, not cycles: instructions QEMU executed for one run.
   const double per_tick = instructions_per_tick(r.output);
   const int64_t ticks = match_ticks(r.output, "face");
   if (per_tick > 0 && ticks > 0)
-    std::printf("tinier-yolo-face 160x120 on QEMU mps2-an500 (cortex-m7, -Os): %.1f million instructions per image\n",
-                double(ticks) * per_tick / 1e6);
+    std::printf("tinier-yolo-face 160x120 on QEMU %s (%s, -Os): %.1f million instructions per image\n", board.c_str(),
+                cpu.c_str(), double(ticks) * per_tick / 1e6);
 }
+
+TEST(ExportCPortability, QemuCortexM4TinierYoloFace160x120) { expect_tinier_yolo_160x120_on("cortex-m4", "mps2-an386"); }
+TEST(ExportCPortability, QemuCortexM7TinierYoloFace160x120) { expect_tinier_yolo_160x120_on("cortex-m7", "mps2-an500"); }
 
 // DupNet-Tinier-YOLO (issue 12) on the Cortex-M7 board at 160x120: the
 // shared filters (duplicate, input_repeat, negated copies) in ifq_micro.

@@ -69,16 +69,29 @@ TEST(ExportCErrors, RuntimeChecksArenaAndAbi) {
   write_export(e, dir.str());
   std::ofstream(dir.path() / "main.c") << R"C(#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "chk_model.h"
 int main(void) {
   uint32_t *arena = (uint32_t *)malloc(CHK_ARENA_BYTES + 8);
-  ifq_model wrong = chk_model;
+  ifq_model wrong = chk_model, bytes_for_planes = chk_model;
+  ifq_tensor tensors[64];
+  int k, planes_run = -1;
   wrong.abi = IFQ_MICRO_ABI + 1;
-  if (!arena) return 9;
-  printf("%d %d %d %d %d %d\n", ifq_run(&chk_model, arena, CHK_ARENA_BYTES - 1),
+  if (!arena || chk_model.n_tensors > 64) return 9;
+  /* packed binary weights reading a tensor that claims to be bytes */
+  memcpy(tensors, chk_model.tensors, sizeof(ifq_tensor) * (size_t)chk_model.n_tensors);
+  bytes_for_planes.tensors = tensors;
+  for (k = 0; k < chk_model.n_tensors; ++k)
+    if (tensors[k].elem == IFQ_ELEM_PLANES) {
+      tensors[k].elem = IFQ_ELEM_U8;
+      planes_run = ifq_run(&bytes_for_planes, arena, CHK_ARENA_BYTES);
+      break;
+    }
+  printf("%d %d %d %d %d %d %d\n", ifq_run(&chk_model, arena, CHK_ARENA_BYTES - 1),
          ifq_run(&chk_model, (uint8_t *)arena + 1, CHK_ARENA_BYTES + 4), ifq_run(&wrong, arena, CHK_ARENA_BYTES),
          ifq_run_segments(&chk_model, arena, CHK_ARENA_BYTES, 0, CHK_SEGMENTS + 1),
-         ifq_run_segments(&chk_model, arena, CHK_ARENA_BYTES, -1, 1), ifq_run(&chk_model, arena, CHK_ARENA_BYTES));
+         ifq_run_segments(&chk_model, arena, CHK_ARENA_BYTES, -1, 1), planes_run,
+         ifq_run(&chk_model, arena, CHK_ARENA_BYTES));
   free(arena);
   return 0;
 }
@@ -92,7 +105,7 @@ int main(void) {
   ASSERT_EQ(built.status, 0) << built.output;
   const CommandResult ran = run_command(shell_quote(exe));
   ASSERT_EQ(ran.status, 0) << ran.output;
-  EXPECT_EQ(ran.output, "1 2 3 4 4 0\n");  // SIZE, ALIGN, VERSION, RANGE, RANGE, OK
+  EXPECT_EQ(ran.output, "1 2 3 4 4 6 0\n");  // SIZE, ALIGN, VERSION, RANGE, RANGE, PARAMS, OK
 }
 
 std::string ifq_cli(const std::string& args) { return std::string(IFQ_BINARY) + " export-c " + args; }

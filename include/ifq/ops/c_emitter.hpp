@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ifq/int_model.hpp"
+#include "ifq/ops/value_range.hpp"
 #include "ifq/shape.hpp"
 
 namespace ifq {
@@ -28,6 +29,10 @@ class CEmitter {
   virtual Shape3 input_shape() const = 0;
   virtual Shape3 output_shape() const = 0;
   virtual int64_t input_max_abs() const = 0;
+  // How the op's segment input is stored: as that many bit planes (> 0, see
+  // c_packed_input_planes), and whether it is the raw image.
+  virtual int input_bit_planes() const = 0;
+  virtual bool input_is_image() const = 0;
   // `{.kind = <kind>, .out = {...}, .params = <params>}`: one entry of a segment's op table.
   std::string op_entry(const char* kind, const std::string& params_ref) const;
 };
@@ -35,6 +40,13 @@ class CEmitter {
 // The op's entry in a segment's op table; throws ifq::Error for an op the
 // C runtime cannot run.
 std::string emit_int_op_c(const IntOp& op, CEmitter& e);
+
+// The bit planes the C runtime stores a tensor as when `consumer` (the conv
+// or fc that reads it) takes it as input with values in `input`: the level
+// bits when the input is levels and the consumer has binary weights read
+// once (input_repeat 1) with a proven 32-bit accumulator, so its popcount
+// kernel sums 32 channels per word; 0 otherwise (bytes or wider).
+int c_packed_input_planes(const IntOp& consumer, ValueRange input);
 
 // C literals that survive -Wall -pedantic for every int32 / int64 value.
 std::string c_int32(int64_t v);

@@ -7,6 +7,18 @@
 
 #include <string.h>
 
+/* Small helpers of the inner loops are inlined even at -Os, where GCC would
+ * otherwise call them once per word. */
+/* The kernels themselves are kept out of line: inlined into the recursive
+ * evaluator they would share its registers and spill their accumulators. */
+#if defined(__GNUC__) || defined(__clang__)
+#define IFQ_INLINE static inline __attribute__((always_inline))
+#define IFQ_KERNEL static __attribute__((noinline))
+#else
+#define IFQ_INLINE static
+#define IFQ_KERNEL static
+#endif
+
 /* ---- integer helpers (portable: no implementation-defined shifts) ---- */
 
 static int32_t sat32(int64_t v) {
@@ -39,6 +51,42 @@ static int64_t add_wrap(int64_t a, int64_t b) { return wrap_i64((uint64_t)a + (u
 
 /* ---- stored tensors ---- */
 
+/* Word loads and stores in the arena go through memcpy: no aliasing or
+ * alignment assumption about the caller's buffer (compilers emit one
+ * load/store for it where the target allows). */
+IFQ_INLINE uint32_t load_u32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static void store_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+
+IFQ_INLINE int32_t words_per_plane(int32_t channels) { return (channels + 31) / 32; }
+
+/* Bytes of a stored tensor (what ifq_run_segments clears before writing bit planes). */
+static size_t tensor_bytes(const ifq_tensor *t) {
+  const size_t pixels = (size_t)t->shape.h * (size_t)t->shape.w;
+  switch (t->elem) {
+    case IFQ_ELEM_U8:
+    case IFQ_ELEM_I8:
+      return pixels * (size_t)t->shape.c;
+    case IFQ_ELEM_I16:
+      return 2 * pixels * (size_t)t->shape.c;
+    case IFQ_ELEM_PLANES:
+      return 4 * pixels * (size_t)t->planes * (size_t)words_per_plane(t->shape.c);
+    default:
+      return 4 * pixels * (size_t)t->shape.c;
+  }
+}
+
+/* Byte offset of the word holding channel c of pixel (y, x) in plane 0;
+ * plane b's word follows at + 4 * b. */
+static size_t plane_word(const ifq_tensor *t, int32_t c, int32_t y, int32_t x) {
+  const size_t pixel = (size_t)y * (size_t)t->shape.w + (size_t)x;
+  return 4 * ((pixel * (size_t)words_per_plane(t->shape.c) + (size_t)(c / 32)) * (size_t)t->planes);
+}
+
 int32_t ifq_tensor_get(const ifq_tensor *t, const void *arena, int32_t i) {
   const uint8_t *p = (const uint8_t *)arena + t->offset;
   switch (t->elem) {
@@ -51,6 +99,13 @@ int32_t ifq_tensor_get(const ifq_tensor *t, const void *arena, int32_t i) {
       memcpy(&v, p + 2 * (size_t)i, sizeof v);
       return v;
     }
+    case IFQ_ELEM_PLANES: {
+      const int32_t hw = t->shape.h * t->shape.w, c = i / hw, y = (i % hw) / t->shape.w, x = i % t->shape.w;
+      const uint8_t *word = p + plane_word(t, c, y, x);
+      int32_t level = 0, b;
+      for (b = 0; b < t->planes; ++b) level |= (int32_t)((load_u32(word + 4 * (size_t)b) >> (c % 32)) & 1u) << b;
+      return level;
+    }
     default: {
       int32_t v;
       memcpy(&v, p + 4 * (size_t)i, sizeof v);
@@ -59,8 +114,10 @@ int32_t ifq_tensor_get(const ifq_tensor *t, const void *arena, int32_t i) {
   }
 }
 
-static void tensor_set(const ifq_tensor *t, void *arena, int32_t i, int32_t v) {
+/* Element (c, y, x) := v. Bit planes are OR-ed in: the caller cleared them. */
+static void tensor_set(const ifq_tensor *t, void *arena, int32_t c, int32_t y, int32_t x, int32_t v) {
   uint8_t *p = (uint8_t *)arena + t->offset;
+  const size_t i = ((size_t)c * (size_t)t->shape.h + (size_t)y) * (size_t)t->shape.w + (size_t)x;
   switch (t->elem) {
     case IFQ_ELEM_U8:
       p[i] = (uint8_t)v;
@@ -70,22 +127,54 @@ static void tensor_set(const ifq_tensor *t, void *arena, int32_t i, int32_t v) {
       break;
     case IFQ_ELEM_I16: {
       int16_t s = (int16_t)v;
-      memcpy(p + 2 * (size_t)i, &s, sizeof s);
+      memcpy(p + 2 * i, &s, sizeof s);
+      break;
+    }
+    case IFQ_ELEM_PLANES: {
+      uint8_t *word = p + plane_word(t, c, y, x);
+      const uint32_t bit = 1u << (c % 32);
+      int32_t b;
+      for (b = 0; b < t->planes; ++b, word += 4)
+        if ((v >> b) & 1) store_u32(word, load_u32(word) | bit);
       break;
     }
     default:
-      memcpy(p + 4 * (size_t)i, &v, sizeof v);
+      memcpy(p + 4 * i, &v, sizeof v);
       break;
   }
 }
 
 /* ---- one segment, evaluated element by element ---- */
 
+/* A value cached per conv output position (and filter): four slots indexed
+ * by the position's parities hold the four positions a 2x2 pool window
+ * reads, so every channel of a pooled pixel reuses them. */
+typedef struct {
+  int32_t y, x, filter, value;
+} ifq_cache_slot;
+
 typedef struct {
   const uint8_t *arena;
   const ifq_tensor *in;
   const ifq_op *ops;
+  ifq_cache_slot window_sum[4]; /* sum of the input levels under a conv window (bit-plane input) */
+  ifq_cache_slot shared_acc[4]; /* a shared DupNet filter's accumulator, before its copy's sign */
 } ifq_ctx;
+
+IFQ_INLINE ifq_cache_slot *cache_slot(ifq_cache_slot *cache, int32_t y, int32_t x) {
+  return &cache[((y & 1) << 1) | (x & 1)];
+}
+
+IFQ_INLINE int cache_hit(const ifq_cache_slot *slot, int32_t y, int32_t x, int32_t filter) {
+  return slot->y == y && slot->x == x && slot->filter == filter;
+}
+
+IFQ_INLINE void cache_put(ifq_cache_slot *slot, int32_t y, int32_t x, int32_t filter, int32_t value) {
+  slot->y = y;
+  slot->x = x;
+  slot->filter = filter;
+  slot->value = value;
+}
 
 static int32_t weight_at(const ifq_conv_params *p, uint32_t j) {
   switch (p->weight_format) {
@@ -100,20 +189,24 @@ static int32_t weight_at(const ifq_conv_params *p, uint32_t j) {
   }
 }
 
-/* The dominant case on a microcontroller: binary weights on byte-sized
- * levels (or the raw image) with a proven 32-bit sum. Bits are read in
- * order and the sign applied without a branch: (v ^ m) - m is v for m = 0
- * and -v for m = -1. */
-static int32_t conv_bits_u8(const uint8_t *in, const int32_t *subs, const uint8_t *bits, int32_t C, int32_t H,
-                            int32_t W, int32_t kh, int32_t kw, uint32_t wbase, int32_t y0, int32_t x0, int32_t ky0,
-                            int32_t ky1, int32_t kx0, int32_t kx1) {
+/* A conv window clipped to the input: input rows y0 + [ky0, ky1), columns
+ * x0 + [kx0, kx1). Padded positions contribute zero (the padding value is 0
+ * after the mean is removed), so they are skipped rather than tested. */
+typedef struct {
+  int32_t y0, x0, ky0, ky1, kx0, kx1;
+} ifq_window;
+
+/* Binary weights on bytes (the raw image): bits read in order, the sign
+ * applied without a branch: (v ^ m) - m is v for m = 0 and -v for m = -1. */
+IFQ_KERNEL int32_t conv_bits_u8(const uint8_t *in, const int32_t *subs, const uint8_t *bits, const ifq_shape *s,
+                            int32_t kh, int32_t kw, uint32_t wbase, const ifq_window *win) {
   int32_t acc = 0, ic, ky, kx;
-  for (ic = 0; ic < C; ++ic) {
+  for (ic = 0; ic < s->c; ++ic) {
     const int32_t sub = subs ? subs[ic] : 0;
-    for (ky = ky0; ky < ky1; ++ky) {
-      const uint8_t *row = in + ((ic * H + y0 + ky) * W + x0);
-      uint32_t j = wbase + ((uint32_t)ic * (uint32_t)kh + (uint32_t)ky) * (uint32_t)kw + (uint32_t)kx0;
-      for (kx = kx0; kx < kx1; ++kx, ++j) {
+    for (ky = win->ky0; ky < win->ky1; ++ky) {
+      const uint8_t *row = in + ((ic * s->h + win->y0 + ky) * s->w + win->x0);
+      uint32_t j = wbase + ((uint32_t)ic * (uint32_t)kh + (uint32_t)ky) * (uint32_t)kw + (uint32_t)win->kx0;
+      for (kx = win->kx0; kx < win->kx1; ++kx, ++j) {
         const int32_t v = (int32_t)row[kx] - sub;
         const int32_t m = (int32_t)((bits[j >> 3] >> (j & 7u)) & 1u) - 1; /* 0 for +1, -1 for -1 */
         acc += (v ^ m) - m;
@@ -123,50 +216,195 @@ static int32_t conv_bits_u8(const uint8_t *in, const int32_t *subs, const uint8_
   return acc;
 }
 
-/* One convolution output: sum over the input window; padded positions
- * contribute zero (the padding value is 0 after the mean is removed), so
- * the window is clipped to the input once instead of tested per element. */
-static int32_t conv_at(const ifq_ctx *ctx, const ifq_conv_params *p, int32_t out_c, int32_t c, int32_t y,
-                       int32_t x) {
+/* int8 weights on bytes: the first layer (binary weights reading the image
+ * are exported as int8, about half the instructions of bit extraction). */
+IFQ_KERNEL int32_t conv_i8_u8(const uint8_t *in, const int32_t *subs, const int8_t *weights, const ifq_shape *s,
+                          int32_t kh, int32_t kw, uint32_t wbase, const ifq_window *win) {
+  const int32_t n = win->kx1 - win->kx0;
+  int32_t acc = 0, ic, ky, kx;
+  for (ic = 0; ic < s->c; ++ic) {
+    const int32_t sub = subs ? subs[ic] : 0;
+    for (ky = win->ky0; ky < win->ky1; ++ky) {
+      const uint8_t *row = in + ((ic * s->h + win->y0 + ky) * s->w + win->x0 + win->kx0);
+      const int8_t *w = weights + wbase + ((uint32_t)ic * (uint32_t)kh + (uint32_t)ky) * (uint32_t)kw + win->kx0;
+      if (n == 3) { /* a whole 3-wide row, the common first layer */
+        acc += w[0] * ((int32_t)row[0] - sub) + w[1] * ((int32_t)row[1] - sub) + w[2] * ((int32_t)row[2] - sub);
+        continue;
+      }
+      for (kx = 0; kx < n; ++kx) acc += (int32_t)w[kx] * ((int32_t)row[kx] - sub);
+    }
+  }
+  return acc;
+}
+
+/* Popcount. With a popcount instruction (x86 POPCNT, AArch64) the compiler
+ * builtin; elsewhere the portable SWAR reduction (Cortex-M has no popcount
+ * instruction, and GCC's builtin there is a call to libgcc's __popcountsi2):
+ * about ten instructions on Thumb-2, one of them a multiply. Define
+ * IFQ_MICRO_BUILTIN_POPCOUNT as 0 or 1 to choose. */
+#ifndef IFQ_MICRO_BUILTIN_POPCOUNT
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__POPCNT__) || defined(__aarch64__))
+#define IFQ_MICRO_BUILTIN_POPCOUNT 1
+#else
+#define IFQ_MICRO_BUILTIN_POPCOUNT 0
+#endif
+#endif
+
+/* Each 4-bit field of v replaced by the number of its bits set (0..4). */
+IFQ_INLINE uint32_t nibble_counts(uint32_t v) {
+  v = v - ((v >> 1) & 0x55555555u);
+  return (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+}
+
+/* The sum of v's eight 4-bit fields, each at most 12 (so bytes stay below 256). */
+IFQ_INLINE int32_t sum_nibbles(uint32_t v) {
+  v = (v & 0x0f0f0f0fu) + ((v >> 4) & 0x0f0f0f0fu);
+  return (int32_t)((v * 0x01010101u) >> 24);
+}
+
+IFQ_INLINE int32_t popcount32(uint32_t v) {
+#if IFQ_MICRO_BUILTIN_POPCOUNT
+  return __builtin_popcount(v);
+#else
+  return sum_nibbles(nibble_counts(v));
+#endif
+}
+
+/* popcount(a) + 2 * popcount(b): per 4-bit field at most 4 + 2 * 4 = 12,
+ * so the two counts share one fold. */
+IFQ_INLINE int32_t popcount_pair(uint32_t a, uint32_t b) {
+#if IFQ_MICRO_BUILTIN_POPCOUNT
+  return __builtin_popcount(a) + 2 * __builtin_popcount(b);
+#else
+  return sum_nibbles(nibble_counts(a) + (nibble_counts(b) << 1));
+#endif
+}
+
+/* sum over the window of sum_b 2^b popcount(x_b & w): the input's pixels
+ * hold their words plane-interleaved and a filter's taps follow each other,
+ * so one window row is a flat run of n weight words and n * planes input
+ * words. The weights advance by w_step words per word: 1 for a filter, 0 for
+ * a single all-ones word (the window's sum of levels). */
+IFQ_KERNEL int32_t window_ones(const uint8_t *in, const ifq_tensor *t, const uint32_t *w, int32_t w_step, int32_t kw,
+                           const ifq_window *win) {
+  const int32_t planes = t->planes, wpp = words_per_plane(t->shape.c);
+  const int32_t n = (win->kx1 - win->kx0) * wpp; /* weight words per window row */
+  int32_t ones = 0, ky, i, b;
+  for (ky = win->ky0; ky < win->ky1; ++ky) {
+    const uint8_t *x = in + 4 * ((size_t)(win->y0 + ky) * (size_t)t->shape.w + (size_t)(win->x0 + win->kx0)) *
+                                (size_t)wpp * (size_t)planes;
+    const uint32_t *wt = w + (size_t)w_step * ((size_t)ky * (size_t)kw + (size_t)win->kx0) * (size_t)wpp;
+    if (planes == 2) { /* the paper's 2-bit activations */
+      for (i = 0; i < n; ++i, x += 8, wt += w_step) ones += popcount_pair(load_u32(x) & *wt, load_u32(x + 4) & *wt);
+    } else {
+      for (i = 0; i < n; ++i, wt += w_step)
+        for (b = 0; b < planes; ++b, x += 4) ones += popcount32(load_u32(x) & *wt) << b;
+    }
+  }
+  return ones;
+}
+
+/* Binary weights (bit 1 = +1) on bit-plane levels x = sum_b 2^b x_b:
+ *   sum w * x = sum_b 2^b (popcount(x_b & w) - popcount(x_b & ~w))
+ *             = 2 * sum_b 2^b popcount(x_b & w) - (sum of the window's levels).
+ * The window sum is the same for every filter: cached per position. */
+static int32_t conv_planes(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
+                           const ifq_window *win) {
+  static const uint32_t all_ones = 0xffffffffu;
   const ifq_tensor *t = ctx->in;
-  const int32_t C = t->shape.c, H = t->shape.h, W = t->shape.w;
-  const int32_t y0 = y * p->stride - p->pad, x0 = x * p->stride - p->pad;
-  const int32_t ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
-  const int32_t ky1 = H - y0 < p->kh ? H - y0 : p->kh, kx1 = W - x0 < p->kw ? W - x0 : p->kw;
-  const int32_t dup = p->duplicate > 1 ? p->duplicate : 1, rep = p->input_repeat > 1 ? p->input_repeat : 1;
-  const uint32_t block = (uint32_t)C * (uint32_t)p->kh * (uint32_t)p->kw; /* one input_repeat block */
-  const uint32_t filter = (uint32_t)(c % (out_c / dup)) * (uint32_t)rep * block;
-  const int neg = p->negate && p->negate[c];
-  uint64_t acc64 = 0; /* modulo 2^64, as the reference */
-  int32_t acc32 = 0;
-  int32_t r, ic, ky, kx;
+  const uint8_t *in = ctx->arena + t->offset;
+  const size_t filter_words = (size_t)p->kh * (size_t)p->kw * (size_t)words_per_plane(t->shape.c);
+  ifq_cache_slot *sum = cache_slot(ctx->window_sum, y, x);
+  int32_t ones;
+  if (!cache_hit(sum, y, x, 0)) cache_put(sum, y, x, 0, window_ones(in, t, &all_ones, 0, p->kw, win));
+  ones = window_ones(in, t, (const uint32_t *)p->weights + filter * filter_words, 1, p->kw, win);
+  /* |result| < 2^31 is proven by the exporter; 2 * ones alone may not be */
+  return (int32_t)(2 * (int64_t)ones - sum->value);
+}
+
+/* The 32-bit sum of stored filter `filter` at output (y, x) (acc32: the
+ * exporter proved |acc| < 2^31, acc_shift is 0). */
+static int32_t conv_sum32(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
+                          const ifq_window *win) {
+  const ifq_tensor *t = ctx->in;
+  const int32_t rep = p->input_repeat > 1 ? p->input_repeat : 1;
+  const uint32_t block = (uint32_t)t->shape.c * (uint32_t)p->kh * (uint32_t)p->kw; /* one input_repeat block */
+  int32_t acc = 0, r, ic, ky, kx;
+  if (p->weight_format == IFQ_WEIGHT_BIT_PACKED) return conv_planes(ctx, p, filter, y, x, win);
   for (r = 0; r < rep; ++r) {
-    const uint32_t wbase = filter + (uint32_t)r * block;
-    if (p->acc32 && p->weight_format == IFQ_WEIGHT_BIT && t->elem == IFQ_ELEM_U8) {
-      acc32 += conv_bits_u8(ctx->arena + t->offset, t->sub, (const uint8_t *)p->weights, C, H, W, p->kh, p->kw,
-                            wbase, y0, x0, ky0, ky1, kx0, kx1);
+    const uint32_t wbase = (filter * (uint32_t)rep + (uint32_t)r) * block;
+    if (t->elem == IFQ_ELEM_U8 && p->weight_format == IFQ_WEIGHT_BIT) {
+      acc += conv_bits_u8(ctx->arena + t->offset, t->sub, (const uint8_t *)p->weights, &t->shape, p->kh, p->kw, wbase,
+                          win);
       continue;
     }
-    for (ic = 0; ic < C; ++ic) {
+    if (t->elem == IFQ_ELEM_U8 && p->weight_format == IFQ_WEIGHT_I8) {
+      acc += conv_i8_u8(ctx->arena + t->offset, t->sub, (const int8_t *)p->weights, &t->shape, p->kh, p->kw, wbase,
+                        win);
+      continue;
+    }
+    for (ic = 0; ic < t->shape.c; ++ic) {
       const int32_t sub = t->sub ? t->sub[ic] : 0;
-      for (ky = ky0; ky < ky1; ++ky) {
-        const int32_t row = (ic * H + y0 + ky) * W + x0;
+      for (ky = win->ky0; ky < win->ky1; ++ky) {
+        const int32_t row = (ic * t->shape.h + win->y0 + ky) * t->shape.w + win->x0;
         const uint32_t wrow = wbase + ((uint32_t)ic * (uint32_t)p->kh + (uint32_t)ky) * (uint32_t)p->kw;
-        for (kx = kx0; kx < kx1; ++kx) {
-          const int32_t v = ifq_tensor_get(t, ctx->arena, row + kx) - sub;
-          const int32_t w = weight_at(p, wrow + (uint32_t)kx);
-          if (p->acc32)
-            acc32 += w * v;
-          else
-            acc64 += (uint64_t)((int64_t)w * (int64_t)v);
-        }
+        for (kx = win->kx0; kx < win->kx1; ++kx)
+          acc += weight_at(p, wrow + (uint32_t)kx) * (ifq_tensor_get(t, ctx->arena, row + kx) - sub);
       }
     }
   }
-  /* acc_shift is 0 whenever acc32 is set; |acc| < 2^31 is proven, so -acc fits */
-  if (p->acc32) return neg ? -acc32 : acc32;
-  if (neg) acc64 = 0u - acc64;
-  return sat32(floor_shift(wrap_i64(acc64), p->acc_shift));
+  return acc;
+}
+
+/* One convolution output. The copies of a shared (DupNet) filter are
+ * evaluated one after another (ifq_run_segments' channel order), so the
+ * filter's accumulator is computed once and only its sign differs. */
+static int32_t conv_at(ifq_ctx *ctx, const ifq_conv_params *p, int32_t out_c, int32_t c, int32_t y, int32_t x) {
+  const ifq_tensor *t = ctx->in;
+  const int32_t H = t->shape.h, W = t->shape.w;
+  const int32_t dup = p->duplicate > 1 ? p->duplicate : 1, rep = p->input_repeat > 1 ? p->input_repeat : 1;
+  const uint32_t filter = (uint32_t)(c % (out_c / dup));
+  const int neg = p->negate && p->negate[c];
+  ifq_window win;
+  win.y0 = y * p->stride - p->pad;
+  win.x0 = x * p->stride - p->pad;
+  win.ky0 = win.y0 < 0 ? -win.y0 : 0;
+  win.kx0 = win.x0 < 0 ? -win.x0 : 0;
+  win.ky1 = H - win.y0 < p->kh ? H - win.y0 : p->kh;
+  win.kx1 = W - win.x0 < p->kw ? W - win.x0 : p->kw;
+  if (p->acc32) {
+    int32_t acc;
+    ifq_cache_slot *shared = dup > 1 ? cache_slot(ctx->shared_acc, y, x) : NULL;
+    if (shared && cache_hit(shared, y, x, (int32_t)filter)) {
+      acc = shared->value;
+    } else {
+      acc = conv_sum32(ctx, p, filter, y, x, &win);
+      if (shared) cache_put(shared, y, x, (int32_t)filter, acc);
+    }
+    /* |acc| < 2^31 is proven, so -acc fits */
+    return neg ? -acc : acc;
+  }
+  {
+    const uint32_t block = (uint32_t)t->shape.c * (uint32_t)p->kh * (uint32_t)p->kw;
+    uint64_t acc64 = 0; /* modulo 2^64, as the reference */
+    int32_t r, ic, ky, kx;
+    for (r = 0; r < rep; ++r) {
+      const uint32_t wbase = (filter * (uint32_t)rep + (uint32_t)r) * block;
+      for (ic = 0; ic < t->shape.c; ++ic) {
+        const int32_t sub = t->sub ? t->sub[ic] : 0;
+        for (ky = win.ky0; ky < win.ky1; ++ky) {
+          const int32_t row = (ic * H + win.y0 + ky) * W + win.x0;
+          const uint32_t wrow = wbase + ((uint32_t)ic * (uint32_t)p->kh + (uint32_t)ky) * (uint32_t)p->kw;
+          for (kx = win.kx0; kx < win.kx1; ++kx) {
+            const int64_t v = ifq_tensor_get(t, ctx->arena, row + kx) - sub;
+            acc64 += (uint64_t)((int64_t)weight_at(p, wrow + (uint32_t)kx) * v);
+          }
+        }
+      }
+    }
+    if (neg) acc64 = 0u - acc64;
+    return sat32(floor_shift(wrap_i64(acc64), p->acc_shift));
+  }
 }
 
 static const ifq_shape *shape_before(const ifq_ctx *ctx, int32_t level) {
@@ -175,7 +413,7 @@ static const ifq_shape *shape_before(const ifq_ctx *ctx, int32_t level) {
 
 /* The value of ops[level]'s output at (c, y, x). Recursion depth is the
  * segment length (a handful of ops). */
-static int32_t eval(const ifq_ctx *ctx, int32_t level, int32_t c, int32_t y, int32_t x) {
+static int32_t eval(ifq_ctx *ctx, int32_t level, int32_t c, int32_t y, int32_t x) {
   const ifq_op *op = &ctx->ops[level];
   switch (op->kind) {
     case IFQ_OP_INPUT: {
@@ -253,6 +491,40 @@ static int32_t eval(const ifq_ctx *ctx, int32_t level, int32_t c, int32_t y, int
 
 /* ---- public entry points ---- */
 
+/* Refuses op tables this runtime cannot run as written (the exporter never
+ * writes them; a hand-edited or mismatched table gets an error code, not
+ * undefined behaviour). */
+static int check_segment(const ifq_model *model, const ifq_segment *seg) {
+  int32_t k;
+  if (seg->in < 0 || seg->in >= model->n_tensors || seg->out < 0 || seg->out >= model->n_tensors)
+    return IFQ_ERR_RANGE;
+  for (k = 0; k < seg->n_ops; ++k) {
+    const ifq_op *op = &seg->ops[k];
+    if (op->kind < 0 || op->kind >= IFQ_OP_KINDS) return IFQ_ERR_OP;
+    if (op->kind == IFQ_OP_CONV) {
+      const ifq_conv_params *p = (const ifq_conv_params *)op->params;
+      const ifq_tensor *in = &model->tensors[seg->in];
+      if (p->duplicate > 1 && op->out.c % p->duplicate != 0) return IFQ_ERR_PARAMS;
+      if (p->weight_format == IFQ_WEIGHT_BIT_PACKED &&
+          (k != 0 || in->elem != IFQ_ELEM_PLANES || !p->acc32 || p->input_repeat > 1))
+        return IFQ_ERR_PARAMS;
+    }
+  }
+  for (k = 0; k < model->n_tensors; ++k)
+    if (model->tensors[k].elem == IFQ_ELEM_PLANES && (model->tensors[k].planes < 1 || model->tensors[k].planes > 16))
+      return IFQ_ERR_PARAMS;
+  return IFQ_OK;
+}
+
+/* How many copies of a shared (DupNet) filter the segment's conv makes: its
+ * output channels c, c + C/d, ... are evaluated in a row. 1 otherwise. */
+static int32_t copies_in_a_row(const ifq_segment *seg, int32_t channels) {
+  const ifq_conv_params *p;
+  if (seg->n_ops < 1 || seg->ops[0].kind != IFQ_OP_CONV) return 1;
+  p = (const ifq_conv_params *)seg->ops[0].params;
+  return p->duplicate > 1 && channels % p->duplicate == 0 ? p->duplicate : 1;
+}
+
 uint8_t *ifq_input(const ifq_model *model, void *arena) {
   return (uint8_t *)arena + model->tensors[0].offset;
 }
@@ -265,21 +537,31 @@ int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, in
   if (((uintptr_t)arena & 3u) != 0) return IFQ_ERR_ARENA_ALIGN;
   if (first < 0 || last > model->n_segments || first > last) return IFQ_ERR_RANGE;
   for (s = first; s < last; ++s) {
-    int32_t k;
-    for (k = 0; k < model->segments[s].n_ops; ++k)
-      if (model->segments[s].ops[k].kind < 0 || model->segments[s].ops[k].kind >= IFQ_OP_KINDS) return IFQ_ERR_OP;
+    const int rc = check_segment(model, &model->segments[s]);
+    if (rc != IFQ_OK) return rc;
   }
   for (s = first; s < last; ++s) {
     const ifq_segment *seg = &model->segments[s];
     const ifq_tensor *out = &model->tensors[seg->out];
+    const int32_t C = out->shape.c, dup = copies_in_a_row(seg, C);
     ifq_ctx ctx;
-    int32_t c, y, x, i = 0;
+    int32_t j, y, x;
     ctx.arena = (const uint8_t *)arena;
     ctx.in = &model->tensors[seg->in];
     ctx.ops = seg->ops;
-    for (c = 0; c < out->shape.c; ++c)
-      for (y = 0; y < out->shape.h; ++y)
-        for (x = 0; x < out->shape.w; ++x) tensor_set(out, arena, i++, eval(&ctx, seg->n_ops - 1, c, y, x));
+    for (j = 0; j < 4; ++j) {
+      cache_put(&ctx.window_sum[j], -1, -1, -1, 0);
+      cache_put(&ctx.shared_acc[j], -1, -1, -1, 0);
+    }
+    if (out->elem == IFQ_ELEM_PLANES) memset((uint8_t *)arena + out->offset, 0, tensor_bytes(out));
+    /* Pixel by pixel, all channels of a pixel together (the caches hold a
+     * pixel's windows); a shared filter's copies one after another. */
+    for (y = 0; y < out->shape.h; ++y)
+      for (x = 0; x < out->shape.w; ++x)
+        for (j = 0; j < C; ++j) {
+          const int32_t c = (j % dup) * (C / dup) + j / dup;
+          tensor_set(out, arena, c, y, x, eval(&ctx, seg->n_ops - 1, c, y, x));
+        }
   }
   return IFQ_OK;
 }

@@ -10,11 +10,16 @@
  *
  * Execution model. The op list is cut into segments: a segment starts at the
  * image, at a conv/fc op or at a max pool whose windows overlap, and runs
- * the element-wise ops and max pools that follow it. Only a segment's result is stored in the arena (levels as bytes),
- * so a {conv, maxpool, threshold} substructure never materialises its int32
- * accumulators: each stored element is computed on demand, pooling over the
- * accumulators it needs. Stored tensors alternate between the two ends of the
- * arena (ping-pong); the arena is the largest sum of two neighbouring ones.
+ * the element-wise ops and max pools that follow it. Only a segment's result
+ * is stored in the arena, so a {conv, maxpool, threshold} substructure never
+ * materialises its int32 accumulators: each stored element is computed on
+ * demand, pooling over the accumulators it needs. Levels that a binary conv
+ * reads are stored as bit planes (IFQ_ELEM_PLANES) and summed by popcount,
+ * 32 channels at a time; other levels as bytes. Outputs are produced pixel by
+ * pixel, all channels of a pixel together, so a pixel's window sum and a
+ * shared (DupNet) filter's accumulator are computed once for all of them.
+ * Stored tensors alternate between the two ends of the arena (ping-pong);
+ * the arena is the largest sum of two neighbouring ones.
  */
 #ifndef IFQ_MICRO_H
 #define IFQ_MICRO_H
@@ -28,7 +33,7 @@ extern "C" {
 
 /* Bumped whenever the tables below change; a model exported for another
  * version is refused by ifq_run (IFQ_ERR_VERSION). */
-#define IFQ_MICRO_ABI 1
+#define IFQ_MICRO_ABI 2
 
 /* Exported const arrays are 8-byte aligned where the compiler allows it
  * (word loads, DMA); plain C99 compilers simply ignore the request. */
@@ -45,12 +50,19 @@ extern "C" {
 #define IFQ_ERR_VERSION 3     /* model exported for another runtime ABI */
 #define IFQ_ERR_RANGE 4       /* segment range out of bounds */
 #define IFQ_ERR_OP 5          /* an op kind this runtime does not know (exported by a newer ifq) */
+#define IFQ_ERR_PARAMS 6      /* op parameters this runtime cannot run (packed weights on a byte input, ...) */
 
 /* Element types of stored tensors. */
 #define IFQ_ELEM_U8 0
 #define IFQ_ELEM_I8 1
 #define IFQ_ELEM_I16 2
 #define IFQ_ELEM_I32 3
+/* Levels 0 .. 2^planes - 1 as bit planes, 32 channels per word: pixel
+ * (y, x), in row-major order, holds ceil(C / 32) x planes uint32 words,
+ * word (k, b) at k * planes + b; its bit j is bit b of channel 32k + j's
+ * level (unused channel bits are 0). A binary conv then sums 32 products
+ * with one AND and one popcount per plane. */
+#define IFQ_ELEM_PLANES 4
 
 /* Weight storage: one bit per weight (1 = +1, 0 = -1; bit j of the flat
  * [out][in][kh][kw] index lives in byte j / 8 at bit j % 8), or plain
@@ -59,6 +71,10 @@ extern "C" {
 #define IFQ_WEIGHT_I8 1
 #define IFQ_WEIGHT_I16 2
 #define IFQ_WEIGHT_I32 3
+/* Binary weights for a bit-plane input (uint32 words): per stored filter,
+ * per kernel tap (ky, kx) in row-major order, ceil(C / 32) words; channel
+ * 32k + j is bit j of word k (1 = +1, 0 = -1; unused bits 0). */
+#define IFQ_WEIGHT_BIT_PACKED 4
 
 /* Op kinds. */
 #define IFQ_OP_INPUT 0     /* source: the segment's stored input tensor (minus `sub`) */
@@ -85,6 +101,7 @@ typedef struct {
   int32_t elem;
   uint32_t offset;
   const int32_t *sub;
+  int32_t planes; /* IFQ_ELEM_PLANES only: bit planes per pixel */
 } ifq_tensor;
 
 typedef struct {
