@@ -146,6 +146,12 @@ static void tensor_set(const ifq_tensor *t, void *arena, int32_t c, int32_t y, i
 
 /* ---- one segment, evaluated element by element ---- */
 
+/* A conv on the raw image whose window holds at most this many values
+ * (3 channels x 3 x 3 = 27) caches each window's mean-removed values, zero
+ * where padded, as a patch: the filters of a pixel then run a flat dot
+ * product over it instead of re-reading and clipping the image each. */
+#define IFQ_PATCH_VALUES 32
+
 /* A value cached per conv output position (and filter): four slots indexed
  * by the position's parities hold the four positions a 2x2 pool window
  * reads, so every channel of a pooled pixel reuses them. */
@@ -157,8 +163,16 @@ typedef struct {
   const uint8_t *arena;
   const ifq_tensor *in;
   const ifq_op *ops;
+  /* Set at segment start for its conv (ops[0]), so each output reuses them. */
+  int32_t filters;         /* stored filters: out_c / duplicate */
+  const uint8_t *planes;   /* bit-plane input: its first byte in the arena */
+  int32_t wpp;             /* bit-plane input: words per plane (ceil(C / 32)) */
+  size_t pixel_bytes;      /* bit-plane input: bytes per pixel */
+  int32_t patch_size;      /* > 0: byte input whose windows are cached as patches (the first layer) */
   ifq_cache_slot window_sum[4]; /* sum of the input levels under a conv window (bit-plane input) */
   ifq_cache_slot shared_acc[4]; /* a shared DupNet filter's accumulator, before its copy's sign */
+  ifq_cache_slot patch_key[4];  /* which window each patch holds */
+  int16_t patch[4][IFQ_PATCH_VALUES];
 } ifq_ctx;
 
 IFQ_INLINE ifq_cache_slot *cache_slot(ifq_cache_slot *cache, int32_t y, int32_t x) {
@@ -217,22 +231,23 @@ IFQ_KERNEL int32_t conv_bits_u8(const uint8_t *in, const int32_t *subs, const ui
 }
 
 /* int8 weights on bytes: the first layer (binary weights reading the image
- * are exported as int8, about half the instructions of bit extraction). */
+ * are exported as int8, about half the instructions of bit extraction).
+ * Rows are walked by pointer; a whole 3-wide row is unrolled. */
 IFQ_KERNEL int32_t conv_i8_u8(const uint8_t *in, const int32_t *subs, const int8_t *weights, const ifq_shape *s,
-                          int32_t kh, int32_t kw, uint32_t wbase, const ifq_window *win) {
-  const int32_t n = win->kx1 - win->kx0;
-  int32_t acc = 0, ic, ky, kx;
+                              int32_t kh, int32_t kw, uint32_t wbase, const ifq_window *win) {
+  const int32_t n = win->kx1 - win->kx0, rows = win->ky1 - win->ky0, W = s->w;
+  int32_t acc = 0, ic, r, kx;
   for (ic = 0; ic < s->c; ++ic) {
     const int32_t sub = subs ? subs[ic] : 0;
-    for (ky = win->ky0; ky < win->ky1; ++ky) {
-      const uint8_t *row = in + ((ic * s->h + win->y0 + ky) * s->w + win->x0 + win->kx0);
-      const int8_t *w = weights + wbase + ((uint32_t)ic * (uint32_t)kh + (uint32_t)ky) * (uint32_t)kw + win->kx0;
-      if (n == 3) { /* a whole 3-wide row, the common first layer */
+    const uint8_t *row = in + ((ic * s->h + win->y0 + win->ky0) * W + win->x0 + win->kx0);
+    const int8_t *w = weights + wbase + ((uint32_t)ic * (uint32_t)kh + (uint32_t)win->ky0) * (uint32_t)kw + win->kx0;
+    if (n == 3) { /* a whole 3-wide row, the common first layer */
+      for (r = 0; r < rows; ++r, row += W, w += kw)
         acc += w[0] * ((int32_t)row[0] - sub) + w[1] * ((int32_t)row[1] - sub) + w[2] * ((int32_t)row[2] - sub);
-        continue;
-      }
-      for (kx = 0; kx < n; ++kx) acc += (int32_t)w[kx] * ((int32_t)row[kx] - sub);
+      continue;
     }
+    for (r = 0; r < rows; ++r, row += W, w += kw)
+      for (kx = 0; kx < n; ++kx) acc += (int32_t)w[kx] * ((int32_t)row[kx] - sub);
   }
   return acc;
 }
@@ -285,15 +300,17 @@ IFQ_INLINE int32_t popcount_pair(uint32_t a, uint32_t b) {
  * so one window row is a flat run of n weight words and n * planes input
  * words. The weights advance by w_step words per word: 1 for a filter, 0 for
  * a single all-ones word (the window's sum of levels). */
-IFQ_KERNEL int32_t window_ones(const uint8_t *in, const ifq_tensor *t, const uint32_t *w, int32_t w_step, int32_t kw,
-                           const ifq_window *win) {
-  const int32_t planes = t->planes, wpp = words_per_plane(t->shape.c);
-  const int32_t n = (win->kx1 - win->kx0) * wpp; /* weight words per window row */
+IFQ_KERNEL int32_t window_ones(const ifq_ctx *ctx, const uint32_t *w, int32_t w_step, int32_t kw,
+                               const ifq_window *win) {
+  const int32_t planes = ctx->in->planes, wpp = ctx->wpp, n = (win->kx1 - win->kx0) * wpp;
+  const size_t row_bytes = (size_t)ctx->in->shape.w * ctx->pixel_bytes, w_row = (size_t)(w_step * kw * wpp);
+  const uint8_t *x_row = ctx->planes + (size_t)(win->y0 + win->ky0) * row_bytes +
+                         (size_t)(win->x0 + win->kx0) * ctx->pixel_bytes;
+  const uint32_t *w_first = w + (size_t)w_step * ((size_t)win->ky0 * (size_t)kw + (size_t)win->kx0) * (size_t)wpp;
   int32_t ones = 0, ky, i, b;
-  for (ky = win->ky0; ky < win->ky1; ++ky) {
-    const uint8_t *x = in + 4 * ((size_t)(win->y0 + ky) * (size_t)t->shape.w + (size_t)(win->x0 + win->kx0)) *
-                                (size_t)wpp * (size_t)planes;
-    const uint32_t *wt = w + (size_t)w_step * ((size_t)ky * (size_t)kw + (size_t)win->kx0) * (size_t)wpp;
+  for (ky = win->ky0; ky < win->ky1; ++ky, x_row += row_bytes, w_first += w_row) {
+    const uint8_t *x = x_row;
+    const uint32_t *wt = w_first;
     if (planes == 2) { /* the paper's 2-bit activations */
       for (i = 0; i < n; ++i, x += 8, wt += w_step) ones += popcount_pair(load_u32(x) & *wt, load_u32(x + 4) & *wt);
     } else {
@@ -304,33 +321,57 @@ IFQ_KERNEL int32_t window_ones(const uint8_t *in, const ifq_tensor *t, const uin
   return ones;
 }
 
+/* int8 weights on a cached patch of the image (see IFQ_PATCH_VALUES). */
+IFQ_KERNEL int32_t conv_patch(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
+                              const ifq_window *win) {
+  const ifq_tensor *t = ctx->in;
+  const int32_t n = ctx->patch_size;
+  const int8_t *w = (const int8_t *)p->weights + filter * (uint32_t)n;
+  ifq_cache_slot *key = cache_slot(ctx->patch_key, y, x);
+  int16_t *patch = ctx->patch[key - ctx->patch_key];
+  int32_t acc = 0, i;
+  if (!cache_hit(key, y, x, 0)) {
+    int32_t ic, ky, kx;
+    int16_t *v = patch;
+    for (ic = 0; ic < t->shape.c; ++ic) {
+      const int32_t sub = t->sub ? t->sub[ic] : 0;
+      for (ky = 0; ky < p->kh; ++ky) {
+        const uint8_t *row = ctx->arena + t->offset + (size_t)((ic * t->shape.h + win->y0 + ky) * t->shape.w + win->x0);
+        const int inside = ky >= win->ky0 && ky < win->ky1;
+        for (kx = 0; kx < p->kw; ++kx)
+          *v++ = (int16_t)(inside && kx >= win->kx0 && kx < win->kx1 ? (int32_t)row[kx] - sub : 0);
+      }
+    }
+    cache_put(key, y, x, 0, 0);
+  }
+  for (i = 0; i + 3 <= n; i += 3) acc += w[i] * patch[i] + w[i + 1] * patch[i + 1] + w[i + 2] * patch[i + 2];
+  for (; i < n; ++i) acc += w[i] * patch[i];
+  return acc;
+}
+
 /* Binary weights (bit 1 = +1) on bit-plane levels x = sum_b 2^b x_b:
  *   sum w * x = sum_b 2^b (popcount(x_b & w) - popcount(x_b & ~w))
  *             = 2 * sum_b 2^b popcount(x_b & w) - (sum of the window's levels).
  * The window sum is the same for every filter: cached per position. */
-static int32_t conv_planes(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
-                           const ifq_window *win) {
+IFQ_KERNEL int32_t conv_planes(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
+                               const ifq_window *win) {
   static const uint32_t all_ones = 0xffffffffu;
-  const ifq_tensor *t = ctx->in;
-  const uint8_t *in = ctx->arena + t->offset;
-  const size_t filter_words = (size_t)p->kh * (size_t)p->kw * (size_t)words_per_plane(t->shape.c);
+  const size_t filter_words = (size_t)p->kh * (size_t)p->kw * (size_t)ctx->wpp;
   ifq_cache_slot *sum = cache_slot(ctx->window_sum, y, x);
   int32_t ones;
-  if (!cache_hit(sum, y, x, 0)) cache_put(sum, y, x, 0, window_ones(in, t, &all_ones, 0, p->kw, win));
-  ones = window_ones(in, t, (const uint32_t *)p->weights + filter * filter_words, 1, p->kw, win);
+  if (!cache_hit(sum, y, x, 0)) cache_put(sum, y, x, 0, window_ones(ctx, &all_ones, 0, p->kw, win));
+  ones = window_ones(ctx, (const uint32_t *)p->weights + filter * filter_words, 1, p->kw, win);
   /* |result| < 2^31 is proven by the exporter; 2 * ones alone may not be */
   return (int32_t)(2 * (int64_t)ones - sum->value);
 }
 
-/* The 32-bit sum of stored filter `filter` at output (y, x) (acc32: the
- * exporter proved |acc| < 2^31, acc_shift is 0). */
-static int32_t conv_sum32(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
-                          const ifq_window *win) {
+/* The 32-bit sum of stored filter `filter` at a window of a byte or wider
+ * input (acc32: the exporter proved |acc| < 2^31, acc_shift is 0). */
+IFQ_KERNEL int32_t conv_sum32(const ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, const ifq_window *win) {
   const ifq_tensor *t = ctx->in;
   const int32_t rep = p->input_repeat > 1 ? p->input_repeat : 1;
   const uint32_t block = (uint32_t)t->shape.c * (uint32_t)p->kh * (uint32_t)p->kw; /* one input_repeat block */
   int32_t acc = 0, r, ic, ky, kx;
-  if (p->weight_format == IFQ_WEIGHT_BIT_PACKED) return conv_planes(ctx, p, filter, y, x, win);
   for (r = 0; r < rep; ++r) {
     const uint32_t wbase = (filter * (uint32_t)rep + (uint32_t)r) * block;
     if (t->elem == IFQ_ELEM_U8 && p->weight_format == IFQ_WEIGHT_BIT) {
@@ -356,55 +397,61 @@ static int32_t conv_sum32(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filte
   return acc;
 }
 
+/* The sum without a proven 32-bit bound: 64 bits modulo 2^64 as the
+ * reference, then shifted by acc_shift and saturated. */
+IFQ_KERNEL int32_t conv_wide(const ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int neg,
+                             const ifq_window *win) {
+  const ifq_tensor *t = ctx->in;
+  const int32_t rep = p->input_repeat > 1 ? p->input_repeat : 1;
+  const uint32_t block = (uint32_t)t->shape.c * (uint32_t)p->kh * (uint32_t)p->kw;
+  uint64_t acc64 = 0;
+  int32_t r, ic, ky, kx;
+  for (r = 0; r < rep; ++r) {
+    const uint32_t wbase = (filter * (uint32_t)rep + (uint32_t)r) * block;
+    for (ic = 0; ic < t->shape.c; ++ic) {
+      const int32_t sub = t->sub ? t->sub[ic] : 0;
+      for (ky = win->ky0; ky < win->ky1; ++ky) {
+        const int32_t row = (ic * t->shape.h + win->y0 + ky) * t->shape.w + win->x0;
+        const uint32_t wrow = wbase + ((uint32_t)ic * (uint32_t)p->kh + (uint32_t)ky) * (uint32_t)p->kw;
+        for (kx = win->kx0; kx < win->kx1; ++kx) {
+          const int64_t v = ifq_tensor_get(t, ctx->arena, row + kx) - sub;
+          acc64 += (uint64_t)((int64_t)weight_at(p, wrow + (uint32_t)kx) * v);
+        }
+      }
+    }
+  }
+  if (neg) acc64 = 0u - acc64;
+  return sat32(floor_shift(wrap_i64(acc64), p->acc_shift));
+}
+
 /* One convolution output. The copies of a shared (DupNet) filter are
  * evaluated one after another (ifq_run_segments' channel order), so the
  * filter's accumulator is computed once and only its sign differs. */
-static int32_t conv_at(ifq_ctx *ctx, const ifq_conv_params *p, int32_t out_c, int32_t c, int32_t y, int32_t x) {
-  const ifq_tensor *t = ctx->in;
-  const int32_t H = t->shape.h, W = t->shape.w;
-  const int32_t dup = p->duplicate > 1 ? p->duplicate : 1, rep = p->input_repeat > 1 ? p->input_repeat : 1;
-  const uint32_t filter = (uint32_t)(c % (out_c / dup));
+static int32_t conv_at(ifq_ctx *ctx, const ifq_conv_params *p, int32_t c, int32_t y, int32_t x) {
+  const ifq_shape *s = &ctx->in->shape;
+  const uint32_t filter = (uint32_t)(c < ctx->filters ? c : c % ctx->filters);
   const int neg = p->negate && p->negate[c];
+  ifq_cache_slot *shared;
+  int32_t acc;
   ifq_window win;
   win.y0 = y * p->stride - p->pad;
   win.x0 = x * p->stride - p->pad;
   win.ky0 = win.y0 < 0 ? -win.y0 : 0;
   win.kx0 = win.x0 < 0 ? -win.x0 : 0;
-  win.ky1 = H - win.y0 < p->kh ? H - win.y0 : p->kh;
-  win.kx1 = W - win.x0 < p->kw ? W - win.x0 : p->kw;
-  if (p->acc32) {
-    int32_t acc;
-    ifq_cache_slot *shared = dup > 1 ? cache_slot(ctx->shared_acc, y, x) : NULL;
-    if (shared && cache_hit(shared, y, x, (int32_t)filter)) {
-      acc = shared->value;
-    } else {
-      acc = conv_sum32(ctx, p, filter, y, x, &win);
-      if (shared) cache_put(shared, y, x, (int32_t)filter, acc);
-    }
-    /* |acc| < 2^31 is proven, so -acc fits */
-    return neg ? -acc : acc;
+  win.ky1 = s->h - win.y0 < p->kh ? s->h - win.y0 : p->kh;
+  win.kx1 = s->w - win.x0 < p->kw ? s->w - win.x0 : p->kw;
+  if (!p->acc32) return conv_wide(ctx, p, filter, neg, &win);
+  shared = p->duplicate > 1 ? cache_slot(ctx->shared_acc, y, x) : NULL;
+  if (shared && cache_hit(shared, y, x, (int32_t)filter)) {
+    acc = shared->value;
+  } else {
+    acc = p->weight_format == IFQ_WEIGHT_BIT_PACKED ? conv_planes(ctx, p, filter, y, x, &win)
+          : ctx->patch_size > 0                       ? conv_patch(ctx, p, filter, y, x, &win)
+                                                      : conv_sum32(ctx, p, filter, &win);
+    if (shared) cache_put(shared, y, x, (int32_t)filter, acc);
   }
-  {
-    const uint32_t block = (uint32_t)t->shape.c * (uint32_t)p->kh * (uint32_t)p->kw;
-    uint64_t acc64 = 0; /* modulo 2^64, as the reference */
-    int32_t r, ic, ky, kx;
-    for (r = 0; r < rep; ++r) {
-      const uint32_t wbase = (filter * (uint32_t)rep + (uint32_t)r) * block;
-      for (ic = 0; ic < t->shape.c; ++ic) {
-        const int32_t sub = t->sub ? t->sub[ic] : 0;
-        for (ky = win.ky0; ky < win.ky1; ++ky) {
-          const int32_t row = (ic * H + win.y0 + ky) * W + win.x0;
-          const uint32_t wrow = wbase + ((uint32_t)ic * (uint32_t)p->kh + (uint32_t)ky) * (uint32_t)p->kw;
-          for (kx = win.kx0; kx < win.kx1; ++kx) {
-            const int64_t v = ifq_tensor_get(t, ctx->arena, row + kx) - sub;
-            acc64 += (uint64_t)((int64_t)weight_at(p, wrow + (uint32_t)kx) * v);
-          }
-        }
-      }
-    }
-    if (neg) acc64 = 0u - acc64;
-    return sat32(floor_shift(wrap_i64(acc64), p->acc_shift));
-  }
+  /* |acc| < 2^31 is proven, so -acc fits */
+  return neg ? -acc : acc;
 }
 
 static const ifq_shape *shape_before(const ifq_ctx *ctx, int32_t level) {
@@ -422,7 +469,7 @@ static int32_t eval(ifq_ctx *ctx, int32_t level, int32_t c, int32_t y, int32_t x
       return ifq_tensor_get(t, ctx->arena, i) - (t->sub ? t->sub[c] : 0);
     }
     case IFQ_OP_CONV:
-      return conv_at(ctx, (const ifq_conv_params *)op->params, op->out.c, c, y, x);
+      return conv_at(ctx, (const ifq_conv_params *)op->params, c, y, x);
     case IFQ_OP_MAXPOOL: {
       /* Darknet geometry: `pad` is the total padding, begin = pad / 2;
        * padded positions never win. */
@@ -505,6 +552,7 @@ static int check_segment(const ifq_model *model, const ifq_segment *seg) {
       const ifq_conv_params *p = (const ifq_conv_params *)op->params;
       const ifq_tensor *in = &model->tensors[seg->in];
       if (p->duplicate > 1 && op->out.c % p->duplicate != 0) return IFQ_ERR_PARAMS;
+      if (op->out.c != model->tensors[seg->out].shape.c || op->out.c < 1) return IFQ_ERR_PARAMS;
       if (p->weight_format == IFQ_WEIGHT_BIT_PACKED &&
           (k != 0 || in->elem != IFQ_ELEM_PLANES || !p->acc32 || p->input_repeat > 1))
         return IFQ_ERR_PARAMS;
@@ -523,6 +571,30 @@ static int32_t copies_in_a_row(const ifq_segment *seg, int32_t channels) {
   if (seg->n_ops < 1 || seg->ops[0].kind != IFQ_OP_CONV) return 1;
   p = (const ifq_conv_params *)seg->ops[0].params;
   return p->duplicate > 1 && channels % p->duplicate == 0 ? p->duplicate : 1;
+}
+
+/* The patch size when the segment's conv reads the image through a
+ * cached patch (IFQ_PATCH_VALUES), else 0: int8 weights read once, a
+ * proven 32-bit sum, and mean-removed bytes that fit int16. */
+static int32_t patch_size(const ifq_segment *seg, const ifq_tensor *in) {
+  const ifq_conv_params *p;
+  int32_t n, c;
+  if (seg->n_ops < 1 || seg->ops[0].kind != IFQ_OP_CONV || in->elem != IFQ_ELEM_U8) return 0;
+  p = (const ifq_conv_params *)seg->ops[0].params;
+  if (p->weight_format != IFQ_WEIGHT_I8 || !p->acc32 || p->input_repeat > 1 || p->kh < 1 || p->kw < 1) return 0;
+  n = in->shape.c * p->kh * p->kw;
+  if (in->shape.c < 1 || n > IFQ_PATCH_VALUES) return 0;
+  for (c = 0; c < in->shape.c; ++c)
+    if (in->sub && (in->sub[c] < -32000 || in->sub[c] > 32000)) return 0;
+  return n;
+}
+
+/* The stored filters of the segment's conv (out_c / duplicate), or 1. */
+static int32_t conv_filters(const ifq_segment *seg) {
+  const ifq_conv_params *p;
+  if (seg->n_ops < 1 || seg->ops[0].kind != IFQ_OP_CONV) return 1;
+  p = (const ifq_conv_params *)seg->ops[0].params;
+  return seg->ops[0].out.c / (p->duplicate > 1 ? p->duplicate : 1);
 }
 
 uint8_t *ifq_input(const ifq_model *model, void *arena) {
@@ -549,9 +621,15 @@ int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, in
     ctx.arena = (const uint8_t *)arena;
     ctx.in = &model->tensors[seg->in];
     ctx.ops = seg->ops;
+    ctx.filters = conv_filters(seg);
+    ctx.patch_size = patch_size(seg, ctx.in);
+    ctx.planes = ctx.arena + ctx.in->offset;
+    ctx.wpp = words_per_plane(ctx.in->shape.c);
+    ctx.pixel_bytes = 4 * (size_t)ctx.wpp * (size_t)(ctx.in->elem == IFQ_ELEM_PLANES ? ctx.in->planes : 0);
     for (j = 0; j < 4; ++j) {
       cache_put(&ctx.window_sum[j], -1, -1, -1, 0);
       cache_put(&ctx.shared_acc[j], -1, -1, -1, 0);
+      cache_put(&ctx.patch_key[j], -1, -1, -1, 0);
     }
     if (out->elem == IFQ_ELEM_PLANES) memset((uint8_t *)arena + out->offset, 0, tensor_bytes(out));
     /* Pixel by pixel, all channels of a pixel together (the caches hold a
