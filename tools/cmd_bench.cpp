@@ -2,9 +2,11 @@
 // fast integer runtime per image and per layer, the measured popcount
 // roofline and the fraction the big binary layers reach, and in the same run
 // the peers (LibTorch fp32 of the same network, OpenCV DNN on Darknet's
-// yolov2-tiny-voc) when their helper programs were built.
+// yolov2-tiny-voc, and OpenCV DNN on the YuNet face detector when its ONNX
+// file is found) when their helper programs were built.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -30,7 +32,14 @@ struct BenchFlags {
   int threads = 1, runs = 50, warmup = 5, input = 416, bits = 2;
   bool json = false, no_peers = false;
   std::string isa;
+  std::string yunet;  // --yunet; empty: $IFQ_YUNET_ONNX or the shared data's copy
 };
+
+// The longer side of the model's input (the peers run square images).
+int input_side(const ifq::IntModel& model) {
+  const ifq::Shape3 s = std::get<ifq::IntInputOp>(model.ops[0]).shape;
+  return std::max(s.h, s.w);
+}
 
 // "tinier-yolo" (random weights, --input/--bits), or a float/int model file.
 ifq::IntModel resolve_model(const BenchFlags& f, std::string& description) {
@@ -62,6 +71,21 @@ std::optional<fs::path> find_peer(const char* env, const char* subdir, const cha
     const fs::path candidate = root / "bench" / subdir / name;
     if (fs::exists(candidate)) return fs::canonical(candidate);
   }
+  return std::nullopt;
+}
+
+// The YuNet ONNX file of the shared data (../shared next to the checkout
+// that holds this build, or next to the working directory), or --yunet.
+std::optional<fs::path> find_yunet(const std::string& flag, std::string& note) {
+  if (!flag.empty()) {
+    if (!fs::is_regular_file(flag)) throw ifq::Error("bench: --yunet '" + flag + "' is not a file");
+    return fs::path(flag);
+  }
+  if (const char* p = std::getenv("IFQ_YUNET_ONNX"); p && *p) return fs::path(p);
+  const fs::path rel = fs::path("shared") / "data" / "faces" / "teachers" / "yunet" / "yunet.onnx";
+  for (const fs::path& root : {self_dir() / ".." / "..", self_dir() / ".." / ".." / "..", fs::path("..")})
+    if (std::error_code ec; fs::is_regular_file(root / rel, ec)) return fs::canonical(root / rel);
+  note = "yunet.onnx not found (--yunet PATH, IFQ_YUNET_ONNX, or ../shared/data/faces/teachers/yunet/)";
   return std::nullopt;
 }
 
@@ -124,8 +148,8 @@ int bench_main(const BenchFlags& f) {
     one = ifq::kernels::bench_runtime(model, isa, 1, f.runs, f.warmup, *roof1);
   }
 
-  std::optional<double> torch_ms, opencv_ms;
-  std::string torch_note = "skipped (--no-peers)", opencv_note = torch_note;
+  std::optional<double> torch_ms, opencv_ms, yunet_ms;
+  std::string torch_note = "skipped (--no-peers)", opencv_note = torch_note, yunet_note = torch_note;
   if (!f.no_peers) {
     const std::string common = "--runs " + std::to_string(std::max(5, f.runs / 2)) + " --threads " +
                                std::to_string(f.threads);
@@ -135,7 +159,15 @@ int bench_main(const BenchFlags& f) {
                           common + " --input " + std::to_string(f.input), torch_note);
     else
       torch_note = "only for --model tinier-yolo (the peer builds that network)";
-    opencv_ms = run_peer(find_peer("IFQ_OPENCV_PEER", "opencv_peer", "ifq_opencv_peer"), common, opencv_note);
+    const auto opencv_peer = find_peer("IFQ_OPENCV_PEER", "opencv_peer", "ifq_opencv_peer");
+    opencv_ms = run_peer(opencv_peer, common, opencv_note);
+    // A modern small float face detector at the same input size (YuNet
+    // takes any multiple of 32; other sizes are rounded up to one).
+    if (const auto yunet = find_yunet(f.yunet, yunet_note))
+      yunet_ms = run_peer(opencv_peer,
+                          common + " --onnx " + shell_quote(yunet->string()) + " --input " +
+                              std::to_string((input_side(model) + 31) / 32 * 32),
+                          yunet_note);
   }
 
   json layers = json::array();
@@ -168,8 +200,12 @@ int bench_main(const BenchFlags& f) {
       {"arena_bytes", b.arena_bytes},
       {"parameter_bytes", b.parameter_bytes},
       {"layers", layers},
-      {"peers", {{"libtorch_fp32_ms", null_or(torch_ms)}, {"opencv_dnn_yolov2_tiny_ms", null_or(opencv_ms)}}},
-      {"peer_notes", {{"libtorch_fp32", torch_note}, {"opencv_dnn_yolov2_tiny", opencv_note}}},
+      {"peers",
+       {{"libtorch_fp32_ms", null_or(torch_ms)},
+        {"opencv_dnn_yolov2_tiny_ms", null_or(opencv_ms)},
+        {"opencv_dnn_yunet_face_ms", null_or(yunet_ms)}}},
+      {"peer_notes",
+       {{"libtorch_fp32", torch_note}, {"opencv_dnn_yolov2_tiny", opencv_note}, {"opencv_dnn_yunet_face", yunet_note}}},
   };
   if (one) {
     j["ms_per_image_1_thread"] = one->median_ms;
@@ -178,6 +214,7 @@ int bench_main(const BenchFlags& f) {
   }
   if (torch_ms) j["speedup_vs_libtorch_fp32"] = *torch_ms / b.median_ms;
   if (opencv_ms) j["speedup_vs_opencv_dnn"] = *opencv_ms / b.median_ms;
+  if (yunet_ms) j["speedup_vs_yunet"] = *yunet_ms / b.median_ms;
 
   if (f.json) {
     std::cout << j.dump(2) << "\n";
@@ -207,6 +244,7 @@ int bench_main(const BenchFlags& f) {
   };
   peer_line("LibTorch fp32 (same net)", torch_ms, torch_note);
   peer_line("OpenCV DNN yolov2-tiny-voc", opencv_ms, opencv_note);
+  peer_line("OpenCV DNN YuNet (face)", yunet_ms, yunet_note);
   return 0;
 }
 
@@ -224,6 +262,9 @@ IFQ_REGISTER_COMMAND("bench", "benchmark the fast integer runtime (per layer, pe
                        sub.add_option("--isa", f->isa, "force a kernel path: portable, avx2, avx512 (default: IFQ_ISA or cpuid)");
                        sub.add_flag("--json", f->json, "print JSON");
                        sub.add_flag("--no-peers", f->no_peers, "skip the LibTorch / OpenCV peers");
+                       sub.add_option("--yunet", f->yunet,
+                                      "YuNet ONNX file for the face-detector peer (default: $IFQ_YUNET_ONNX or "
+                                      "../shared/data/faces/teachers/yunet/yunet.onnx)");
                        return [f]() { return bench_main(*f); };
                      });
 

@@ -1,5 +1,7 @@
 // ifq_opencv_peer [--runs R] [--threads N] [--cfg PATH]: OpenCV DNN running
 // Darknet's yolov2-tiny-voc.cfg at its 416x416 input with random weights.
+// ifq_opencv_peer --onnx PATH [--input N] [--runs R] [--threads N]: OpenCV
+// DNN running an ONNX face detector (YuNet) on an NxN image, all its outputs.
 // The weights file is written at run time (Darknet format: int32 major,
 // minor, revision, uint64 images seen; then per [convolutional] section:
 // biases, and when batch_normalize=1 scales, rolling means, rolling
@@ -100,9 +102,59 @@ void write_random_weights(const std::string& cfg, const std::string& path) {
 
 }  // namespace
 
+// Median of the timed runs of `forward` (the first 3 allocate and tune).
+template <class Forward>
+std::vector<double> time_runs(int runs, Forward forward) {
+  std::vector<double> ms;
+  for (int i = 0; i < runs + 3; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    forward();
+    const double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i >= 3) ms.push_back(t);
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms;
+}
+
+double median_of_sorted(const std::vector<double>& ms) {
+  return ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+}
+
+// An ONNX detector on a random NxN BGR image (YuNet takes any multiple of 32).
+int run_onnx(const std::string& onnx, int input, int runs, int threads) {
+  try {
+    cv::setNumThreads(threads);
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx);
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    cv::Mat image(input, input, CV_8UC3);
+    cv::randu(image, 0, 255);
+    const cv::Mat blob = cv::dnn::blobFromImage(image, 1.0, cv::Size(), cv::Scalar(), false, false, CV_32F);
+    const std::vector<std::string> names = net.getUnconnectedOutLayersNames();
+    const auto ms = time_runs(runs, [&] {
+      std::vector<cv::Mat> outs;
+      net.setInput(blob);
+      net.forward(outs, names);
+      if (outs.empty() || outs[0].empty()) throw std::runtime_error("empty output");
+    });
+    std::string name = onnx.substr(onnx.find_last_of('/') + 1);
+    for (char& c : name)
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '_';
+    std::printf("{\"network\": \"%s %dx%d OpenCV DNN %s\", \"ms_per_image\": %.4f, \"ms_min\": %.4f, "
+                "\"threads\": %d, \"runs\": %d}\n",
+                name.c_str(), input, input, CV_VERSION, median_of_sorted(ms), ms.front(), threads, runs);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ifq_opencv_peer: %s: %s\n", onnx.c_str(), e.what());
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const int runs = std::max(1, arg_int(argc, argv, "--runs", 20));
   const int threads = std::max(1, arg_int(argc, argv, "--threads", 1));
+  const std::string onnx = arg_str(argc, argv, "--onnx", "");
+  if (!onnx.empty()) return run_onnx(onnx, std::max(32, arg_int(argc, argv, "--input", 416)), runs, threads);
   const std::string cfg = arg_str(argc, argv, "--cfg", IFQ_YOLOV2_TINY_CFG);
   char tmpl[] = "/tmp/ifq-yolov2-tiny-XXXXXX";
   const int fd = mkstemp(tmpl);
@@ -122,17 +174,11 @@ int main(int argc, char** argv) {
     cv::Mat image(416, 416, CV_8UC3);
     cv::randu(image, 0, 255);
     const cv::Mat blob = cv::dnn::blobFromImage(image, 1 / 255.0, cv::Size(416, 416), cv::Scalar(), true, false);
-    std::vector<double> ms;
-    for (int i = 0; i < runs + 3; ++i) {
-      const auto t0 = std::chrono::steady_clock::now();
+    const auto ms = time_runs(runs, [&] {
       net.setInput(blob);
-      const cv::Mat out = net.forward();
-      const double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      if (i >= 3) ms.push_back(t);  // the first runs allocate and tune
-      if (out.empty()) throw std::runtime_error("empty output");
-    }
-    std::sort(ms.begin(), ms.end());
-    const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+      if (net.forward().empty()) throw std::runtime_error("empty output");
+    });
+    const double median = median_of_sorted(ms);
     std::printf("{\"network\": \"yolov2-tiny-voc OpenCV DNN %s\", \"ms_per_image\": %.4f, \"ms_min\": %.4f, "
                 "\"threads\": %d, \"runs\": %d}\n",
                 CV_VERSION, median, ms.front(), threads, runs);
