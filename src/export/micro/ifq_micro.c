@@ -265,6 +265,7 @@ IFQ_KERNEL int32_t conv_i8_u8(const uint8_t *in, const int32_t *subs, const int8
 #endif
 #endif
 
+#if !IFQ_MICRO_BUILTIN_POPCOUNT
 /* Each 4-bit field of v replaced by the number of its bits set (0..4). */
 IFQ_INLINE uint32_t nibble_counts(uint32_t v) {
   v = v - ((v >> 1) & 0x55555555u);
@@ -276,6 +277,8 @@ IFQ_INLINE int32_t sum_nibbles(uint32_t v) {
   v = (v & 0x0f0f0f0fu) + ((v >> 4) & 0x0f0f0f0fu);
   return (int32_t)((v * 0x01010101u) >> 24);
 }
+
+#endif
 
 IFQ_INLINE int32_t popcount32(uint32_t v) {
 #if IFQ_MICRO_BUILTIN_POPCOUNT
