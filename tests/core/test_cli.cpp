@@ -6,9 +6,11 @@
 #include <array>
 #include <filesystem>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "ifq/error.hpp"
 #include "ifq/model_io.hpp"
 #include "random_networks.hpp"
 #include "temp_dir.hpp"
@@ -84,6 +86,56 @@ TEST_F(Cli, ConcurrentWritersOfOneModelPathLeaveOneWholeFile) {
 }
 
 // DupNet: inspect names each shared conv's stored and effective filters.
+// A model file as ifq wrote it before per-tensor checksums: the same file
+// without the ifq.crc32 metadata (tensor offsets count from the data
+// section, so only the header changes).
+std::string without_checksums(const std::string& file) {
+  uint64_t n = 0;
+  std::memcpy(&n, file.data(), 8);
+  nlohmann::json header = nlohmann::json::parse(file.substr(8, size_t(n)));
+  EXPECT_EQ(header["__metadata__"].erase("ifq.crc32"), 1u) << "the file had no checksums to remove";
+  std::string text = header.dump();
+  text.resize((text.size() + 7) / 8 * 8, ' ');
+  const uint64_t m = text.size();
+  return std::string(reinterpret_cast<const char*>(&m), 8) + text + file.substr(size_t(8 + n));
+}
+
+std::string last_bit_flipped(std::string file) {
+  file.back() = char(file.back() ^ 1);
+  return file;
+}
+
+// Issue 15 (integrity) for files written before the checksums: they load
+// unchecked (a flipped bit passes); `ifq resave` writes them again with
+// checksums, byte for byte what this ifq writes for the same model, after
+// which the flipped bit is refused.
+TEST_F(Cli, ResaveGivesOlderModelFilesTheirChecksums) {
+  const std::string int_path = dir.file("net.ifqi");
+  ASSERT_EQ(run_ifq("convert --in " + float_path + " --out " + int_path).status, 0);
+  for (const std::string& current : {float_path, int_path}) {
+    const bool is_int = current == int_path;
+    auto load = [&](const std::string& path) { is_int ? (void)load_int_model(path) : (void)load_float_model(path); };
+    const std::string written = testing::read_bytes(current);
+    const std::string old = dir.file(is_int ? "old.ifqi" : "old.ifqf"), again = dir.file(is_int ? "new.ifqi" : "new.ifqf");
+    testing::write_bytes(old, last_bit_flipped(without_checksums(written)));
+    EXPECT_NO_THROW(load(old)) << "a file without checksums loads unchecked";
+    testing::write_bytes(old, without_checksums(written));
+    const CliRun r = run_ifq("resave " + old + " " + again);
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(testing::read_bytes(again), written) << (is_int ? "integer" : "float") << " model";
+    testing::write_bytes(again, last_bit_flipped(testing::read_bytes(again)));
+    try {
+      load(again);
+      ADD_FAILURE() << "the flipped bit was not noticed";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("CRC-32"), std::string::npos) << e.what();
+    }
+  }
+  const CliRun missing = run_ifq("resave " + dir.file("missing.ifqf") + " " + dir.file("x.ifqf"));
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.output.find("ifq: error:"), std::string::npos) << missing.output;
+}
+
 TEST_F(Cli, InspectShowsWeightSharing) {
   // image -> binary 1x1 conv: 2 stored filters reading the image 2 times, copied 3 times -> BN -> HWGQ
   ConvLayer conv;
