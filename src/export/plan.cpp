@@ -39,6 +39,26 @@ StoredElem narrowest(ValueRange r) {
   return StoredElem::I32;
 }
 
+// The scratch ifq_micro's pixel-at-a-time path needs between a segment's
+// two tensors (ifq_micro.c, pixel_scratch): the sums of every stored filter
+// at the up to 2x2 conv positions of an output pixel. Segments that path
+// cannot run (no conv first, a larger or second max pool) need none.
+int64_t pixel_scratch_bytes(const IntModel& model, const ExportSegment& seg) {
+  if (seg.reads_stored) return 0;
+  const IntOp& first = model.ops[size_t(seg.op_begin)];
+  int64_t filters = 0, positions = 1;
+  if (const auto* c = std::get_if<IntConvOp>(&first)) filters = c->stored_filters();
+  else if (const auto* f = std::get_if<IntFcOp>(&first)) filters = f->out_features;
+  else return 0;
+  int pools = 0;
+  for (int i = seg.op_begin + 1; i < seg.op_end; ++i)
+    if (const auto* p = std::get_if<IntMaxPoolOp>(&model.ops[size_t(i)])) {
+      if (++pools > 1 || p->size > 2) return 0;
+      positions = int64_t(p->size) * p->size;
+    }
+  return 4 * positions * filters;
+}
+
 }  // namespace
 
 const char* stored_elem_name(StoredElem elem) {
@@ -118,10 +138,12 @@ ExportPlan plan_export(const IntModel& model) {
 
   // Ping-pong: segment i reads tensor i and writes tensor i+1, so only two
   // neighbours are ever live. Even tensors sit at the arena start, odd ones
-  // at its end; the arena is the largest neighbouring pair.
+  // at its end; the arena is the largest neighbouring pair plus the scratch
+  // the segment between them needs.
   int64_t arena = align8(plan.tensors[0].bytes);
-  for (size_t i = 0; i + 1 < plan.tensors.size(); ++i)
-    arena = std::max(arena, align8(plan.tensors[i].bytes) + align8(plan.tensors[i + 1].bytes));
+  for (const ExportSegment& seg : plan.segments)
+    arena = std::max(arena, align8(plan.tensors[size_t(seg.in)].bytes) + align8(plan.tensors[size_t(seg.out)].bytes) +
+                                pixel_scratch_bytes(model, seg));
   if (arena > int64_t(UINT32_MAX)) throw Error("export-c: the model needs an arena of " +
                                                std::to_string(arena) + " bytes, more than 4 GiB");
   for (size_t i = 0; i < plan.tensors.size(); ++i)

@@ -324,32 +324,39 @@ IFQ_KERNEL int32_t window_ones(const ifq_ctx *ctx, const uint32_t *w, int32_t w_
   return ones;
 }
 
-/* int8 weights on a cached patch of the image (see IFQ_PATCH_VALUES). */
-IFQ_KERNEL int32_t conv_patch(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
-                              const ifq_window *win) {
+/* The image window of a conv output, mean removed, zero where padded, in
+ * the weights' [channel][ky][kx] order (see IFQ_PATCH_VALUES). */
+IFQ_KERNEL void fill_patch(const ifq_ctx *ctx, const ifq_conv_params *p, const ifq_window *win, int16_t *patch) {
   const ifq_tensor *t = ctx->in;
-  const int32_t n = ctx->patch_size;
-  const int8_t *w = (const int8_t *)p->weights + filter * (uint32_t)n;
-  ifq_cache_slot *key = cache_slot(ctx->patch_key, y, x);
-  int16_t *patch = ctx->patch[key - ctx->patch_key];
-  int32_t acc = 0, i;
-  if (!cache_hit(key, y, x, 0)) {
-    int32_t ic, ky, kx;
-    int16_t *v = patch;
-    for (ic = 0; ic < t->shape.c; ++ic) {
-      const int32_t sub = t->sub ? t->sub[ic] : 0;
-      for (ky = 0; ky < p->kh; ++ky) {
-        const uint8_t *row = ctx->arena + t->offset + (size_t)((ic * t->shape.h + win->y0 + ky) * t->shape.w + win->x0);
-        const int inside = ky >= win->ky0 && ky < win->ky1;
-        for (kx = 0; kx < p->kw; ++kx)
-          *v++ = (int16_t)(inside && kx >= win->kx0 && kx < win->kx1 ? (int32_t)row[kx] - sub : 0);
-      }
+  int32_t ic, ky, kx;
+  for (ic = 0; ic < t->shape.c; ++ic) {
+    const int32_t sub = t->sub ? t->sub[ic] : 0;
+    for (ky = 0; ky < p->kh; ++ky) {
+      const uint8_t *row = ctx->arena + t->offset + (size_t)((ic * t->shape.h + win->y0 + ky) * t->shape.w + win->x0);
+      const int inside = ky >= win->ky0 && ky < win->ky1;
+      for (kx = 0; kx < p->kw; ++kx)
+        *patch++ = (int16_t)(inside && kx >= win->kx0 && kx < win->kx1 ? (int32_t)row[kx] - sub : 0);
     }
-    cache_put(key, y, x, 0, 0);
   }
+}
+
+IFQ_INLINE int32_t dot_patch(const int8_t *w, const int16_t *patch, int32_t n) {
+  int32_t acc = 0, i;
   for (i = 0; i + 3 <= n; i += 3) acc += w[i] * patch[i] + w[i + 1] * patch[i + 1] + w[i + 2] * patch[i + 2];
   for (; i < n; ++i) acc += w[i] * patch[i];
   return acc;
+}
+
+/* int8 weights on a cached patch of the image (see IFQ_PATCH_VALUES). */
+IFQ_KERNEL int32_t conv_patch(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
+                              const ifq_window *win) {
+  ifq_cache_slot *key = cache_slot(ctx->patch_key, y, x);
+  int16_t *patch = ctx->patch[key - ctx->patch_key];
+  if (!cache_hit(key, y, x, 0)) {
+    fill_patch(ctx, p, win, patch);
+    cache_put(key, y, x, 0, 0);
+  }
+  return dot_patch((const int8_t *)p->weights + filter * (uint32_t)ctx->patch_size, patch, ctx->patch_size);
 }
 
 /* Binary weights (bit 1 = +1) on bit-plane levels x = sum_b 2^b x_b:
@@ -427,6 +434,18 @@ IFQ_KERNEL int32_t conv_wide(const ifq_ctx *ctx, const ifq_conv_params *p, uint3
   return sat32(floor_shift(wrap_i64(acc64), p->acc_shift));
 }
 
+/* The window of conv output (y, x), clipped to the input of shape s. */
+static ifq_window window_at(const ifq_conv_params *p, const ifq_shape *s, int32_t y, int32_t x) {
+  ifq_window win;
+  win.y0 = y * p->stride - p->pad;
+  win.x0 = x * p->stride - p->pad;
+  win.ky0 = win.y0 < 0 ? -win.y0 : 0;
+  win.kx0 = win.x0 < 0 ? -win.x0 : 0;
+  win.ky1 = s->h - win.y0 < p->kh ? s->h - win.y0 : p->kh;
+  win.kx1 = s->w - win.x0 < p->kw ? s->w - win.x0 : p->kw;
+  return win;
+}
+
 /* One convolution output. The copies of a shared (DupNet) filter are
  * evaluated one after another (ifq_run_segments' channel order), so the
  * filter's accumulator is computed once and only its sign differs. */
@@ -436,13 +455,7 @@ static int32_t conv_at(ifq_ctx *ctx, const ifq_conv_params *p, int32_t c, int32_
   const int neg = p->negate && p->negate[c];
   ifq_cache_slot *shared;
   int32_t acc;
-  ifq_window win;
-  win.y0 = y * p->stride - p->pad;
-  win.x0 = x * p->stride - p->pad;
-  win.ky0 = win.y0 < 0 ? -win.y0 : 0;
-  win.kx0 = win.x0 < 0 ? -win.x0 : 0;
-  win.ky1 = s->h - win.y0 < p->kh ? s->h - win.y0 : p->kh;
-  win.kx1 = s->w - win.x0 < p->kw ? s->w - win.x0 : p->kw;
+  const ifq_window win = window_at(p, s, y, x);
   if (!p->acc32) return conv_wide(ctx, p, filter, neg, &win);
   shared = p->duplicate > 1 ? cache_slot(ctx->shared_acc, y, x) : NULL;
   if (shared && cache_hit(shared, y, x, (int32_t)filter)) {
@@ -455,6 +468,46 @@ static int32_t conv_at(ifq_ctx *ctx, const ifq_conv_params *p, int32_t c, int32_
   }
   /* |acc| < 2^31 is proven, so -acc fits */
   return neg ? -acc : acc;
+}
+
+/* Element-wise op `op` applied to v, an element of channel c. */
+static int32_t pointwise(const ifq_op *op, int32_t c, int32_t v) {
+  switch (op->kind) {
+    case IFQ_OP_THRESHOLD: {
+      const ifq_threshold_params *p = (const ifq_threshold_params *)op->params;
+      const int32_t *t = p->thresholds + c * p->count;
+      int32_t level_out = 0, i;
+      for (i = 0; i < p->count; ++i) level_out += v > t[i];
+      return level_out;
+    }
+    case IFQ_OP_QUANT: {
+      const ifq_quant_params *p = (const ifq_quant_params *)op->params;
+      int32_t level_out = 0, i;
+      for (i = 0; i < p->count; ++i) level_out += (int64_t)v > p->thresholds[i];
+      return level_out;
+    }
+    case IFQ_OP_REQUANT: {
+      const ifq_requant_params *p = (const ifq_requant_params *)op->params;
+      return sat32(add_wrap(floor_shift(mul_wrap(v, p->multiplier[c]), p->shift), p->bias[c]));
+    }
+    case IFQ_OP_BATCHNORM: {
+      const ifq_batchnorm_params *p = (const ifq_batchnorm_params *)op->params;
+      const int64_t centred = wrap_i64((uint64_t)(int64_t)v - (uint64_t)p->mean[c]);
+      return sat32(add_wrap(floor_shift(mul_wrap(centred, p->scale[c]), p->shift), p->beta[c]));
+    }
+    case IFQ_OP_RELU:
+      return v < 0 ? 0 : v;
+    case IFQ_OP_LEAKY: {
+      const ifq_leaky_params *p = (const ifq_leaky_params *)op->params;
+      return v < 0 ? sat32(floor_shift(mul_wrap(v, p->multiplier), p->shift)) : v;
+    }
+    case IFQ_OP_CLAMP: {
+      const ifq_clamp_params *p = (const ifq_clamp_params *)op->params;
+      return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+    }
+    default:
+      return v;
+  }
 }
 
 static const ifq_shape *shape_before(const ifq_ctx *ctx, int32_t level) {
@@ -496,47 +549,138 @@ static int32_t eval(ifq_ctx *ctx, int32_t level, int32_t c, int32_t y, int32_t x
       return best;
     }
     default:
-      break;
+      return pointwise(op, c, eval(ctx, level - 1, c, y, x));
   }
-  {
-    const int32_t v = eval(ctx, level - 1, c, y, x);
-    switch (op->kind) {
-      case IFQ_OP_THRESHOLD: {
-        const ifq_threshold_params *p = (const ifq_threshold_params *)op->params;
-        const int32_t *t = p->thresholds + c * p->count;
-        int32_t level_out = 0, i;
-        for (i = 0; i < p->count; ++i) level_out += v > t[i];
-        return level_out;
-      }
-      case IFQ_OP_QUANT: {
-        const ifq_quant_params *p = (const ifq_quant_params *)op->params;
-        int32_t level_out = 0, i;
-        for (i = 0; i < p->count; ++i) level_out += (int64_t)v > p->thresholds[i];
-        return level_out;
-      }
-      case IFQ_OP_REQUANT: {
-        const ifq_requant_params *p = (const ifq_requant_params *)op->params;
-        return sat32(add_wrap(floor_shift(mul_wrap(v, p->multiplier[c]), p->shift), p->bias[c]));
-      }
-      case IFQ_OP_BATCHNORM: {
-        const ifq_batchnorm_params *p = (const ifq_batchnorm_params *)op->params;
-        const int64_t centred = wrap_i64((uint64_t)(int64_t)v - (uint64_t)p->mean[c]);
-        return sat32(add_wrap(floor_shift(mul_wrap(centred, p->scale[c]), p->shift), p->beta[c]));
-      }
-      case IFQ_OP_RELU:
-        return v < 0 ? 0 : v;
-      case IFQ_OP_LEAKY: {
-        const ifq_leaky_params *p = (const ifq_leaky_params *)op->params;
-        return v < 0 ? sat32(floor_shift(mul_wrap(v, p->multiplier), p->shift)) : v;
-      }
-      case IFQ_OP_CLAMP: {
-        const ifq_clamp_params *p = (const ifq_clamp_params *)op->params;
-        return v < p->lo ? p->lo : v > p->hi ? p->hi : v;
-      }
-      default:
-        return v;
+}
+
+/* ---- the pixel-at-a-time path ---- */
+
+/* Most segments are {conv, element-wise ops, at most one max pool of at
+ * most 2x2, element-wise ops} with a proven 32-bit sum (what the converter
+ * makes of a substructure). They run pixel by pixel: the sums of every
+ * stored filter at the (up to four) conv positions an output pixel reads go
+ * to a scratch area that the exporter reserves between the segment's two
+ * tensors, then each channel's ops run on those sums. Every sum is computed
+ * once and no call chain runs per output. Other segments, and tables from an
+ * exporter that reserved no scratch, take the element-by-element path. */
+
+static int is_pointwise(int32_t kind) {
+  return kind != IFQ_OP_INPUT && kind != IFQ_OP_CONV && kind != IFQ_OP_MAXPOOL;
+}
+
+IFQ_INLINE int32_t load_i32(const uint8_t *p) { return (int32_t)load_u32(p); }
+
+IFQ_INLINE void store_i32(uint8_t *p, int32_t v) { store_u32(p, (uint32_t)v); }
+
+/* The scratch area of a segment that runs pixel by pixel, and its max pool
+ * op (0: none); NULL when the segment cannot. */
+static uint8_t *pixel_scratch(const ifq_model *model, const ifq_segment *seg, void *arena, int32_t filters,
+                              int32_t *pool) {
+  const ifq_tensor *lo = &model->tensors[seg->in], *hi = &model->tensors[seg->out];
+  int32_t k, positions = 1;
+  size_t start;
+  *pool = 0;
+  if (seg->ops[0].kind != IFQ_OP_CONV || !((const ifq_conv_params *)seg->ops[0].params)->acc32) return NULL;
+  for (k = 1; k < seg->n_ops; ++k) {
+    if (seg->ops[k].kind == IFQ_OP_MAXPOOL) {
+      const ifq_pool_params *p = (const ifq_pool_params *)seg->ops[k].params;
+      if (*pool || p->size < 1 || p->size > 2) return NULL;
+      *pool = k;
+      positions = p->size * p->size;
+    } else if (!is_pointwise(seg->ops[k].kind)) {
+      return NULL;
     }
   }
+  if (lo->offset > hi->offset) {
+    const ifq_tensor *t = lo;
+    lo = hi;
+    hi = t;
+  }
+  start = ((size_t)lo->offset + tensor_bytes(lo) + 7) & ~(size_t)7;
+  if (start + 4 * (size_t)positions * (size_t)filters > hi->offset) return NULL;
+  return (uint8_t *)arena + start;
+}
+
+/* The sums of every stored filter at conv output (y, x), into sums[f]. */
+IFQ_KERNEL void conv_sums(ifq_ctx *ctx, const ifq_conv_params *p, int32_t y, int32_t x, uint8_t *sums) {
+  const ifq_window win = window_at(p, &ctx->in->shape, y, x);
+  int32_t f;
+  if (p->weight_format == IFQ_WEIGHT_BIT_PACKED) { /* see conv_planes */
+    static const uint32_t all_ones = 0xffffffffu;
+    const size_t filter_words = (size_t)p->kh * (size_t)p->kw * (size_t)ctx->wpp;
+    const uint32_t *w = (const uint32_t *)p->weights;
+    const int32_t levels = window_ones(ctx, &all_ones, 0, p->kw, &win);
+    for (f = 0; f < ctx->filters; ++f, w += filter_words)
+      store_i32(sums + 4 * (size_t)f, (int32_t)(2 * (int64_t)window_ones(ctx, w, 1, p->kw, &win) - levels));
+  } else if (ctx->patch_size > 0) {
+    /* Four filters at a time: each patch value is loaded once for four
+     * multiply-accumulates into four registers. */
+    const int32_t n = ctx->patch_size;
+    const int16_t *patch = ctx->patch[0];
+    const int8_t *w = (const int8_t *)p->weights;
+    fill_patch(ctx, p, &win, ctx->patch[0]);
+    for (f = 0; f + 4 <= ctx->filters; f += 4, w += 4 * n) {
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, i;
+      for (i = 0; i < n; ++i) {
+        const int32_t v = patch[i];
+        a0 += w[i] * v;
+        a1 += w[n + i] * v;
+        a2 += w[2 * n + i] * v;
+        a3 += w[3 * n + i] * v;
+      }
+      store_i32(sums + 4 * (size_t)f, a0);
+      store_i32(sums + 4 * (size_t)f + 4, a1);
+      store_i32(sums + 4 * (size_t)f + 8, a2);
+      store_i32(sums + 4 * (size_t)f + 12, a3);
+    }
+    for (; f < ctx->filters; ++f, w += n) store_i32(sums + 4 * (size_t)f, dot_patch(w, patch, n));
+  } else {
+    for (f = 0; f < ctx->filters; ++f) store_i32(sums + 4 * (size_t)f, conv_sum32(ctx, p, (uint32_t)f, &win));
+  }
+}
+
+static void run_pixels(ifq_ctx *ctx, const ifq_segment *seg, const ifq_tensor *out, void *arena, uint8_t *scratch,
+                       int32_t pool) {
+  const ifq_conv_params *p = (const ifq_conv_params *)seg->ops[0].params;
+  const ifq_pool_params *pp = pool ? (const ifq_pool_params *)seg->ops[pool].params : NULL;
+  const ifq_shape *conv_out = &seg->ops[0].out; /* element-wise ops keep the shape */
+  const int32_t F = ctx->filters, C = out->shape.c, after = pool ? pool + 1 : 1;
+  int32_t y, x, c, k, o;
+  for (y = 0; y < out->shape.h; ++y)
+    for (x = 0; x < out->shape.w; ++x) {
+      int32_t n = 0;
+      if (pp) { /* Darknet geometry, as in eval */
+        const int32_t y0 = y * pp->stride - pp->pad / 2, x0 = x * pp->stride - pp->pad / 2;
+        int32_t dy, dx;
+        for (dy = 0; dy < pp->size; ++dy)
+          for (dx = 0; dx < pp->size; ++dx)
+            if (y0 + dy >= 0 && y0 + dy < conv_out->h && x0 + dx >= 0 && x0 + dx < conv_out->w)
+              conv_sums(ctx, p, y0 + dy, x0 + dx, scratch + 4 * (size_t)(n++) * (size_t)F);
+      } else {
+        conv_sums(ctx, p, y, x, scratch);
+        n = 1;
+      }
+      for (c = 0; c < C; ++c) {
+        const uint8_t *sum = scratch + 4 * (size_t)(c < F ? c : c % F);
+        const int neg = p->negate && p->negate[c];
+        int32_t v;
+        if (pp) {
+          const int take_min = pp->take_min != NULL && pp->take_min[c] != 0;
+          v = take_min ? INT32_MAX : INT32_MIN;
+          for (k = 0; k < n; ++k) {
+            int32_t u = load_i32(sum + 4 * (size_t)k * (size_t)F);
+            if (neg) u = -u;
+            for (o = 1; o < pool; ++o) u = pointwise(&seg->ops[o], c, u);
+            if (take_min ? u < v : u > v) v = u;
+          }
+        } else {
+          v = load_i32(sum);
+          if (neg) v = -v;
+        }
+        for (o = after; o < seg->n_ops; ++o) v = pointwise(&seg->ops[o], c, v);
+        tensor_set(out, arena, c, y, x, v);
+      }
+    }
 }
 
 /* ---- public entry points ---- */
@@ -620,7 +764,8 @@ int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, in
     const ifq_tensor *out = &model->tensors[seg->out];
     const int32_t C = out->shape.c, dup = copies_in_a_row(seg, C);
     ifq_ctx ctx;
-    int32_t j, y, x;
+    uint8_t *scratch;
+    int32_t j, y, x, pool;
     ctx.arena = (const uint8_t *)arena;
     ctx.in = &model->tensors[seg->in];
     ctx.ops = seg->ops;
@@ -635,6 +780,11 @@ int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, in
       cache_put(&ctx.patch_key[j], -1, -1, -1, 0);
     }
     if (out->elem == IFQ_ELEM_PLANES) memset((uint8_t *)arena + out->offset, 0, tensor_bytes(out));
+    scratch = pixel_scratch(model, seg, arena, ctx.filters, &pool);
+    if (scratch) {
+      run_pixels(&ctx, seg, out, arena, scratch, pool);
+      continue;
+    }
     /* Pixel by pixel, all channels of a pixel together (the caches hold a
      * pixel's windows); a shared filter's copies one after another. */
     for (y = 0; y < out->shape.h; ++y)
