@@ -103,7 +103,7 @@ std::vector<int32_t> read_ints(std::ifstream& f, int64_t n) {
 }  // namespace
 
 HostRun run_on_host(const std::vector<HostCase>& cases, const std::filesystem::path& dir,
-                    const std::string& extra_flags) {
+                    const std::string& extra_flags, const std::string& compiler) {
   std::filesystem::create_directories(dir);
   for (const auto& c : cases) write_export(c.exported, dir.string());
   {
@@ -116,7 +116,7 @@ HostRun run_on_host(const std::vector<HostCase>& cases, const std::filesystem::p
   HostRun run;
   std::string sources = shell_quote((dir / "ifq_micro.c").string()) + " " + shell_quote((dir / "driver.c").string());
   for (const auto& c : cases) sources.append(" ").append(shell_quote((dir / (c.exported.name + "_model.c")).string()));
-  run.compile_command = std::string(IFQ_HOST_CC) + " " + kHostCFlags + " " + extra_flags + " -O2 -I " +
+  run.compile_command = compiler + " " + kHostCFlags + " " + extra_flags + " -O2 -I " +
                         shell_quote(dir.string()) + " " +
                         sources + " -o " + shell_quote((dir / "driver").string());
   const CommandResult built = run_command(run.compile_command);

@@ -47,10 +47,10 @@ struct HostRun {
 inline const char* kHostCFlags = "-std=c99 -Wall -Wextra -Werror -pedantic";
 
 // Exports every case into dir, compiles one program with the host C
-// compiler (plus extra_flags) and runs it; throws std::runtime_error on any
+// compiler (or `compiler`, plus extra_flags) and runs it; throws std::runtime_error on any
 // failure.
 HostRun run_on_host(const std::vector<HostCase>& cases, const std::filesystem::path& dir,
-                    const std::string& extra_flags = "");
+                    const std::string& extra_flags = "", const std::string& compiler = IFQ_HOST_CC);
 
 // The runtime's two popcount paths: the portable SWAR reduction (the
 // default on x86-64 without -mpopcnt and on Cortex-M) and the compiler

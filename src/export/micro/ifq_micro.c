@@ -218,10 +218,10 @@ IFQ_KERNEL int32_t conv_bits_u8(const uint8_t *in, const int32_t *subs, const ui
   for (ic = 0; ic < s->c; ++ic) {
     const int32_t sub = subs ? subs[ic] : 0;
     for (ky = win->ky0; ky < win->ky1; ++ky) {
-      const uint8_t *row = in + ((ic * s->h + win->y0 + ky) * s->w + win->x0);
+      const uint8_t *row = in + ((ic * s->h + win->y0 + ky) * s->w + win->x0 + win->kx0);
       uint32_t j = wbase + ((uint32_t)ic * (uint32_t)kh + (uint32_t)ky) * (uint32_t)kw + (uint32_t)win->kx0;
       for (kx = win->kx0; kx < win->kx1; ++kx, ++j) {
-        const int32_t v = (int32_t)row[kx] - sub;
+        const int32_t v = (int32_t)row[kx - win->kx0] - sub;
         const int32_t m = (int32_t)((bits[j >> 3] >> (j & 7u)) & 1u) - 1; /* 0 for +1, -1 for -1 */
         acc += (v ^ m) - m;
       }
@@ -332,10 +332,11 @@ IFQ_KERNEL void fill_patch(const ifq_ctx *ctx, const ifq_conv_params *p, const i
   for (ic = 0; ic < t->shape.c; ++ic) {
     const int32_t sub = t->sub ? t->sub[ic] : 0;
     for (ky = 0; ky < p->kh; ++ky) {
-      const uint8_t *row = ctx->arena + t->offset + (size_t)((ic * t->shape.h + win->y0 + ky) * t->shape.w + win->x0);
       const int inside = ky >= win->ky0 && ky < win->ky1;
+      /* formed only for rows inside the image: a pointer before it is undefined */
+      const uint8_t *row = inside ? ctx->arena + t->offset + (size_t)((ic * t->shape.h + win->y0 + ky) * t->shape.w) : NULL;
       for (kx = 0; kx < p->kw; ++kx)
-        *patch++ = (int16_t)(inside && kx >= win->kx0 && kx < win->kx1 ? (int32_t)row[kx] - sub : 0);
+        *patch++ = (int16_t)(inside && kx >= win->kx0 && kx < win->kx1 ? (int32_t)row[win->x0 + kx] - sub : 0);
     }
   }
 }
