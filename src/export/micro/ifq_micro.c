@@ -328,9 +328,16 @@ IFQ_KERNEL int32_t window_ones(const ifq_ctx *ctx, const uint32_t *w, int32_t w_
  * the weights' [channel][ky][kx] order (see IFQ_PATCH_VALUES). */
 IFQ_KERNEL void fill_patch(const ifq_ctx *ctx, const ifq_conv_params *p, const ifq_window *win, int16_t *patch) {
   const ifq_tensor *t = ctx->in;
+  const int whole = win->ky0 == 0 && win->kx0 == 0 && win->ky1 == p->kh && win->kx1 == p->kw;
   int32_t ic, ky, kx;
   for (ic = 0; ic < t->shape.c; ++ic) {
     const int32_t sub = t->sub ? t->sub[ic] : 0;
+    if (whole) { /* the common case: no padding to test for */
+      const uint8_t *row = ctx->arena + t->offset + (size_t)((ic * t->shape.h + win->y0) * t->shape.w + win->x0);
+      for (ky = 0; ky < p->kh; ++ky, row += t->shape.w)
+        for (kx = 0; kx < p->kw; ++kx) *patch++ = (int16_t)((int32_t)row[kx] - sub);
+      continue;
+    }
     for (ky = 0; ky < p->kh; ++ky) {
       const int inside = ky >= win->ky0 && ky < win->ky1;
       /* formed only for rows inside the image: a pointer before it is undefined */
