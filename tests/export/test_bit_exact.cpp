@@ -125,6 +125,29 @@ TEST(ExportCBitExact, RandomBatchesCoverEveryOpKind) {
   EXPECT_GT(reads_stored, 0) << "no segment starting at an overlapping max pool";
 }
 
+// A float network converted (integrated) and exported as `name`, with images.
+HostCase exported_case(const FloatModel& net, const std::string& name, std::vector<std::vector<uint8_t>> images) {
+  HostCase c;
+  c.model = convert(net).model;
+  ExportCOptions eo;
+  eo.name = name;
+  c.exported = export_c(c.model, eo);
+  c.images = std::move(images);
+  return c;
+}
+
+// Tinier-YOLO face at 160x120 (random weights) with one random image.
+HostCase tinier_yolo_face_160x120() {
+  std::mt19937 rng(12);
+  return exported_case(tinier_yolo_face(160, 120, 11), "face", {random_image(rng, {3, 120, 160})});
+}
+
+// The Fashion-MNIST classifier (random weights) with five images.
+HostCase fashion_classifier_case() {
+  std::mt19937 rng(22);
+  return exported_case(fashion_classifier(21), "fashion", test_images(rng, {1, 28, 28}));
+}
+
 // The runtime has no undefined behaviour and reads nothing out of bounds on
 // these networks: the same programs built with AddressSanitizer and
 // UndefinedBehaviorSanitizer, halting at the first report. clang when it is
@@ -144,20 +167,8 @@ TEST(ExportCBitExact, UnderAddressAndUndefinedBehaviourSanitizers) {
   const std::string cc = can_build("clang") ? "clang" : IFQ_HOST_CC;
   if (!can_build(cc)) GTEST_SKIP() << "neither clang nor " << IFQ_HOST_CC << " builds and runs with " << flags;
   Batch b = random_batch(7001, 12, false);
-  HostCase face;
-  face.model = convert(tinier_yolo_face(160, 120, 11)).model;
-  ExportCOptions eo;
-  eo.name = "face";
-  face.exported = export_c(face.model, eo);
-  std::mt19937 rng(12);
-  face.images = {random_image(rng, {3, 120, 160})};
-  b.cases.push_back(std::move(face));
-  HostCase fashion;
-  fashion.model = convert(fashion_classifier(21)).model;
-  eo.name = "fashion";
-  fashion.exported = export_c(fashion.model, eo);
-  fashion.images = test_images(rng, {1, 28, 28});
-  b.cases.push_back(std::move(fashion));
+  b.cases.push_back(tinier_yolo_face_160x120());
+  b.cases.push_back(fashion_classifier_case());
   TempDir dir;
   const HostRun run = run_on_host(b.cases, dir.path(), flags, cc);
   for (size_t i = 0; i < b.cases.size(); ++i)
@@ -185,13 +196,7 @@ TEST(ExportCBitExact, EveryRegistryOp) {
 }
 
 TEST(ExportCBitExact, TinierYoloFace160x120) {
-  HostCase c;
-  c.model = convert(tinier_yolo_face(160, 120, 11)).model;
-  ExportCOptions eo;
-  eo.name = "face";
-  c.exported = export_c(c.model, eo);
-  std::mt19937 rng(12);
-  c.images = {random_image(rng, {3, 120, 160})};
+  const HostCase c = tinier_yolo_face_160x120();
   expect_cases_bit_exact({c});
   // The microcontroller budget (issue 7): 128 KB of RAM in all; the arena
   // holds the image, the feature maps and the output.
@@ -203,13 +208,8 @@ TEST(ExportCBitExact, TinierYoloFace160x120) {
 // DupNet-Tinier-YOLO (issue 12) at 320x240: shared filters in the C runtime,
 // and its parameters a seventh of IFQ-Tinier-YOLO's.
 TEST(ExportCBitExact, DupNetTinierYoloFace320x240) {
-  HostCase c;
-  c.model = convert(dupnet_tinier_yolo_face(320, 240, 15)).model;
-  ExportCOptions eo;
-  eo.name = "dupface";
-  c.exported = export_c(c.model, eo);
   std::mt19937 rng(16);
-  c.images = {random_image(rng, {3, 240, 320})};
+  const HostCase c = exported_case(dupnet_tinier_yolo_face(320, 240, 15), "dupface", {random_image(rng, {3, 240, 320})});
   TempDir dir;
   const HostRun run = run_on_host({c}, dir.path());
   EXPECT_EQ(compare_with_reference(c, run, 0), "");
@@ -220,29 +220,15 @@ TEST(ExportCBitExact, DupNetTinierYoloFace320x240) {
 
 // The full-size detector: larger maps, same code paths; one image.
 TEST(ExportCBitExact, TinierYoloFace416x416) {
-  HostCase c;
-  c.model = convert(tinier_yolo_face(416, 416, 13)).model;
-  ExportCOptions eo;
-  eo.name = "face416";
-  c.exported = export_c(c.model, eo);
   std::mt19937 rng(14);
-  c.images = {random_image(rng, {3, 416, 416})};
+  const HostCase c = exported_case(tinier_yolo_face(416, 416, 13), "face416", {random_image(rng, {3, 416, 416})});
   TempDir dir;
   const HostRun run = run_on_host({c}, dir.path());
   EXPECT_EQ(compare_with_reference(c, run, 0), "");
   std::printf("tinier-yolo-face 416x416: arena %lld bytes\n", (long long)c.exported.plan.arena_bytes);
 }
 
-TEST(ExportCBitExact, FashionClassifier) {
-  HostCase c;
-  c.model = convert(fashion_classifier(21)).model;
-  ExportCOptions eo;
-  eo.name = "fashion";
-  c.exported = export_c(c.model, eo);
-  std::mt19937 rng(22);
-  c.images = test_images(rng, {1, 28, 28});
-  expect_cases_bit_exact({c});
-}
+TEST(ExportCBitExact, FashionClassifier) { expect_cases_bit_exact({fashion_classifier_case()}); }
 
 }  // namespace
 }  // namespace ifq::export_test
