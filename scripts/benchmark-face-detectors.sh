@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The face benchmark behind docs/results/face-benchmark/report.json and the
-# tables in README.md / docs/detection.md: the shipped detectors, OpenCV's Haar
+# tables in README.md / docs/detection.md: the shipped detectors (IFQ-Tinier-YOLO
+# and DupNet-Tinier-YOLO), OpenCV's Haar
 # cascades (default and alt2) and the YuNet teacher (the float CNN upper
 # reference) on the held-out real photos (scripts/make-real-face-sets.sh) and
 # the generated test set (scripts/make-face-sets.sh).
@@ -27,10 +28,13 @@ for d in "$@"; do extra+=(--detector "$d"); done
   --set masks=data/real/test/masks.txt:10 --set generated=data/gen/test416/bbx_gt.txt \
   --detector "Tinier-YOLO (float)=models/tinier-yolo-face.ifqf" \
   --detector "IFQ-Tinier-YOLO (float quantization network)=models/ifq-tinier-yolo-face.ifqf" \
-  --detector "IFQ-Tinier-YOLO (integer)=models/ifq-tinier-yolo-face.ifqi" "${extra[@]}" \
+  --detector "IFQ-Tinier-YOLO (integer)=models/ifq-tinier-yolo-face.ifqi" \
+  --detector "DupNet-Tinier-YOLO (float quantization network)=models/dupnet-tinier-yolo-face.ifqf" \
+  --detector "DupNet-Tinier-YOLO (integer)=models/dupnet-tinier-yolo-face.ifqi" "${extra[@]}" \
   --haar-cascade "Haar default (OpenCV)=/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml" \
   --haar-cascade "Haar alt2 (OpenCV)=/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml" \
   --teacher "YuNet teacher (float CNN)=$shared/teachers/yunet/yunet.onnx" \
-  --level-check "models/ifq-tinier-yolo-face.ifqf=models/ifq-tinier-yolo-face.ifqi" --level-images 100 --tiles 2 \
+  --level-check "models/ifq-tinier-yolo-face.ifqf=models/ifq-tinier-yolo-face.ifqi" \
+  --level-check "models/dupnet-tinier-yolo-face.ifqf=models/dupnet-tinier-yolo-face.ifqi" --level-images 100 --tiles 2 \
   --input-size 608 \
   --out-dir "$out"
