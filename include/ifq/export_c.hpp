@@ -44,7 +44,7 @@ struct ExportSegment {
 struct ExportPlan {
   std::vector<StoredTensor> tensors;  // [0] image, back() the int32 output
   std::vector<ExportSegment> segments;
-  int64_t arena_bytes = 0;            // ping-pong: max over neighbouring tensor pairs
+  int64_t arena_bytes = 0;            // ping-pong: max over neighbouring tensor pairs plus their scratch
   int max_segment_ops = 0;            // recursion depth bound of the C evaluator
 };
 

@@ -19,7 +19,8 @@
  * pixel, all channels of a pixel together, so a pixel's window sum and a
  * shared (DupNet) filter's accumulator are computed once for all of them.
  * Stored tensors alternate between the two ends of the arena (ping-pong);
- * the arena is the largest sum of two neighbouring ones.
+ * the arena is the largest sum of two neighbouring ones plus the scratch
+ * between them where a segment keeps its filter sums (pixel-at-a-time path).
  */
 #ifndef IFQ_MICRO_H
 #define IFQ_MICRO_H
