@@ -14,6 +14,16 @@ namespace {
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("ifq_img_" + std::to_string(::getpid()) + "_" + name)).string();
 }
+
+// load_image refuses the committed fuzz regression `name` with a message holding `why`.
+void expect_regression_refused(const std::string& name, const std::string& why) {
+  try {
+    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/" + name);
+    ADD_FAILURE() << name << " was decoded";
+  } catch (const ifq::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+  }
+}
 }  // namespace
 
 TEST(Image, PngRoundTripIsExact) {
@@ -119,35 +129,15 @@ TEST(Image, JpegHuffmanTableOverflowIsRefusedBeforeStbSeesIt) {
 // (inside the 2^28-pixel limit) made stb decode 370 MB for half a minute.
 // No JPEG codes more than 256 pixels per byte; the loader refuses such files.
 TEST(Image, CompressedFilesClaimingMorePixelsThanTheyCanHoldAreRefused) {
-  try {
-    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/image-jpeg-decompression-bomb");
-    ADD_FAILURE() << "the 730-byte JPEG was decoded";
-  } catch (const ifq::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot hold 2567x48133 pixels"), std::string::npos) << e.what();
-  }
+  expect_regression_refused("image-jpeg-decompression-bomb", "cannot hold 2567x48133 pixels");
   // stb's other formats are refused by signature (a 190-byte TGA claimed
   // 8224 x 8224 pixels; TGA has none, so stb guesses it).
-  try {
-    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/image-tga-decompression-bomb");
-    ADD_FAILURE() << "the TGA was decoded";
-  } catch (const ifq::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not a JPEG, PNG, BMP or PGM/PPM file"), std::string::npos) << e.what();
-  }
+  expect_regression_refused("image-tga-decompression-bomb", "not a JPEG, PNG, BMP or PGM/PPM file");
   // A PNG chunk claiming about 1 GB in a 167-byte file made stb allocate 2 GiB.
-  try {
-    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/image-png-chunk-length");
-    ADD_FAILURE() << "the PNG was decoded";
-  } catch (const ifq::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("more than the file holds"), std::string::npos) << e.what();
-  }
+  expect_regression_refused("image-png-chunk-length", "more than the file holds");
   // A 56-byte BMP whose height is negative (a top-down BMP) of 655,356 rows:
   // stbi_info reports the height negative, so the size checks let it pass.
-  try {
-    load_image(IFQ_SOURCE_DIR "/fuzz/regressions/image-bmp-negative-height");
-    ADD_FAILURE() << "the BMP was decoded";
-  } catch (const ifq::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot hold 90x655356 pixels"), std::string::npos) << e.what();
-  }
+  expect_regression_refused("image-bmp-negative-height", "cannot hold 90x655356 pixels");
   // A constant image compresses best; it still loads, in both formats.
   const Image flat = make_image(640, 480, 90, 90, 90);
   for (const char* name : {"flat.png", "flat.jpg"}) {

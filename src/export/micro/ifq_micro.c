@@ -147,17 +147,10 @@ static void tensor_set(const ifq_tensor *t, void *arena, int32_t c, int32_t y, i
 /* ---- one segment, evaluated element by element ---- */
 
 /* A conv on the raw image whose window holds at most this many values
- * (3 channels x 3 x 3 = 27) caches each window's mean-removed values, zero
- * where padded, as a patch: the filters of a pixel then run a flat dot
- * product over it instead of re-reading and clipping the image each. */
+ * (3 channels x 3 x 3 = 27) copies each window's mean-removed values, zero
+ * where padded, into a patch: its filters then run a flat dot product over
+ * it instead of re-reading and clipping the image each. */
 #define IFQ_PATCH_VALUES 32
-
-/* A value cached per conv output position (and filter): four slots indexed
- * by the position's parities hold the four positions a 2x2 pool window
- * reads, so every channel of a pooled pixel reuses them. */
-typedef struct {
-  int32_t y, x, filter, value;
-} ifq_cache_slot;
 
 typedef struct {
   const uint8_t *arena;
@@ -168,27 +161,9 @@ typedef struct {
   const uint8_t *planes;   /* bit-plane input: its first byte in the arena */
   int32_t wpp;             /* bit-plane input: words per plane (ceil(C / 32)) */
   size_t pixel_bytes;      /* bit-plane input: bytes per pixel */
-  int32_t patch_size;      /* > 0: byte input whose windows are cached as patches (the first layer) */
-  ifq_cache_slot window_sum[4]; /* sum of the input levels under a conv window (bit-plane input) */
-  ifq_cache_slot shared_acc[4]; /* a shared DupNet filter's accumulator, before its copy's sign */
-  ifq_cache_slot patch_key[4];  /* which window each patch holds */
-  int16_t patch[4][IFQ_PATCH_VALUES];
+  int32_t patch_size;      /* > 0: byte input whose windows are copied as patches (the first layer) */
+  int16_t patch[IFQ_PATCH_VALUES];
 } ifq_ctx;
-
-IFQ_INLINE ifq_cache_slot *cache_slot(ifq_cache_slot *cache, int32_t y, int32_t x) {
-  return &cache[((y & 1) << 1) | (x & 1)];
-}
-
-IFQ_INLINE int cache_hit(const ifq_cache_slot *slot, int32_t y, int32_t x, int32_t filter) {
-  return slot->y == y && slot->x == x && slot->filter == filter;
-}
-
-IFQ_INLINE void cache_put(ifq_cache_slot *slot, int32_t y, int32_t x, int32_t filter, int32_t value) {
-  slot->y = y;
-  slot->x = x;
-  slot->filter = filter;
-  slot->value = value;
-}
 
 static int32_t weight_at(const ifq_conv_params *p, uint32_t j) {
   switch (p->weight_format) {
@@ -355,32 +330,24 @@ IFQ_INLINE int32_t dot_patch(const int8_t *w, const int16_t *patch, int32_t n) {
   return acc;
 }
 
-/* int8 weights on a cached patch of the image (see IFQ_PATCH_VALUES). */
-IFQ_KERNEL int32_t conv_patch(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
-                              const ifq_window *win) {
-  ifq_cache_slot *key = cache_slot(ctx->patch_key, y, x);
-  int16_t *patch = ctx->patch[key - ctx->patch_key];
-  if (!cache_hit(key, y, x, 0)) {
-    fill_patch(ctx, p, win, patch);
-    cache_put(key, y, x, 0, 0);
-  }
-  return dot_patch((const int8_t *)p->weights + filter * (uint32_t)ctx->patch_size, patch, ctx->patch_size);
+/* int8 weights on a patch of the image (see IFQ_PATCH_VALUES). */
+IFQ_KERNEL int32_t conv_patch(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, const ifq_window *win) {
+  fill_patch(ctx, p, win, ctx->patch);
+  return dot_patch((const int8_t *)p->weights + filter * (uint32_t)ctx->patch_size, ctx->patch, ctx->patch_size);
 }
 
 /* Binary weights (bit 1 = +1) on bit-plane levels x = sum_b 2^b x_b:
  *   sum w * x = sum_b 2^b (popcount(x_b & w) - popcount(x_b & ~w))
  *             = 2 * sum_b 2^b popcount(x_b & w) - (sum of the window's levels).
- * The window sum is the same for every filter: cached per position. */
-IFQ_KERNEL int32_t conv_planes(ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, int32_t y, int32_t x,
-                               const ifq_window *win) {
-  static const uint32_t all_ones = 0xffffffffu;
+ * The window sum is the same for every filter (conv_sums computes it once). */
+static const uint32_t all_ones = 0xffffffffu;
+
+IFQ_KERNEL int32_t conv_planes(const ifq_ctx *ctx, const ifq_conv_params *p, uint32_t filter, const ifq_window *win) {
   const size_t filter_words = (size_t)p->kh * (size_t)p->kw * (size_t)ctx->wpp;
-  ifq_cache_slot *sum = cache_slot(ctx->window_sum, y, x);
-  int32_t ones;
-  if (!cache_hit(sum, y, x, 0)) cache_put(sum, y, x, 0, window_ones(ctx, &all_ones, 0, p->kw, win));
-  ones = window_ones(ctx, (const uint32_t *)p->weights + filter * filter_words, 1, p->kw, win);
+  const int32_t levels = window_ones(ctx, &all_ones, 0, p->kw, win);
+  const int32_t ones = window_ones(ctx, (const uint32_t *)p->weights + filter * filter_words, 1, p->kw, win);
   /* |result| < 2^31 is proven by the exporter; 2 * ones alone may not be */
-  return (int32_t)(2 * (int64_t)ones - sum->value);
+  return (int32_t)(2 * (int64_t)ones - levels);
 }
 
 /* The 32-bit sum of stored filter `filter` at a window of a byte or wider
@@ -454,26 +421,17 @@ static ifq_window window_at(const ifq_conv_params *p, const ifq_shape *s, int32_
   return win;
 }
 
-/* One convolution output. The copies of a shared (DupNet) filter are
- * evaluated one after another (ifq_run_segments' channel order), so the
- * filter's accumulator is computed once and only its sign differs. */
+/* One convolution output, on the element-by-element path (segments the
+ * pixel-at-a-time path does not run). */
 static int32_t conv_at(ifq_ctx *ctx, const ifq_conv_params *p, int32_t c, int32_t y, int32_t x) {
-  const ifq_shape *s = &ctx->in->shape;
   const uint32_t filter = (uint32_t)(c < ctx->filters ? c : c % ctx->filters);
   const int neg = p->negate && p->negate[c];
-  ifq_cache_slot *shared;
+  const ifq_window win = window_at(p, &ctx->in->shape, y, x);
   int32_t acc;
-  const ifq_window win = window_at(p, s, y, x);
   if (!p->acc32) return conv_wide(ctx, p, filter, neg, &win);
-  shared = p->duplicate > 1 ? cache_slot(ctx->shared_acc, y, x) : NULL;
-  if (shared && cache_hit(shared, y, x, (int32_t)filter)) {
-    acc = shared->value;
-  } else {
-    acc = p->weight_format == IFQ_WEIGHT_BIT_PACKED ? conv_planes(ctx, p, filter, y, x, &win)
-          : ctx->patch_size > 0                       ? conv_patch(ctx, p, filter, y, x, &win)
-                                                      : conv_sum32(ctx, p, filter, &win);
-    if (shared) cache_put(shared, y, x, (int32_t)filter, acc);
-  }
+  acc = p->weight_format == IFQ_WEIGHT_BIT_PACKED ? conv_planes(ctx, p, filter, &win)
+        : ctx->patch_size > 0                       ? conv_patch(ctx, p, filter, &win)
+                                                    : conv_sum32(ctx, p, filter, &win);
   /* |acc| < 2^31 is proven, so -acc fits */
   return neg ? -acc : acc;
 }
@@ -614,7 +572,6 @@ IFQ_KERNEL void conv_sums(ifq_ctx *ctx, const ifq_conv_params *p, int32_t y, int
   const ifq_window win = window_at(p, &ctx->in->shape, y, x);
   int32_t f;
   if (p->weight_format == IFQ_WEIGHT_BIT_PACKED) { /* see conv_planes */
-    static const uint32_t all_ones = 0xffffffffu;
     const size_t filter_words = (size_t)p->kh * (size_t)p->kw * (size_t)ctx->wpp;
     const uint32_t *w = (const uint32_t *)p->weights;
     const int32_t levels = window_ones(ctx, &all_ones, 0, p->kw, &win);
@@ -624,9 +581,9 @@ IFQ_KERNEL void conv_sums(ifq_ctx *ctx, const ifq_conv_params *p, int32_t y, int
     /* Four filters at a time: each patch value is loaded once for four
      * multiply-accumulates into four registers. */
     const int32_t n = ctx->patch_size;
-    const int16_t *patch = ctx->patch[0];
+    const int16_t *patch = ctx->patch;
     const int8_t *w = (const int8_t *)p->weights;
-    fill_patch(ctx, p, &win, ctx->patch[0]);
+    fill_patch(ctx, p, &win, ctx->patch);
     for (f = 0; f + 4 <= ctx->filters; f += 4, w += 4 * n) {
       int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, i;
       for (i = 0; i < n; ++i) {
@@ -719,17 +676,8 @@ static int check_segment(const ifq_model *model, const ifq_segment *seg) {
   return IFQ_OK;
 }
 
-/* How many copies of a shared (DupNet) filter the segment's conv makes: its
- * output channels c, c + C/d, ... are evaluated in a row. 1 otherwise. */
-static int32_t copies_in_a_row(const ifq_segment *seg, int32_t channels) {
-  const ifq_conv_params *p;
-  if (seg->n_ops < 1 || seg->ops[0].kind != IFQ_OP_CONV) return 1;
-  p = (const ifq_conv_params *)seg->ops[0].params;
-  return p->duplicate > 1 && channels % p->duplicate == 0 ? p->duplicate : 1;
-}
-
 /* The patch size when the segment's conv reads the image through a
- * cached patch (IFQ_PATCH_VALUES), else 0: int8 weights read once, a
+ * patch (IFQ_PATCH_VALUES), else 0: int8 weights read once, a
  * proven 32-bit sum, and mean-removed bytes that fit int16. */
 static int32_t patch_size(const ifq_segment *seg, const ifq_tensor *in) {
   const ifq_conv_params *p;
@@ -770,10 +718,9 @@ int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, in
   for (s = first; s < last; ++s) {
     const ifq_segment *seg = &model->segments[s];
     const ifq_tensor *out = &model->tensors[seg->out];
-    const int32_t C = out->shape.c, dup = copies_in_a_row(seg, C);
     ifq_ctx ctx;
     uint8_t *scratch;
-    int32_t j, y, x, pool;
+    int32_t c, y, x, pool;
     ctx.arena = (const uint8_t *)arena;
     ctx.in = &model->tensors[seg->in];
     ctx.ops = seg->ops;
@@ -782,25 +729,15 @@ int ifq_run_segments(const ifq_model *model, void *arena, size_t arena_bytes, in
     ctx.planes = ctx.arena + ctx.in->offset;
     ctx.wpp = words_per_plane(ctx.in->shape.c);
     ctx.pixel_bytes = 4 * (size_t)ctx.wpp * (size_t)(ctx.in->elem == IFQ_ELEM_PLANES ? ctx.in->planes : 0);
-    for (j = 0; j < 4; ++j) {
-      cache_put(&ctx.window_sum[j], -1, -1, -1, 0);
-      cache_put(&ctx.shared_acc[j], -1, -1, -1, 0);
-      cache_put(&ctx.patch_key[j], -1, -1, -1, 0);
-    }
     if (out->elem == IFQ_ELEM_PLANES) memset((uint8_t *)arena + out->offset, 0, tensor_bytes(out));
     scratch = pixel_scratch(model, seg, arena, ctx.filters, &pool);
     if (scratch) {
       run_pixels(&ctx, seg, out, arena, scratch, pool);
       continue;
     }
-    /* Pixel by pixel, all channels of a pixel together (the caches hold a
-     * pixel's windows); a shared filter's copies one after another. */
-    for (y = 0; y < out->shape.h; ++y)
-      for (x = 0; x < out->shape.w; ++x)
-        for (j = 0; j < C; ++j) {
-          const int32_t c = (j % dup) * (C / dup) + j / dup;
-          tensor_set(out, arena, c, y, x, eval(&ctx, seg->n_ops - 1, c, y, x));
-        }
+    for (c = 0; c < out->shape.c; ++c)
+      for (y = 0; y < out->shape.h; ++y)
+        for (x = 0; x < out->shape.w; ++x) tensor_set(out, arena, c, y, x, eval(&ctx, seg->n_ops - 1, c, y, x));
   }
   return IFQ_OK;
 }
