@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libpng-dev
   libtorch-dev libgoogle-perftools-dev   # trainer (the only LibTorch user)
+  libgloo-dev                            # its data-parallel training (c10d Gloo headers)
   dataset-fashion-mnist                  # main job data
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm  # microcontroller export checks
   libstb-dev libopencv-dev opencv-data   # images; Haar and OpenCV DNN peers

@@ -78,6 +78,10 @@ struct TrainFlags {
   double lr = 0, max_seconds = 0;
   uint64_t seed = 1;
   bool resume = false, flip = false, no_progress = false;
+  std::string dist_backend;  // data-parallel training (docs/distributed.md)
+  double dist_timeout = 120;
+  bool no_sync_bn = false;
+  bool no_test = false;
 };
 
 ifq::trainer::Dataset load_data(const TrainFlags& f, const std::string& split, ifq::Shape3 shape) {
@@ -119,6 +123,9 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--crop-pad", f->crop_pad, "augment with random crops from a zero border of N pixels")->check(CLI::Range(0, 64));
       sub.add_option("--resize-short", f->resize_short, "image folders: shorter side before the centre crop");
       sub.add_flag("--no-progress", f->no_progress, "no progress bar");
+      sub.add_flag("--no-test", f->no_test,
+                   "classifiers: skip the test-set evaluation after training (about 8 s for Fashion-MNIST; for "
+                   "scripts that only need the weights)");
       sub.add_option("--wider-gt", f->wider_gt,
                      "networks ending in [region]: boxes in WIDER bbx_gt format (e.g. ifq facegen output)");
       sub.add_option("--set", f->sets,
@@ -171,8 +178,31 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--lr-scales", f->lr_scales, "replace the cfg's scales= (one per --lr-steps entry)")->delimiter(',');
       sub.add_option("--log-every", f->log_every, "print a log line (loss, lr, IoU, recall, rate) every N steps")
           ->check(CLI::Range(1, 1 << 30));
+      sub.add_option("--dist-backend", f->dist_backend,
+                     "data-parallel training over PyTorch's c10d: gloo (CPUs) or nccl (GPUs); reads RANK, WORLD_SIZE, "
+                     "LOCAL_RANK, MASTER_ADDR and MASTER_PORT as torchrun or Slurm set them (or start with `ifq launch "
+                     "--nproc N -- ifq train ...`); --batch is the global batch; rank 0 prints, checkpoints and writes "
+                     "--out (docs/distributed.md)")
+          ->check(CLI::IsMember({"gloo", "nccl"}));
+      sub.add_option("--dist-timeout", f->dist_timeout,
+                     "--dist-backend: seconds to wait for the other ranks (rendezvous and each collective) before "
+                     "stopping with an error")
+          ->check(CLI::Range(1.0, 86400.0));
+      sub.add_flag("--no-sync-bn", f->no_sync_bn,
+                   "--dist-backend: BN statistics of each rank's own samples instead of the global batch (faster; "
+                   "no longer the same training as one process)");
       return [f]() {
         if (f->resume && f->checkpoint.empty()) throw ifq::Error("--resume needs --checkpoint FILE");
+        if (f->no_test && !f->golden.empty()) throw ifq::Error("--golden needs the test images: drop --no-test");
+        ifq::trainer::DistOptions dist;
+        if (!f->dist_backend.empty())
+          dist = ifq::trainer::dist_options_from_env(f->dist_backend, f->dist_timeout, !f->no_sync_bn);
+        else if (f->no_sync_bn)
+          throw ifq::Error("--no-sync-bn is for --dist-backend");
+        // Rank 0 alone writes the log: the other ranks' stdout would repeat
+        // it line for line. Their errors still reach stderr.
+        if (!dist.primary() && !std::freopen("/dev/null", "w", stdout))
+          throw ifq::Error("rank " + std::to_string(dist.rank) + ": cannot silence stdout");
         ifq::CfgOptions co;
         co.seed = f->seed;
         co.quant_bits = f->bits;
@@ -273,6 +303,7 @@ IFQ_REGISTER_COMMAND(
         o.progress = !f->no_progress;
         o.label = net.model.name;
         o.stop = &g_stop;
+        o.dist = dist;
         auto previous = std::signal(SIGINT, on_sigint);
         ifq::trainer::Trainer trainer(net, o);
         TimeLimit limit(f->max_seconds);
@@ -290,12 +321,14 @@ IFQ_REGISTER_COMMAND(
         }
         std::printf("trained %d steps on %s in %.1f s: %.0f images/s, final loss %.4f\n", st.steps_done - st.first_step,
                     st.device.c_str(), st.seconds, st.images_per_second, st.final_loss);
+        if (!dist.primary()) return 0;  // rank 0 writes the model (every rank holds the same, checked)
         ifq::FloatModel model = trainer.export_model();
         // Fully convolutional: the weights trained at --train-size run at the cfg's input size.
         std::get<ifq::InputLayer>(model.layers[0]).shape = cfg_input;
         ifq::save_float_model(model, f->out);
         std::printf("wrote %s\n", f->out.c_str());
         if (detector) return 0;  // detection evaluation: ifq detect / ifq eval-fddb
+        if (f->no_test) return 0;
         auto test = load_data(*f, "t10k", in);
         const auto ev = ifq::trainer::torch_evaluate(model, test, true, false, f->threads);
         const auto acc = ifq::trainer::accuracy_from_logits(ev.logits, ev.classes, test.labels);

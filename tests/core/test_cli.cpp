@@ -12,31 +12,13 @@
 
 #include "ifq/error.hpp"
 #include "ifq/model_io.hpp"
+#include "cli_run.hpp"
 #include "random_networks.hpp"
 #include "temp_dir.hpp"
 
 namespace ifq {
 namespace {
 
-struct CliRun {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun run_shell_command(const std::string& command) {
-  CliRun r;
-  const std::string cmd = command + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
-}
-
-CliRun run_ifq(const std::string& args) { return run_shell_command(std::string(IFQ_BINARY) + " " + args); }
 
 class Cli : public ::testing::Test {
  protected:
@@ -50,7 +32,7 @@ class Cli : public ::testing::Test {
 };
 
 TEST_F(Cli, InspectPrintsTheDivisionAndMemory) {
-  const CliRun r = run_ifq("inspect " + float_path);
+  const CliRun r = run("inspect " + float_path);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("Substructures"), std::string::npos);
   EXPECT_NE(r.output.find("integrated"), std::string::npos);
@@ -64,14 +46,14 @@ TEST_F(Cli, ConcurrentWritersOfOneModelPathLeaveOneWholeFile) {
   std::mt19937 rng(31);
   const std::string other = dir.file("other.float.safetensors");
   save_float_model(testing::random_network(rng, {}), other);
-  ASSERT_EQ(run_ifq("convert --in " + float_path + " --out " + dir.file("a.ifqi")).status, 0);
-  ASSERT_EQ(run_ifq("convert --in " + other + " --out " + dir.file("b.ifqi")).status, 0);
+  ASSERT_EQ(run("convert --in " + float_path + " --out " + dir.file("a.ifqi")).status, 0);
+  ASSERT_EQ(run("convert --in " + other + " --out " + dir.file("b.ifqi")).status, 0);
   const std::string a = testing::read_bytes(dir.file("a.ifqi")), b = testing::read_bytes(dir.file("b.ifqi"));
   ASSERT_NE(a, b);
   const std::string out = dir.file("shared.ifqi");
   int from_a = 0, from_b = 0;
   for (int round = 0; round < 8; ++round) {
-    const CliRun r = run_shell_command(std::string(IFQ_BINARY) + " convert --in " + float_path + " --out " + out +
+    const CliRun r = run_shell(std::string(IFQ_BINARY) + " convert --in " + float_path + " --out " + out +
                                        " > /dev/null & " + IFQ_BINARY + " convert --in " + other + " --out " + out +
                                        " > /dev/null & wait");
     ASSERT_EQ(r.status, 0) << r.output;
@@ -111,7 +93,7 @@ std::string last_bit_flipped(std::string file) {
 // which the flipped bit is refused.
 TEST_F(Cli, ResaveGivesOlderModelFilesTheirChecksums) {
   const std::string int_path = dir.file("net.ifqi");
-  ASSERT_EQ(run_ifq("convert --in " + float_path + " --out " + int_path).status, 0);
+  ASSERT_EQ(run("convert --in " + float_path + " --out " + int_path).status, 0);
   for (const std::string& current : {float_path, int_path}) {
     const bool is_int = current == int_path;
     auto load = [&](const std::string& path) { is_int ? (void)load_int_model(path) : (void)load_float_model(path); };
@@ -120,7 +102,7 @@ TEST_F(Cli, ResaveGivesOlderModelFilesTheirChecksums) {
     testing::write_bytes(old, last_bit_flipped(without_checksums(written)));
     EXPECT_NO_THROW(load(old)) << "a file without checksums loads unchecked";
     testing::write_bytes(old, without_checksums(written));
-    const CliRun r = run_ifq("resave " + old + " " + again);
+    const CliRun r = run("resave " + old + " " + again);
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(testing::read_bytes(again), written) << (is_int ? "integer" : "float") << " model";
     testing::write_bytes(again, last_bit_flipped(testing::read_bytes(again)));
@@ -131,7 +113,7 @@ TEST_F(Cli, ResaveGivesOlderModelFilesTheirChecksums) {
       EXPECT_NE(std::string(e.what()).find("CRC-32"), std::string::npos) << e.what();
     }
   }
-  const CliRun missing = run_ifq("resave " + dir.file("missing.ifqf") + " " + dir.file("x.ifqf"));
+  const CliRun missing = run("resave " + dir.file("missing.ifqf") + " " + dir.file("x.ifqf"));
   EXPECT_NE(missing.status, 0);
   EXPECT_NE(missing.output.find("ifq: error:"), std::string::npos) << missing.output;
 }
@@ -148,19 +130,19 @@ TEST_F(Cli, InspectShowsWeightSharing) {
   net.layers = {InputLayer{{3, 8, 8}, {0, 0, 0}, {255.f, 255.f, 255.f}}, conv,
                 BatchNormLayer{std::vector<float>(6, 0.f), std::vector<float>(6, 1.f), {}, {}, 1e-5f}, HwgqLayer{}};
   save_float_model(net, dir.file("shared.ifqf"));
-  const CliRun r = run_ifq("inspect --json " + dir.file("shared.ifqf"));
+  const CliRun r = run("inspect --json " + dir.file("shared.ifqf"));
   ASSERT_EQ(r.status, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   ASSERT_EQ(j["weight_sharing"].size(), 1u) << r.output;
   EXPECT_EQ(j["weight_sharing"][0]["stored_filters"], 2);
   EXPECT_EQ(j["weight_sharing"][0]["effective_filters"], 6);
   EXPECT_EQ(j["weight_sharing"][0]["input_repeat"], 2);
-  const CliRun text = run_ifq("inspect " + dir.file("shared.ifqf"));
+  const CliRun text = run("inspect " + dir.file("shared.ifqf"));
   EXPECT_NE(text.output.find("Weight sharing (DupNet)"), std::string::npos) << text.output;
 }
 
 TEST_F(Cli, InspectJsonHasTheInterfaceKeys) {
-  const CliRun r = run_ifq("inspect --json " + float_path);
+  const CliRun r = run("inspect --json " + float_path);
   ASSERT_EQ(r.status, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   for (const char* key : {"model_size_bytes", "model_size_bits", "feature_map_peak_bits", "arena_bytes", "substructures"})
@@ -171,12 +153,12 @@ TEST_F(Cli, InspectJsonHasTheInterfaceKeys) {
 
 TEST_F(Cli, ConvertThenInspectTheIntegerModel) {
   const std::string out = dir.file("net.int.safetensors");
-  CliRun r = run_ifq("convert --in " + float_path + " --out " + out);
+  CliRun r = run("convert --in " + float_path + " --out " + out);
   ASSERT_EQ(r.status, 0) << r.output;
-  r = run_ifq("inspect --json " + out);
+  r = run("inspect --json " + out);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(nlohmann::json::parse(r.output)["file_kind"], "int");
-  r = run_ifq("convert --separated 10 --in " + float_path + " --out " + out);
+  r = run("convert --separated 10 --in " + float_path + " --out " + out);
   EXPECT_EQ(r.status, 0) << r.output;
 }
 
@@ -191,39 +173,39 @@ TEST_F(Cli, ConvertAtAnotherInputSize) {
   save_float_model(conv_only, conv_path);
   const Shape3 in = std::get<InputLayer>(conv_only.layers[0]).shape;
   const std::string size = std::to_string(in.w * 2) + "x" + std::to_string(in.h + 3);
-  CliRun r = run_ifq("convert --in " + conv_path + " --input " + size + " --out " + out);
+  CliRun r = run("convert --in " + conv_path + " --input " + size + " --out " + out);
   ASSERT_EQ(r.status, 0) << r.output;
   const IntModel im = load_int_model(out);
   EXPECT_EQ(std::get<IntInputOp>(im.ops[0]).shape, (Shape3{in.c, in.h + 3, in.w * 2}));
-  r = run_ifq("convert --in " + conv_path + " --input 12by7 --out " + dir.file("bad"));
+  r = run("convert --in " + conv_path + " --input 12by7 --out " + dir.file("bad"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("expected WxH"), std::string::npos) << r.output;
-  r = run_ifq("convert --in " + float_path + " --input 64x64 --out " + dir.file("bad"));  // ends in fc
+  r = run("convert --in " + float_path + " --input 64x64 --out " + dir.file("bad"));  // ends in fc
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("fc"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
 }
 
 TEST_F(Cli, BadInputIsReportedNotCrashed) {
-  CliRun r = run_ifq("inspect " + dir.file("missing.safetensors"));
+  CliRun r = run("inspect " + dir.file("missing.safetensors"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("cannot open"), std::string::npos) << r.output;
 
   testing::write_bytes(dir.file("junk.safetensors"), "not a model at all");
-  r = run_ifq("inspect " + dir.file("junk.safetensors"));
+  r = run("inspect " + dir.file("junk.safetensors"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("ifq: error:"), std::string::npos) << r.output;
 
-  r = run_ifq("inspect --no-such-flag " + float_path);
+  r = run("inspect --no-such-flag " + float_path);
   EXPECT_NE(r.status, 0);
-  r = run_ifq("convert --in " + float_path + " --out " + dir.file("x") + " --separated 99");
+  r = run("convert --in " + float_path + " --out " + dir.file("x") + " --separated 99");
   EXPECT_NE(r.status, 0);
-  r = run_ifq("inspect " + dir.file(""));  // a directory: once "larger than 4 GiB" (issue 15)
+  r = run("inspect " + dir.file(""));  // a directory: once "larger than 4 GiB" (issue 15)
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("is a directory"), std::string::npos) << r.output;
-  r = run_ifq("no-such-command");
+  r = run("no-such-command");
   EXPECT_NE(r.status, 0);
-  r = run_ifq("convert --in " + float_path);  // --out missing
+  r = run("convert --in " + float_path);  // --out missing
   EXPECT_NE(r.status, 0);
   EXPECT_LT(r.status, 128) << "killed by a signal";
 }
@@ -234,14 +216,14 @@ TEST_F(Cli, BadInputIsReportedNotCrashed) {
 TEST_F(Cli, NonFiniteNumbersAndConvertingOntoTheInputAreErrors) {
   for (const std::string args : {"detect x.jpg --threshold nan", "detect x.jpg --nms inf", "eval-wider --iou nan",
                                  "facegen --brightness -inf", "detect x.jpg --threshold NaN"}) {
-    const CliRun r = run_ifq(args);
+    const CliRun r = run(args);
     EXPECT_NE(r.status, 0) << args;
     EXPECT_LT(r.status, 128) << args;
     EXPECT_NE(r.output.find("ifq: error:"), std::string::npos) << args << ": " << r.output;
     EXPECT_NE(r.output.find("not a finite number"), std::string::npos) << args << ": " << r.output;
   }
   const std::string before = testing::read_bytes(float_path);
-  const CliRun r = run_ifq("convert --in " + float_path + " --out " + float_path);
+  const CliRun r = run("convert --in " + float_path + " --out " + float_path);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("is the float model being converted"), std::string::npos) << r.output;
   EXPECT_EQ(testing::read_bytes(float_path), before);

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "c_harness.hpp"
+#include "core/error_text.hpp"
 #include "ifq/convert.hpp"
 #include "ifq/error.hpp"
 #include "ifq/export_c.hpp"
@@ -18,14 +19,7 @@ namespace {
 
 IntModel small_model() { return convert(fashion_classifier(51)).model; }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
 
 TEST(ExportCErrors, NamesMustBeCIdentifiersOutsideTheRuntimePrefix) {
   const IntModel m = small_model();

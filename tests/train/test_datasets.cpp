@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "error_text.hpp"
 #include "ifq/error.hpp"
 #include "ifq/train/dataset.hpp"
 #include "temp_dir.hpp"
@@ -27,14 +28,7 @@ void write_gz(const std::string& path, const std::string& bytes) {
   gzclose(f);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
 
 TEST(Datasets, IdxPlainAndGzip) {
   testing::TempDir dir;
@@ -115,7 +109,9 @@ TEST(Datasets, AugmentationIsDeterministicAndShapePreserving) {
   trainer::augment_image(b.data(), s, flip_only, rb);
   EXPECT_EQ(a, b);
   const bool flipped = a != img;
-  if (flipped) EXPECT_EQ(a[0], img[3]);
+  if (flipped) {
+    EXPECT_EQ(a[0], img[3]);
+  }
   std::vector<uint8_t> c = img;
   uint64_t rc = 5;
   trainer::augment_image(c.data(), s, trainer::Augment{}, rc);

@@ -11,31 +11,11 @@
 #include <random>
 #include <nlohmann/json.hpp>
 
+#include "cli_run.hpp"
 #include "temp_dir.hpp"
 
 namespace ifq {
 namespace {
-
-struct CliRun {
-  int status = -1;
-  std::string output;
-};
-
-CliRun run_shell(const std::string& command) {
-  CliRun r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
-}
-
-CliRun run(const std::string& args) { return run_shell(std::string(IFQ_BINARY) + " " + args); }
-
-bool have_fashion() { return std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"); }
 
 TEST(TrainerCli, MalformedCfgNamesFileLineAndKey) {
   testing::TempDir dir;

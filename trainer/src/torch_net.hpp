@@ -3,6 +3,7 @@
 // ifq_trainer: only torch_net.cpp and trainer_loop.cpp include LibTorch.
 #include <torch/torch.h>
 
+#include <functional>
 #include <vector>
 
 #include "ifq/float_model.hpp"
@@ -26,6 +27,11 @@ class TorchNet {
   std::vector<torch::Tensor> buffers() const;     // BN running statistics, fixed order
   FloatModel export_model() const;
   const std::vector<int>& quant_layers() const { return quant_layers_; }
+  // Data-parallel training with synchronised BN: `sum` returns its argument
+  // summed over every rank (differentiably); training-mode BN then uses the
+  // global batch's statistics. Unset: each process's own batch (torch's BN).
+  using StatSum = std::function<torch::Tensor(const torch::Tensor&)>;
+  void set_batch_stat_sum(StatSum sum) { stat_sum_ = std::move(sum); }
 
  private:
   struct L {
@@ -39,6 +45,8 @@ class TorchNet {
   // A DupNet conv with duplicate > 1 (ConvLayer): the stored filters' outputs
   // tiled, then each output's own alpha and bias.
   torch::Tensor duplicated_conv(const L& l, const ConvLayer& c, const torch::Tensor& x) const;
+  // Training-mode BN over the global batch (stat_sum_), updating the running statistics.
+  torch::Tensor synced_batch_norm(const torch::Tensor& x, L& l, double eps) const;
 
   FloatModel model_;  // geometry and hyper-parameters; tensors live in layers_
   std::vector<L> layers_;
@@ -46,6 +54,7 @@ class TorchNet {
   torch::Dtype dtype_;
   bool trainable_;
   torch::Device device_;
+  StatSum stat_sum_;
 };
 
 }  // namespace ifq::trainer

@@ -14,6 +14,7 @@
 #include "ifq/progress.hpp"
 #include "ifq/train/region_loss.hpp"
 #include "ifq_trainer/trainer.hpp"
+#include "dist_group.hpp"
 #include "torch_net.hpp"
 
 namespace ifq::trainer {
@@ -55,7 +56,12 @@ class SampleStream {
   std::vector<int64_t> perm_;
 };
 
-torch::Device pick_device() { return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU); }
+// One GPU per process: rank LOCAL_RANK of a machine takes GPU LOCAL_RANK.
+torch::Device pick_device(const DistOptions& dist) {
+  if (!torch::cuda::is_available()) return torch::Device(torch::kCPU);
+  const int gpus = int(torch::cuda::device_count());
+  return torch::Device(torch::kCUDA, c10::DeviceIndex(dist.active() ? dist.local_rank % gpus : 0));
+}
 
 }  // namespace
 
@@ -78,12 +84,18 @@ struct Trainer::Impl {
   Shape3 region_grid;
   double last_iou = 0, last_recall = 0;  // of the latest detection step
   int64_t last_side = 0;                 // its input side (multi-scale)
+  // Data-parallel training: the process group (null for one process) and
+  // this rank's samples of each global batch.
+  std::unique_ptr<DistGroup> group;
+  BatchShard shard;
 
   Impl(const CfgNetwork& n, const TrainOptions& o)
-      : network(n), options(o), device(pick_device()), net(n.model, torch::kFloat32, true, device) {
+      : network(n), options(o), device(pick_device(o.dist)), net(n.model, torch::kFloat32, true, device) {
     const CfgTraining& t = network.training;
     total_steps = options.steps > 0 ? options.steps : t.max_batches;
     batch = options.batch > 0 ? options.batch : t.batch;
+    shard = batch_shard(batch, options.dist.rank, options.dist.world_size);
+    if (options.dist.active()) join_group();
     base_lr = options.learning_rate > 0 ? options.learning_rate : t.learning_rate;
     // A changed step budget moves the schedule's steps proportionally.
     for (int s : t.steps)
@@ -109,6 +121,47 @@ struct Trainer::Impl {
                     " channels, num*(coords+1+classes) = " +
                     std::to_string(region.num * (region.coords + 1 + region.classes)));
     }
+  }
+
+  void join_group() {
+    group = DistGroup::connect(options.dist);
+    // Every rank starts from rank 0's weights (they agree already when the
+    // seed does; this makes it so for any initialisation).
+    take_primary_values(state_tensors());
+    if (options.dist.sync_bn)
+      net.set_batch_stat_sum([this](const torch::Tensor& x) { return all_reduce_sum_differentiable(*group, x); });
+  }
+
+  // Overwrites `tensors` (parameters or BN buffers) with rank 0's values.
+  void take_primary_values(const std::vector<torch::Tensor>& tensors) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> copies;
+    for (const auto& t : tensors) copies.push_back(t.detach().contiguous().clone());
+    group->broadcast_from_primary(copies);
+    for (size_t i = 0; i < tensors.size(); ++i) tensors[i].copy_(copies[i]);
+  }
+
+  bool primary() const { return options.dist.primary(); }
+
+  std::vector<torch::Tensor> state_tensors() const {
+    std::vector<torch::Tensor> state = net.parameters();
+    for (const auto& b : net.buffers()) state.push_back(b);
+    return state;
+  }
+
+  // The mean over ranks of this step's figures, and whether any rank was
+  // asked to stop (so every rank stops at the same step).
+  void agree(double& loss, bool& stop) {
+    if (!group) return;
+    std::vector<torch::Tensor> t{torch::tensor({loss, last_iou, last_recall, stop ? 1.0 : 0.0}, torch::kFloat64)};
+    if (device.is_cuda()) t[0] = t[0].to(device);
+    group->all_reduce_sum(t);
+    const torch::Tensor sum = t[0].to(torch::kCPU);
+    const double n = group->world_size();
+    loss = sum[0].item<double>() / n;
+    last_iou = sum[1].item<double>() / n;
+    last_recall = sum[2].item<double>() / n;
+    stop = sum[3].item<double>() > 0;
   }
 
   double lr_at(int s) const {
@@ -148,7 +201,7 @@ struct Trainer::Impl {
 
   void save_checkpoint() {
     const std::string& path = options.checkpoint_path;
-    if (path.empty()) return;
+    if (path.empty() || !primary()) return;  // one writer; every rank holds the same state
     torch::serialize::OutputArchive archive;
     archive.write("step", torch::tensor(int64_t(step)));
     archive.write("fingerprint", bytes_tensor(fingerprint()));
@@ -255,12 +308,12 @@ struct Trainer::Impl {
   torch::Tensor make_batch(const Dataset& data, SampleStream& stream, int s, torch::Tensor& labels) {
     const Shape3 shape = data.shape;
     const int64_t per = shape.elements();
-    torch::Tensor images = torch::empty({batch, shape.c, shape.h, shape.w}, torch::kUInt8);
-    labels = torch::empty({batch}, torch::kInt64);
+    torch::Tensor images = torch::empty({shard.count, shape.c, shape.h, shape.w}, torch::kUInt8);
+    labels = torch::empty({shard.count}, torch::kInt64);
     uint8_t* dst = images.data_ptr<uint8_t>();
     int64_t* lab = labels.data_ptr<int64_t>();
-    for (int b = 0; b < batch; ++b) {
-      const int64_t pos = int64_t(s) * batch + b;
+    for (int b = 0; b < shard.count; ++b) {
+      const int64_t pos = int64_t(s) * batch + shard.first + b;
       const int64_t idx = stream.at(pos);
       std::copy_n(data.images.data() + idx * per, per, dst + b * per);
       lab[b] = data.labels[size_t(idx)];
@@ -320,11 +373,11 @@ struct Trainer::Impl {
       // to it (boxes are normalised, so only the pixels change).
       const Shape3 shape = photos ? Shape3{data.shape.c, int(side), int(side)} : data.shape;
       const int64_t per = shape.elements();
-      torch::Tensor images = torch::empty({batch, shape.c, shape.h, shape.w}, torch::kUInt8);
-      std::vector<std::vector<TruthBox>> truths(static_cast<size_t>(batch));
+      torch::Tensor images = torch::empty({shard.count, shape.c, shape.h, shape.w}, torch::kUInt8);
+      std::vector<std::vector<TruthBox>> truths(static_cast<size_t>(shard.count));
       uint8_t* dst = images.data_ptr<uint8_t>();
-      for (int b = 0; b < batch; ++b) {
-        const int64_t pos = int64_t(s) * batch + b;
+      for (int b = 0; b < shard.count; ++b) {
+        const int64_t pos = int64_t(s) * batch + shard.first + b;
         // Same per-position random source as classification, so resume stays exact.
         uint64_t rng = options.seed * 0x2545F4914F6CDD1Dull ^ uint64_t(pos);
         if (photos) {
@@ -344,7 +397,7 @@ struct Trainer::Impl {
                                                       .align_corners(false));
       torch::Tensor out = net.forward(x, true);
       torch::Tensor raw = out.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-      const RegionLossResult r = region_loss(raw.data_ptr<float>(), batch, raw.size(2), raw.size(3), region,
+      const RegionLossResult r = region_loss(raw.data_ptr<float>(), shard.count, raw.size(2), raw.size(3), region,
                                              truths, int64_t(s) * batch);
       last_iou = r.avg_iou;
       last_recall = r.recall;
@@ -374,14 +427,15 @@ struct Trainer::Impl {
     TrainStats st;
     st.device = device.is_cuda() ? "cuda" : "cpu";
     if (options.resume) {
-      load_checkpoint();
+      load_checkpoint();  // every rank reads it (a path all ranks can read)
+      if (group) check_replicas_agree(*group, state_tensors(), "weights read from the checkpoint");
       // So a log shows where a run continued (its step lines alone do not).
-      std::printf("resumed from %s at step %d/%d\n", options.checkpoint_path.c_str(), step, total_steps);
+      if (primary()) std::printf("resumed from %s at step %d/%d\n", options.checkpoint_path.c_str(), step, total_steps);
     }
     st.first_step = step;
     st.steps_total = total_steps;
     SampleStream stream(n, options.seed);
-    ProgressBar bar(options.label, total_steps, options.progress);
+    ProgressBar bar(options.label, total_steps, options.progress && primary());
     std::vector<double> recent, recent_iou, recent_recall;
     auto push = [](std::vector<double>& v, double x) {
       v.push_back(x);
@@ -392,21 +446,28 @@ struct Trainer::Impl {
     };
     const auto t0 = std::chrono::steady_clock::now();
     int64_t images = 0;
+    bool stop = false;
     while (step < total_steps) {
-      if (options.stop && options.stop->load()) {
+      if (stop || (!group && options.stop && options.stop->load())) {
         st.interrupted = true;
         break;
       }
       set_lr(lr_at(step));
-      const double lv = step_fn(stream, step);
+      double lv = step_fn(stream, step);
+      if (group) average_gradients(*group, net.parameters());
       optimizer->step();
+      // Per-rank BN (--no-sync-bn) gives each rank its own running
+      // statistics; rank 0's are kept, as DDP's broadcast_buffers.
+      if (group && !options.dist.sync_bn) take_primary_values(net.buffers());
+      stop = options.stop && options.stop->load();
+      agree(lv, stop);
       if (!std::isfinite(lv)) throw Error("training diverged at step " + std::to_string(step) + " (loss " + std::to_string(lv) + "); lower the learning rate");
       push(recent, lv);
       if (is_region) push(recent_iou, last_iou), push(recent_recall, last_recall);
       ++step;
       images += batch;
       bar.update(step - st.first_step, images, lv);
-      if (options.log_every > 0 && (step % options.log_every == 0 || step == total_steps)) {
+      if (primary() && options.log_every > 0 && (step % options.log_every == 0 || step == total_steps)) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::printf("step %d/%d lr %.3g loss %.4f", step, total_steps, lr_at(step - 1), mean(recent));
         if (is_region) std::printf(" iou %.3f recall %.3f size %lld", mean(recent_iou), mean(recent_recall), (long long)last_side);
@@ -424,6 +485,7 @@ struct Trainer::Impl {
     st.avg_iou = mean(recent_iou);
     st.recall = mean(recent_recall);
     bar.finish(step - st.first_step, images, st.final_loss);
+    if (group) check_replicas_agree(*group, state_tensors(), "weights after training");
     if (!options.checkpoint_path.empty()) save_checkpoint();
     return st;
   }

@@ -25,6 +25,7 @@
 #include "ifq/train/dataset.hpp"
 #include "ifq/train/golden.hpp"
 #include "ifq/train/detection_data.hpp"
+#include "ifq/train/dist_env.hpp"
 
 namespace ifq::trainer {
 
@@ -32,7 +33,7 @@ struct TrainOptions {
   int threads = 2;              // LibTorch intra-op threads
   uint64_t seed = 1;            // data order and augmentation
   int steps = 0;                // 0: the cfg's max_batches; else the cfg's lr steps scale with it
-  int batch = 0;                // 0: the cfg's batch
+  int batch = 0;                // 0: the cfg's batch; the global batch when distributed
   double learning_rate = 0;     // 0: the cfg's
   std::string optimizer;        // "": the cfg's (sgd | adam)
   Augment augment;
@@ -53,6 +54,10 @@ struct TrainOptions {
   // Called after every step (step number, loss); used for a shared progress
   // bar when several trainers run in parallel threads.
   std::function<void(int step, double loss)> on_step;
+  // Data-parallel training over c10d (docs/distributed.md): each rank trains
+  // its shard of every global batch, gradients are averaged, and only rank 0
+  // prints, checkpoints and should write the model.
+  DistOptions dist;
 };
 
 struct TrainStats {
