@@ -50,5 +50,23 @@ TEST(ProgressBar, ALogGetsATenthPerLineAndTheLastLineOnce) {
   EXPECT_EQ(full, 1) << log;
 }
 
+TEST(ProgressBar, NamesItsUnitAndWaitsForOnePercentBeforeAnEta) {
+  if (::isatty(2)) GTEST_SKIP() << "stderr is a terminal here; the log format is for redirected runs";
+  testing::TempDir dir;
+  const std::string log = stderr_of(
+      [] {
+        ProgressBar bar("eval", 1000, true, "networks");
+        bar.update(5, 5000, -1);    // 0.5 %: decile 0, drawn with ETA "?"
+        bar.update(100, 100000, -1);  // 10 %: an ETA
+      },
+      dir.file("log.txt"));
+  EXPECT_NE(log.find("5/1000 networks "), std::string::npos) << log;
+  EXPECT_NE(log.find("ETA ?\n"), std::string::npos) << log;
+  const size_t at = log.find("100/1000 networks ");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  EXPECT_EQ(line.find("ETA ?"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace ifq

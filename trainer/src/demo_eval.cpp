@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ifq/error.hpp"
+#include "ifq/fast_runtime.hpp"
 #include "ifq/reference_eval.hpp"
 
 namespace ifq::trainer {
@@ -32,6 +33,41 @@ int ref_index(const TorchEvaluation* ref, int layer) {
   for (size_t q = 0; q < ref->quant_layer.size(); ++q)
     if (ref->quant_layer[q] == layer && !ref->levels[q].empty()) return int(q);
   return -1;
+}
+
+// The outputs come from the fast runtime (bit-identical to the reference
+// runtime on every ISA path: tests/kernels); the reference runtime checks
+// the first kFastRuntimeChecks images of every evaluation, which must agree.
+constexpr int64_t kFastRuntimeChecks = 100;
+
+[[noreturn]] void fast_runtime_differs(const char* where, int64_t image) {
+  throw Error(std::string(where) + ": the fast runtime's output differs from the reference runtime's on test image " +
+              std::to_string(image) + " (a kernel bug: run ctest -R FastRuntime)");
+}
+
+// Ops [begin, end) of `im` as a model of their own, so the fast runtime can
+// run one substructure of a hybrid evaluation. From op 0 it is the model's
+// own input op; later, an input op with mean 0 passes the incoming levels
+// through unchanged (levels fit the 8-bit input).
+IntModel ops_as_model(const IntModel& im, int begin, int end, Shape3 levels_shape) {
+  IntModel sub;
+  sub.name = im.name + " ops " + std::to_string(begin) + "-" + std::to_string(end);
+  if (begin == 0)
+    sub.ops.push_back(im.ops[0]);
+  else
+    sub.ops.push_back(IntInputOp{levels_shape, std::vector<int32_t>(size_t(levels_shape.c), 0)});
+  sub.ops.insert(sub.ops.end(), im.ops.begin() + std::max(1, begin), im.ops.begin() + end);
+  return sub;
+}
+
+std::vector<uint8_t> levels_as_pixels(const IntTensor& levels) {
+  std::vector<uint8_t> px(levels.data.size());
+  for (size_t i = 0; i < px.size(); ++i) {
+    if (levels.data[i] < 0 || levels.data[i] > 255)
+      throw Error("eval_hybrid: a level " + std::to_string(levels.data[i]) + " does not fit the 8-bit input");
+    px[i] = uint8_t(levels.data[i]);
+  }
+  return px;
 }
 
 int64_t count_diff(const std::vector<int32_t>& got, const TorchEvaluation& ref, int q, int64_t image) {
@@ -88,8 +124,21 @@ EvalOutput eval_hybrid(const FloatModel& model, const IntModel& im, const Datase
   out.logits.resize(size_t(n) * size_t(out.classes));
   if (keep_entering_last) out.entering_last.resize(size_t(n));
   std::vector<int64_t> mismatches(size_t(std::max(1, jobs)), 0), compared(size_t(std::max(1, jobs)), 0);
+  // Each quantized substructure runs on its own fast runtime.
+  const std::vector<Shape3> int_shapes = infer_int_shapes(im);
+  std::vector<IntModel> span_models(spans.size());
+  for (size_t s = 0; s < spans.size(); ++s)
+    if (spans[s].kind == SubstructureKind::Quantized)
+      span_models[s] = ops_as_model(im, spans[s].op_begin, spans[s].op_end,
+                                    spans[s].op_begin > 0 ? int_shapes[size_t(spans[s].op_begin - 1)] : Shape3{});
   std::vector<std::unique_ptr<ReferenceRuntime>> runtimes(size_t(std::max(1, jobs)));
-  for (auto& rt : runtimes) rt = std::make_unique<ReferenceRuntime>(im);
+  std::vector<std::vector<std::unique_ptr<FastRuntime>>> fast(size_t(std::max(1, jobs)));
+  for (size_t w = 0; w < runtimes.size(); ++w) {
+    runtimes[w] = std::make_unique<ReferenceRuntime>(im);
+    fast[w].resize(spans.size());
+    for (size_t s = 0; s < spans.size(); ++s)
+      if (spans[s].kind == SubstructureKind::Quantized) fast[w][s] = std::make_unique<FastRuntime>(span_models[s]);
+  }
   parallel_for(n, jobs, [&](int64_t i, int w) {
     ReferenceRuntime& rt = *runtimes[size_t(w)];
     const std::vector<uint8_t> image = data.image(i);
@@ -100,8 +149,11 @@ EvalOutput eval_hybrid(const FloatModel& model, const IntModel& im, const Datase
       const bool last = s + 1 == spans.size();
       if (last && keep_entering_last) out.entering_last[size_t(i)] = levels;
       if (sp.kind == SubstructureKind::Quantized) {
-        IntTensor x = sp.op_begin == 0 ? pixels_minus_mean(im, image) : levels;
-        levels = rt.run_range(x, std::max(1, sp.op_begin), sp.op_end);
+        const IntTensor x = sp.op_begin == 0 ? pixels_minus_mean(im, image) : levels;
+        const IntTensor& fast_levels = fast[size_t(w)][s]->run(sp.op_begin == 0 ? image : levels_as_pixels(levels));
+        if (i < kFastRuntimeChecks && rt.run_range(x, std::max(1, sp.op_begin), sp.op_end).data != fast_levels.data)
+          fast_runtime_differs("eval_hybrid", i);
+        levels = fast_levels;
         const int q = ref_index(reference, sp.layer_end - 1);
         if (q >= 0) {
           mismatches[size_t(w)] += count_diff(levels.data, *reference, q, i);
@@ -150,18 +202,23 @@ EvalOutput eval_integer(const IntModel& im, const Dataset& data, int64_t n, cons
   out.logits.resize(size_t(n) * size_t(out.classes));
   const int workers = std::max(1, jobs);
   std::vector<int64_t> mismatches(size_t(workers), 0), compared(size_t(workers), 0);
-  std::vector<std::unique_ptr<ReferenceRuntime>> runtimes{size_t(workers)};
-  for (auto& rt : runtimes) {
-    rt = std::make_unique<ReferenceRuntime>(im);
-    rt->set_record(q >= 0);
+  // The reference runs up to the first quantizer for the level check
+  // against the float network, and in full on the first images.
+  std::vector<std::unique_ptr<ReferenceRuntime>> references{size_t(workers)};
+  std::vector<std::unique_ptr<FastRuntime>> fast{size_t(workers)};
+  for (int w = 0; w < workers; ++w) {
+    references[size_t(w)] = std::make_unique<ReferenceRuntime>(im);
+    fast[size_t(w)] = std::make_unique<FastRuntime>(im);
   }
   parallel_for(n, jobs, [&](int64_t i, int w) {
-    ReferenceRuntime& rt = *runtimes[size_t(w)];
-    const IntTensor result = rt.run(data.image(i));
+    const std::vector<uint8_t> image = data.image(i);
+    const IntTensor& result = fast[size_t(w)]->run(image);
+    if (i < kFastRuntimeChecks && references[size_t(w)]->run(image).data != result.data)
+      fast_runtime_differs("eval_integer", i);
     if (q >= 0) {
-      const IntTensor& lv = rt.recorded()[size_t(first_threshold_op)];
-      mismatches[size_t(w)] += count_diff(lv.data, *reference, q, i);
-      compared[size_t(w)] += int64_t(lv.data.size());
+      const IntTensor levels = references[size_t(w)]->run_range(pixels_minus_mean(im, image), 1, first_threshold_op + 1);
+      mismatches[size_t(w)] += count_diff(levels.data, *reference, q, i);
+      compared[size_t(w)] += int64_t(levels.data.size());
     }
     const auto v = output_values(im, result);
     std::copy(v.begin(), v.end(), out.logits.begin() + long(size_t(i) * size_t(out.classes)));

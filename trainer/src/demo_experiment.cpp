@@ -93,8 +93,8 @@ struct TrainedModel {
 // A progress bar shared by parallel workers.
 class SharedProgress {
  public:
-  SharedProgress(std::string label, int64_t total, int64_t images_per_unit, bool enabled)
-      : bar_(std::move(label), total, enabled), per_(images_per_unit) {}
+  SharedProgress(std::string label, int64_t total, std::string unit, int64_t images_per_unit, bool enabled)
+      : bar_(std::move(label), total, enabled, std::move(unit)), per_(images_per_unit) {}
   void tick(int64_t units, double loss) {
     std::lock_guard<std::mutex> lock(m_);
     done_ += units;
@@ -164,7 +164,7 @@ int run_demo(const DemoOptions& opt_in) {
                todo.size(), R.steps, R.batch, (long long)train.size(), jobs);
   const auto t_train = Clock::now();
   {
-    SharedProgress progress("training", int64_t(todo.size()) * R.steps, R.batch, opt.progress);
+    SharedProgress progress("training", int64_t(todo.size()) * R.steps, "steps", R.batch, opt.progress);
     parallel_for(int64_t(todo.size()), jobs, [&](int64_t i, int) {
       TrainedModel& t = todo[size_t(i)];
       TrainOptions o;
@@ -188,7 +188,7 @@ int run_demo(const DemoOptions& opt_in) {
   //    model files and golden files.
   const auto t_eval = Clock::now();
   {
-    SharedProgress progress("LibTorch eval", int64_t(todo.size()), test.size(), opt.progress);
+    SharedProgress progress("LibTorch eval", int64_t(todo.size()), "networks", test.size(), opt.progress);
     parallel_for(int64_t(todo.size()), jobs, [&](int64_t i, int) {
       TrainedModel& t = todo[size_t(i)];
       t.f64 = torch_evaluate(t.model, test, true, t.k > 0, 1);
@@ -217,7 +217,7 @@ int run_demo(const DemoOptions& opt_in) {
     eval_units += (nq_first ? 2 : 1) * R.test_images + int64_t(R.separated_ms.size()) * R.table2_images +
                   (nq_first ? int64_t(R.first_ms.size()) * R.sweep_images : 0);
   }
-  SharedProgress eprog("integer eval", eval_units, 1, opt.progress);
+  SharedProgress eprog("integer eval", eval_units, "images", 1, opt.progress);
   auto tick = [&](int64_t n) { eprog.tick(n, -1); };
   for (size_t i = 1; i < todo.size(); ++i) {
     TrainedModel& t = todo[i];
@@ -339,7 +339,7 @@ int run_demo(const DemoOptions& opt_in) {
       const EvalOutput e = nq_first ? eval_integer(c.model, test, n, nullptr, jobs, tick)
                                     : eval_last_from_levels(c.model, hyb.entering_last, jobs);
       MethodResult r = scored(e.logits, e.classes, test, n,
-                              "every op in integers (reference runtime), first_m " +
+                              "every op in integers (fast runtime), first_m " +
                                   (V.chosen_first_m >= 0 ? std::to_string(V.chosen_first_m) : std::string("n/a")) +
                                   ", last_m " + std::to_string(V.chosen_last_m));
       int_memory(c.model, r);
