@@ -87,7 +87,7 @@ int launch(const LaunchFlags& f) {
     const pid_t pid = ::fork();
     if (pid < 0) {
       for (pid_t p : pids)
-        if (p > 0) ::kill(p, SIGTERM);
+        if (p > 0) ::kill(-p, SIGTERM);
       throw ifq::Error("cannot start rank " + std::to_string(r) + ": " + std::strerror(errno));
     }
     if (pid == 0) {
