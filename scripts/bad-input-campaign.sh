@@ -286,6 +286,17 @@ flag "missing required --out" convert --in "$good_float"
 flag "an empty argument, then an unknown flag (CLI11 2.1.2 looped forever)" eval-fddb "" --foo
 flag "--size 1e9" cfg-size "$seeds/cfg/tiny-detector.cfg" --size 1e9
 
+# ---- data-parallel training and its tools (ifq train --dist-backend, ifq launch, ifq model-diff)
+try "model pair" "model-diff of two different networks" "$ifq" model-diff "$good_float" "$PWD/models/fashion-hwgq-k2.ifqf"
+try "model pair" "model-diff given an integer model" "$ifq" model-diff "$good_int" "$good_float"
+try "launcher" "ifq launch of a program that does not exist" "$ifq" launch --nproc 2 -- /nonexistent/program
+try "launcher" "ifq launch with --nproc 0" "$ifq" launch --nproc 0 -- true
+dist_train=("$ifq" train --cfg "$seeds/cfg/tiny-detector.cfg" --steps 1 --out m.ifqf --dist-backend gloo)
+try "launcher environment" "--dist-backend without RANK / WORLD_SIZE" env -u RANK -u WORLD_SIZE -u MASTER_ADDR -u MASTER_PORT "${dist_train[@]}"
+try "launcher environment" "RANK=5 with WORLD_SIZE=2" env RANK=5 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29511 "${dist_train[@]}"
+try "launcher environment" "MASTER_PORT=http" env RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=http "${dist_train[@]}"
+try "launcher environment" "--dist-backend mpi" "$ifq" train --cfg "$seeds/cfg/tiny-detector.cfg" --out m.ifqf --dist-backend mpi
+
 # ---- the table -----------------------------------------------------------------
 mkdir -p "$(dirname "$table")"
 {
