@@ -82,12 +82,19 @@ int launch(const LaunchFlags& f) {
   sigaction(SIGINT, &sa, &previous_int);
   sigaction(SIGTERM, &sa, &previous_term);
   bool interrupted = false;
-  std::vector<pid_t> pids(size_t(f.nproc), -1);
+  std::vector<pid_t> pids(size_t(f.nproc), -1);  // -1: not started or already gone
+  // `sig` to every running rank's process group (the rank and what it started).
+  auto signal_all = [&](int sig, bool announce) {
+    for (int r = 0; r < f.nproc; ++r)
+      if (pids[size_t(r)] > 0) {
+        if (announce) std::fprintf(stderr, "ifq launch: stopping rank %d (pid %d)\n", r, int(pids[size_t(r)]));
+        ::kill(-pids[size_t(r)], sig);
+      }
+  };
   for (int r = 0; r < f.nproc; ++r) {
     const pid_t pid = ::fork();
     if (pid < 0) {
-      for (pid_t p : pids)
-        if (p > 0) ::kill(-p, SIGTERM);
+      signal_all(SIGTERM, false);
       throw ifq::Error("cannot start rank " + std::to_string(r) + ": " + std::strerror(errno));
     }
     if (pid == 0) {
@@ -116,15 +123,11 @@ int launch(const LaunchFlags& f) {
   int running = f.nproc, first_failure = 0;
   bool terminated = false;
   std::chrono::steady_clock::time_point failed_at;
-  auto signal_all = [&](int sig) {
-    for (pid_t p : pids)
-      if (p > 0) ::kill(-p, sig);
-  };
   while (running > 0) {
     if (const int sig = g_signal; sig != 0) {
       g_signal = 0;
       interrupted = true;
-      signal_all(sig);
+      signal_all(sig, false);
     }
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
@@ -149,11 +152,7 @@ int launch(const LaunchFlags& f) {
     }
     if (first_failure != 0 && !terminated &&
         std::chrono::steady_clock::now() - failed_at > std::chrono::duration<double>(f.grace)) {
-      for (int r = 0; r < f.nproc; ++r)
-        if (pids[size_t(r)] > 0) {
-          std::fprintf(stderr, "ifq launch: stopping rank %d (pid %d)\n", r, int(pids[size_t(r)]));
-          ::kill(-pids[size_t(r)], SIGTERM);
-        }
+      signal_all(SIGTERM, true);
       terminated = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -149,10 +149,12 @@ EvalOutput eval_hybrid(const FloatModel& model, const IntModel& im, const Datase
       const bool last = s + 1 == spans.size();
       if (last && keep_entering_last) out.entering_last[size_t(i)] = levels;
       if (sp.kind == SubstructureKind::Quantized) {
-        const IntTensor x = sp.op_begin == 0 ? pixels_minus_mean(im, image) : levels;
         const IntTensor& fast_levels = fast[size_t(w)][s]->run(sp.op_begin == 0 ? image : levels_as_pixels(levels));
-        if (i < kFastRuntimeChecks && rt.run_range(x, std::max(1, sp.op_begin), sp.op_end).data != fast_levels.data)
-          fast_runtime_differs("eval_hybrid", i);
+        if (i < kFastRuntimeChecks) {
+          const IntTensor x = sp.op_begin == 0 ? pixels_minus_mean(im, image) : levels;
+          if (rt.run_range(x, std::max(1, sp.op_begin), sp.op_end).data != fast_levels.data)
+            fast_runtime_differs("eval_hybrid", i);
+        }
         levels = fast_levels;
         const int q = ref_index(reference, sp.layer_end - 1);
         if (q >= 0) {

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <string>
 
-#include "ifq/checksum.hpp"
 #include "ifq/error.hpp"
 
 #if defined(IFQ_HAVE_C10D_GLOO) || defined(IFQ_HAVE_C10D_NCCL)
@@ -26,14 +25,19 @@ namespace ifq::trainer {
 namespace {
 
 #if defined(IFQ_HAVE_C10D_GLOO) || defined(IFQ_HAVE_C10D_NCCL)
+// c10d's message without its C++ stack trace, at most 400 characters.
+std::string c10d_reason(const std::exception& e) {
+  std::string reason = e.what();
+  if (const size_t nl = reason.find("\nException raised from"); nl != std::string::npos) reason.resize(nl);
+  return reason.substr(0, 400);
+}
+
 // A failed collective is a peer that died, hung past the timeout or cannot
 // be reached: say so, once, with c10d's own reason.
 [[noreturn]] void collective_failed(int rank, const char* what, const std::exception& e) {
-  std::string reason = e.what();
-  if (const size_t nl = reason.find("\nException raised from"); nl != std::string::npos) reason.resize(nl);
   throw Error("rank " + std::to_string(rank) + ": " + what +
-              " failed: another process stopped, hung past --dist-timeout or cannot be reached (" +
-              reason.substr(0, 400) + ")");
+              " failed: another process stopped, hung past --dist-timeout or cannot be reached (" + c10d_reason(e) +
+              ")");
 }
 
 // Works with LibTorch 1.13 (ProcessGroup) and 2.x (Backend): both have
@@ -79,12 +83,10 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& o, std::chrono::mi
     auto tcp = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
     return c10::make_intrusive<c10d::PrefixStore>("ifq", tcp);
   } catch (const std::exception& e) {
-    std::string reason = e.what();
-    if (const size_t nl = reason.find("\nException raised from"); nl != std::string::npos) reason.resize(nl);
     throw Error("rank " + std::to_string(o.rank) + ": rendezvous at " + o.master_addr + ":" +
                 std::to_string(o.master_port) + " failed within " + std::to_string(int(o.timeout_s)) +
                 " s (every rank must start and reach MASTER_ADDR:MASTER_PORT; is the port taken?): " +
-                reason.substr(0, 400));
+                c10d_reason(e));
   }
 }
 #endif
@@ -171,43 +173,18 @@ void average_gradients(DistGroup& group, const std::vector<torch::Tensor>& param
   flush();
 }
 
-namespace {
-
-struct AllReduceSum : torch::autograd::Function<AllReduceSum> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, DistGroup* group) {
-    ctx->saved_data["group"] = int64_t(reinterpret_cast<intptr_t>(group));
-    std::vector<torch::Tensor> t{x.detach().contiguous().clone()};
-    group->all_reduce_sum(t);
-    return t[0];
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
-    auto* group = reinterpret_cast<DistGroup*>(intptr_t(ctx->saved_data["group"].toInt()));
-    std::vector<torch::Tensor> t{grads[0].contiguous().clone()};
-    group->all_reduce_sum(t);
-    return {t[0], torch::Tensor()};
-  }
-};
-
-}  // namespace
-
-torch::Tensor all_reduce_sum_differentiable(DistGroup& group, const torch::Tensor& x) {
-  return AllReduceSum::apply(x, &group);
+torch::Tensor sum_over_ranks(DistGroup& group, const torch::Tensor& x) {
+  std::vector<torch::Tensor> t{x.detach().contiguous().clone()};
+  group.all_reduce_sum(t);
+  return t[0];
 }
 
-void check_replicas_agree(DistGroup& group, const std::vector<torch::Tensor>& tensors, const std::string& what) {
-  uint32_t crc = 0;
-  for (const auto& t : tensors) {
-    const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
-    crc = ifq::crc32(crc, c.data_ptr(), size_t(c.nbytes()));
-  }
-  // Each rank puts its checksum in its own slot; the sum gathers them all.
-  // (On the tensors' device: NCCL reduces only GPU tensors.)
+void check_replicas_agree(DistGroup& group, uint32_t checksum, torch::Device device, const std::string& what) {
+  // Each rank puts its checksum in its own slot; the sum gathers them all
+  // (on the model's device: NCCL reduces only GPU tensors).
   torch::Tensor mine = torch::zeros({group.world_size()}, torch::kInt64);
-  mine[group.rank()] = int64_t(crc);
-  std::vector<torch::Tensor> slots{tensors.empty() ? mine : mine.to(tensors[0].device())};
-  group.all_reduce_sum(slots);
-  const torch::Tensor gathered = slots[0].to(torch::kCPU);
+  mine[group.rank()] = int64_t(checksum);
+  const torch::Tensor gathered = sum_over_ranks(group, mine.to(device)).to(torch::kCPU);
   const auto all = gathered.accessor<int64_t, 1>();
   for (int r = 1; r < group.world_size(); ++r)
     if (all[r] != all[0])

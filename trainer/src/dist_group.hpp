@@ -32,12 +32,11 @@ class DistGroup {
 // of flattened gradients (one collective per bucket, not per tensor).
 void average_gradients(DistGroup& group, const std::vector<torch::Tensor>& params);
 
-// The sum of `x` over the ranks as an autograd operation: its backward sums
-// the incoming gradients over the ranks (synchronised BN statistics).
-torch::Tensor all_reduce_sum_differentiable(DistGroup& group, const torch::Tensor& x);
+// A new tensor: `x` summed over the ranks (`x` is left as it is).
+torch::Tensor sum_over_ranks(DistGroup& group, const torch::Tensor& x);
 
-// Throws ifq::Error unless every rank holds bit-identical `tensors` (a
-// replica that drifted would silently train another network).
-void check_replicas_agree(DistGroup& group, const std::vector<torch::Tensor>& tensors, const std::string& what);
+// Throws ifq::Error unless every rank computed the same `checksum` of its
+// state (a replica that drifted would silently train another network).
+void check_replicas_agree(DistGroup& group, uint32_t checksum, torch::Device device, const std::string& what);
 
 }  // namespace ifq::trainer

@@ -28,8 +28,9 @@ class TorchNet {
   FloatModel export_model() const;
   const std::vector<int>& quant_layers() const { return quant_layers_; }
   // Data-parallel training with synchronised BN: `sum` returns its argument
-  // summed over every rank (differentiably); training-mode BN then uses the
-  // global batch's statistics. Unset: each process's own batch (torch's BN).
+  // summed over every rank; training-mode BN then uses the global batch's
+  // statistics (and sums its gradient terms the same way). Unset: each
+  // process's own batch (torch's BN).
   using StatSum = std::function<torch::Tensor(const torch::Tensor&)>;
   void set_batch_stat_sum(StatSum sum) { stat_sum_ = std::move(sum); }
 

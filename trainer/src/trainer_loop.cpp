@@ -129,7 +129,7 @@ struct Trainer::Impl {
     // seed does; this makes it so for any initialisation).
     take_primary_values(state_tensors());
     if (options.dist.sync_bn)
-      net.set_batch_stat_sum([this](const torch::Tensor& x) { return all_reduce_sum_differentiable(*group, x); });
+      net.set_batch_stat_sum([this](const torch::Tensor& x) { return sum_over_ranks(*group, x); });
   }
 
   // Overwrites `tensors` (parameters or BN buffers) with rank 0's values.
@@ -149,14 +149,19 @@ struct Trainer::Impl {
     return state;
   }
 
+  void check_replicas(const std::string& what) {
+    uint32_t crc = 0;
+    for (const auto& t : state_tensors()) crc = crc_of(crc, t);
+    check_replicas_agree(*group, crc, device, what);
+  }
+
   // The mean over ranks of this step's figures, and whether any rank was
   // asked to stop (so every rank stops at the same step).
   void agree(double& loss, bool& stop) {
     if (!group) return;
-    std::vector<torch::Tensor> t{torch::tensor({loss, last_iou, last_recall, stop ? 1.0 : 0.0}, torch::kFloat64)};
-    if (device.is_cuda()) t[0] = t[0].to(device);
-    group->all_reduce_sum(t);
-    const torch::Tensor sum = t[0].to(torch::kCPU);
+    const torch::Tensor sum =
+        sum_over_ranks(*group, torch::tensor({loss, last_iou, last_recall, stop ? 1.0 : 0.0}, torch::kFloat64).to(device))
+            .to(torch::kCPU);
     const double n = group->world_size();
     loss = sum[0].item<double>() / n;
     last_iou = sum[1].item<double>() / n;
@@ -428,7 +433,7 @@ struct Trainer::Impl {
     st.device = device.is_cuda() ? "cuda" : "cpu";
     if (options.resume) {
       load_checkpoint();  // every rank reads it (a path all ranks can read)
-      if (group) check_replicas_agree(*group, state_tensors(), "weights read from the checkpoint");
+      if (group) check_replicas("weights read from the checkpoint");
       // So a log shows where a run continued (its step lines alone do not).
       if (primary()) std::printf("resumed from %s at step %d/%d\n", options.checkpoint_path.c_str(), step, total_steps);
     }
@@ -446,8 +451,10 @@ struct Trainer::Impl {
     };
     const auto t0 = std::chrono::steady_clock::now();
     int64_t images = 0;
-    bool stop = false;
+    bool stop = false;  // agreed over the ranks after each step
     while (step < total_steps) {
+      // One process also looks here: on_step (after the agreement) may have
+      // raised the flag during the previous step.
       if (stop || (!group && options.stop && options.stop->load())) {
         st.interrupted = true;
         break;
@@ -485,7 +492,7 @@ struct Trainer::Impl {
     st.avg_iou = mean(recent_iou);
     st.recall = mean(recent_recall);
     bar.finish(step - st.first_step, images, st.final_loss);
-    if (group) check_replicas_agree(*group, state_tensors(), "weights after training");
+    if (group) check_replicas("weights after training");
     if (!options.checkpoint_path.empty()) save_checkpoint();
     return st;
   }
