@@ -12,8 +12,10 @@
 #   masks      held-out mask photos (hand labels), faces >= 10 px
 #   generated  300 generated 416x416 images
 #
-# Every integer model is also scored with 2x2 tiles (ifq detect --tiles 2) and
-# at a 608x608 input (ifq detect --input-size 608).
+# Every model runs as `ifq detect` does by default: each photo at its own
+# resolution with its aspect kept (--input-size auto); every integer model is
+# also scored stretched to its own 416x416 input (--input-size model, the
+# default before 2026-12-03). The level check runs at the same per-photo sizes.
 #
 # usage: scripts/benchmark-face-detectors.sh [OUT] [EXTRA_LABEL=MODEL ...]   (default OUT: results/face-benchmark)
 set -euo pipefail
@@ -35,6 +37,6 @@ for d in "$@"; do extra+=(--detector "$d"); done
   --haar-cascade "Haar alt2 (OpenCV)=/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml" \
   --teacher "YuNet teacher (float CNN)=$shared/teachers/yunet/yunet.onnx" \
   --level-check "models/ifq-tinier-yolo-face.ifqf=models/ifq-tinier-yolo-face.ifqi" \
-  --level-check "models/dupnet-tinier-yolo-face.ifqf=models/dupnet-tinier-yolo-face.ifqi" --level-images 100 --tiles 2 \
-  --input-size 608 \
+  --level-check "models/dupnet-tinier-yolo-face.ifqf=models/dupnet-tinier-yolo-face.ifqi" --level-images 50 \
+  --detector-input-size auto --input-size model \
   --out-dir "$out"

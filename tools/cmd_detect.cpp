@@ -97,7 +97,7 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                        auto flags = std::make_shared<BatchFlags>();
                        auto runtime = std::make_shared<std::string>("fast");
                        auto filter = std::make_shared<ifq::detect::FaceFilter>();
-                       auto input_size = std::make_shared<std::string>();
+                       auto input_size = std::make_shared<std::string>("auto");
                        sub.add_option("--model", *model,
                                       "integer or float model file with a region head (default: the shipped "
                                       "models/ifq-tinier-yolo-face.ifqi)");
@@ -107,8 +107,10 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                            ->check(CLI::IsMember({"fast", "reference"}))
                            ->capture_default_str();
                        sub.add_option("--input-size", *input_size,
-                                      "run the model at N x N or WxH pixels instead of its own input size (a "
-                                      "larger size finds smaller faces in large photos; e.g. 832)");
+                                      "network input: auto (each photo at its own resolution, aspect kept, longer "
+                                      "side within [the model's size, 1600]), auto:MAX (longer side at most MAX), "
+                                      "model (stretched to the model's own size), N (N x N) or WxH")
+                           ->capture_default_str();
                        sub.add_flag("--letterbox", filter->letterbox,
                                     "centre the photo on a grey square instead of stretching it to the model input "
                                     "(keeps faces' aspect ratio)");
@@ -128,8 +130,7 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                              ifq::detect::open_model_detector(
                                  *model, ifq::detect::RegionDecodeOptions{flags->decode_threshold(), flags->nms},
                                  *runtime == "fast" ? ifq::detect::IntRuntime::Fast : ifq::detect::IntRuntime::Reference,
-                                 input_size->empty() ? ifq::detect::NetworkSize{}
-                                                     : ifq::detect::parse_network_size(*input_size)),
+                                 ifq::detect::parse_network_size(*input_size)),
                              *filter);
                          return flags->run(detector, *model);
                        };

@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <tuple>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "command_registry.hpp"
@@ -31,6 +34,7 @@ namespace fs = std::filesystem;
 
 struct Flags {
   std::vector<std::string> sets, detectors, level_checks, cascades, teachers, input_sizes;
+  std::string detector_input_size = "model";
   bool haar = false, json = false;
   std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
   std::string out_dir = "results/face-benchmark", runtime = "fast";
@@ -49,14 +53,21 @@ std::pair<std::string, std::string> split_pair(const std::string& spec, const ch
 // Model size and feature-map peak as the paper counts them: integer models
 // through ifq::account_memory; float models at 32 bits per parameter and per
 // feature-map value (the largest layer output).
+// Model size and feature-map peak as the paper counts them: integer models
+// through ifq::account_memory; float models at 32 bits per parameter and per
+// feature-map value (the largest layer output). With a per-photo input size
+// the peak is the bound for a square photo at the largest input.
 nlohmann::json model_sizes(const std::string& path, ifq::detect::NetworkSize size) {
+  const bool per_photo = size.mode == ifq::detect::NetworkSize::Mode::Photo;
+  if (per_photo) size.width = size.height = size.max_side;
+  const std::string input_name = per_photo ? "per photo, longer side <= " + std::to_string(size.max_side) : "";
   if (ifq::model_file_kind(path) == "int") {
     ifq::IntModel model = ifq::load_int_model(path);
     if (!size.keeps_model_size()) model = ifq::with_input_size(std::move(model), size.height, size.width);
     const ifq::Shape3 input = std::get<ifq::IntInputOp>(model.ops[0]).shape;
     const ifq::MemoryReport m = ifq::account_memory(model);
     return {{"kind", "int"},
-            {"input_size", std::to_string(input.w) + "x" + std::to_string(input.h)},
+            {"input_size", per_photo ? input_name : std::to_string(input.w) + "x" + std::to_string(input.h)},
             {"weight_bytes", m.weight_size_bytes},
             {"model_bytes", m.model_size_bytes},
             {"feature_map_peak_bytes", (m.feature_map_peak_bits + 7) / 8}};
@@ -65,7 +76,7 @@ nlohmann::json model_sizes(const std::string& path, ifq::detect::NetworkSize siz
   if (!size.keeps_model_size()) fm = ifq::with_input_size(std::move(fm), size.height, size.width);
   const ifq::Shape3 input = std::get<ifq::InputLayer>(fm.layers[0]).shape;
   return {{"kind", "float"},
-          {"input_size", std::to_string(input.w) + "x" + std::to_string(input.h)},
+          {"input_size", per_photo ? input_name : std::to_string(input.w) + "x" + std::to_string(input.h)},
           {"model_bytes", ifq::count_parameters(fm) * 4},
           {"feature_map_peak_bytes", ifq::largest_layer_elements(fm) * 4}};
 }
@@ -82,17 +93,46 @@ std::string file_stem(const std::string& label) {
   return out.empty() ? "detector" : out;
 }
 
-std::vector<std::vector<uint8_t>> network_inputs(const ifq::detect::EvalSet& set, ifq::Shape3 input, int limit) {
-  std::vector<std::vector<uint8_t>> images;
+// The first `limit` readable images of a set (0: all) as the network sees
+// them, grouped by input size: the model's own `input`, or with a per-photo
+// input size (ifq detect's default) each photo's own (photo_input_size).
+std::map<std::pair<int, int>, std::vector<std::vector<uint8_t>>> network_inputs(const ifq::detect::EvalSet& set,
+                                                                               const ifq::FloatModel& model,
+                                                                               ifq::detect::NetworkSize size, int limit) {
+  const ifq::Shape3 input = std::get<ifq::InputLayer>(model.layers[0]).shape;
+  const int stride = input.w / ifq::infer_shapes(model).back().w;
+  std::map<std::pair<int, int>, std::vector<std::vector<uint8_t>>> images;
+  int count = 0;
   for (const std::string& path : set.image_paths()) {
-    if (limit > 0 && int(images.size()) >= limit) break;
+    if (limit > 0 && count >= limit) break;
     try {
-      images.push_back(ifq::detect::network_input(ifq::detect::load_image(path), input));
+      const ifq::detect::Image image = ifq::detect::load_image(path);
+      ifq::Shape3 in = input;
+      if (size.mode == ifq::detect::NetworkSize::Mode::Photo)
+        std::tie(in.w, in.h) =
+            ifq::detect::photo_input_size(image.width, image.height, std::max(in.w, in.h), size.max_side, stride);
+      else if (size.mode == ifq::detect::NetworkSize::Mode::Fixed)
+        in.w = size.width, in.h = size.height;
+      images[{in.w, in.h}].push_back(ifq::detect::network_input(image, in));
+      ++count;
     } catch (const ifq::Error& e) {
       std::cerr << "skipped: " << e.what() << "\n";
     }
   }
   return images;
+}
+
+// Sums the reports of one model pair over several input sizes.
+void add_report(ifq::VerifyReport& total, const ifq::VerifyReport& part) {
+  if (total.substructures.empty()) total.substructures = part.substructures;
+  else
+    for (size_t k = 0; k < part.substructures.size(); ++k) {
+      total.substructures[k].levels_compared += part.substructures[k].levels_compared;
+      total.substructures[k].levels_mismatched += part.substructures[k].levels_mismatched;
+    }
+  total.inputs += part.inputs;
+  total.end_to_end_compared += part.end_to_end_compared;
+  total.end_to_end_mismatched += part.end_to_end_mismatched;
 }
 
 IFQ_REGISTER_COMMAND(
@@ -127,6 +167,10 @@ IFQ_REGISTER_COMMAND(
                      "also score every integer --detector with N x N overlapping tiles besides the whole photo "
                      "(ifq detect --tiles)")
           ->check(CLI::Range(0, 8));
+      sub.add_option("--detector-input-size", f->detector_input_size,
+                     "network input of every --detector's main row (ifq detect --input-size: model, auto, auto:MAX, "
+                     "N or WxH)")
+          ->capture_default_str();
       sub.add_option("--input-size", f->input_sizes,
                      "also score every integer --detector run at N x N or WxH pixels (ifq detect --input-size), "
                      "repeatable");
@@ -156,9 +200,10 @@ IFQ_REGISTER_COMMAND(
           ifq::detect::NetworkSize size{};
         };
         std::vector<Entry> entries;
+        const ifq::detect::NetworkSize main_size = ifq::detect::parse_network_size(f->detector_input_size);
         for (const std::string& spec : f->detectors) {
           const auto [label, path] = split_pair(spec, "--detector");
-          entries.push_back({label, path, Kind::Model});
+          entries.push_back({label, path, Kind::Model, 0, main_size});
         }
         if (f->tiles > 1)
           for (const std::string& spec : f->detectors) {
@@ -264,15 +309,20 @@ IFQ_REGISTER_COMMAND(
           const auto [float_path, int_path] = split_pair(spec, "--level-check");
           const ifq::FloatModel fm = ifq::load_float_model(float_path);
           const ifq::IntModel im = ifq::load_int_model(int_path);
-          const ifq::Shape3 in = std::get<ifq::InputLayer>(fm.layers[0]).shape;
           for (const auto& set : sets) {
-            const auto images = network_inputs(set, in, f->level_images);
-            std::fprintf(stderr, "level check %s vs %s on %zu %s images...\n", int_path.c_str(), float_path.c_str(),
-                         images.size(), set.name.c_str());
-            const ifq::VerifyReport v = ifq::verify_conversion(fm, im, images);
+            const auto groups = network_inputs(set, fm, main_size, f->level_images);
+            ifq::VerifyReport v;
+            for (const auto& [wh, images] : groups) {
+              std::fprintf(stderr, "level check %s vs %s on %zu %s images at %dx%d...\n", int_path.c_str(),
+                           float_path.c_str(), images.size(), set.name.c_str(), wh.first, wh.second);
+              const bool moved = main_size.mode != ifq::detect::NetworkSize::Mode::Model;
+              add_report(v, ifq::verify_conversion(moved ? ifq::with_input_size(fm, wh.second, wh.first) : fm,
+                                                   moved ? ifq::with_input_size(im, wh.second, wh.first) : im, images));
+            }
             report["level_checks"].push_back({{"float_model", float_path},
                                               {"int_model", int_path},
                                               {"set", set.name},
+                                              {"input_size", main_size.str()},
                                               {"images", v.inputs},
                                               {"levels_compared", v.end_to_end_compared},
                                               {"levels_mismatched", v.end_to_end_mismatched},

@@ -44,7 +44,8 @@ struct FastStageInfo {
 
 class FastRuntime {
  public:
-  explicit FastRuntime(const IntModel& model, FastRuntimeOptions options = {});
+  // Takes the model by value: pass an rvalue to save a copy of its weights.
+  explicit FastRuntime(IntModel model, FastRuntimeOptions options = {});
   ~FastRuntime();
   FastRuntime(const FastRuntime&) = delete;
   FastRuntime& operator=(const FastRuntime&) = delete;

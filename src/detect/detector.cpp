@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <ostream>
 #include <set>
 #include <stdexcept>
@@ -27,7 +28,11 @@ std::vector<uint8_t> network_input(const Image& image, const Shape3& input) {
 }
 
 struct IntModelDetector::Impl {
-  IntModel model;
+  // What decoding needs; the runtime owns the model itself (its weights are
+  // megabytes: one copy, not two, per input size).
+  std::string name;
+  IntOutputInfo output;
+  RegionInfo region;
   RegionDecodeOptions options;
   Shape3 input;
   std::unique_ptr<ReferenceRuntime> runtime;
@@ -39,20 +44,21 @@ struct IntModelDetector::Impl {
 
 IntModelDetector::IntModelDetector(IntModel model, RegionDecodeOptions options, IntRuntime runtime)
     : impl_(std::make_unique<Impl>()) {
-  impl_->model = std::move(model);
+  impl_->name = model.name;
+  impl_->output = model.output;
+  impl_->region = model.region;
   impl_->options = options;
-  if (!impl_->model.region.present)
-    throw Error("model " + impl_->model.name + " has no region (detection) head");
-  if (impl_->model.ops.empty() || !std::holds_alternative<IntInputOp>(impl_->model.ops[0]))
-    throw Error("model " + impl_->model.name + " does not start with an input op");
-  impl_->input = std::get<IntInputOp>(impl_->model.ops[0]).shape;
+  if (!model.region.present) throw Error("model " + model.name + " has no region (detection) head");
+  if (model.ops.empty() || !std::holds_alternative<IntInputOp>(model.ops[0]))
+    throw Error("model " + model.name + " does not start with an input op");
+  impl_->input = std::get<IntInputOp>(model.ops[0]).shape;
 #ifdef IFQ_DETECT_FAST_RUNTIME
   if (runtime == IntRuntime::Fast) {
-    impl_->fast = std::make_unique<FastRuntime>(impl_->model);
+    impl_->fast = std::make_unique<FastRuntime>(std::move(model));
     return;
   }
 #endif
-  impl_->runtime = std::make_unique<ReferenceRuntime>(impl_->model);
+  impl_->runtime = std::make_unique<ReferenceRuntime>(std::move(model));
 }
 
 bool fast_int_runtime_available() {
@@ -65,17 +71,15 @@ bool fast_int_runtime_available() {
 
 IntModelDetector::~IntModelDetector() = default;
 
-const IntModel& IntModelDetector::model() const { return impl_->model; }
-
 std::vector<Detection> IntModelDetector::detect(const Image& image) {
   const std::vector<uint8_t> chw = network_input(image, impl_->input);
 #ifdef IFQ_DETECT_FAST_RUNTIME
   if (impl_->fast)
-    return decode_region(impl_->fast->run(chw), impl_->model.output, impl_->model.region, image.width, image.height,
+    return decode_region(impl_->fast->run(chw), impl_->output, impl_->region, image.width, image.height,
                          impl_->options);
 #endif
   const IntTensor out = impl_->runtime->run(chw);
-  return decode_region(out, impl_->model.output, impl_->model.region, image.width, image.height, impl_->options);
+  return decode_region(out, impl_->output, impl_->region, image.width, image.height, impl_->options);
 }
 
 FloatModelDetector::FloatModelDetector(FloatModel model, RegionDecodeOptions options)
@@ -106,8 +110,16 @@ std::vector<Detection> HaarDetector::detect(const Image& image) {
   return nms(cascade_.detect(image, options_), 1.0);  // sorted, nothing removed
 }
 
+std::string NetworkSize::str() const {
+  switch (mode) {
+    case Mode::Model: return "model";
+    case Mode::Photo: return "auto:" + std::to_string(max_side);
+    case Mode::Fixed: break;
+  }
+  return std::to_string(width) + "x" + std::to_string(height);
+}
+
 NetworkSize parse_network_size(const std::string& text) {
-  const auto x = text.find_first_of("xX");
   auto number = [&](const std::string& part) {
     size_t used = 0;
     int value = 0;
@@ -117,19 +129,105 @@ NetworkSize parse_network_size(const std::string& text) {
       used = 0;
     }
     if (part.empty() || used != part.size() || value < 32 || value > 4096)
-      throw Error("network input size '" + text + "': expected N or WxH with sides from 32 to 4096");
+      throw Error("network input size '" + text +
+                  "': expected model, auto, auto:MAX, N or WxH with sides from 32 to 4096");
     return value;
   };
-  if (x == std::string::npos) {
-    const int side = number(text);
-    return {side, side};
+  NetworkSize size;
+  if (text == "model") return size;
+  if (text == "auto" || text.rfind("auto:", 0) == 0) {
+    size.mode = NetworkSize::Mode::Photo;
+    if (text.size() > 4) size.max_side = number(text.substr(5));
+    return size;
   }
-  return {number(text.substr(0, x)), number(text.substr(x + 1))};
+  size.mode = NetworkSize::Mode::Fixed;
+  const auto x = text.find_first_of("xX");
+  if (x == std::string::npos) {
+    size.width = size.height = number(text);
+  } else {
+    size.width = number(text.substr(0, x));
+    size.height = number(text.substr(x + 1));
+  }
+  return size;
 }
+
+std::pair<int, int> photo_input_size(int width, int height, int model_side, int max_side, int stride) {
+  if (width < 1 || height < 1 || model_side < 1 || max_side < 1 || stride < 1)
+    throw Error("photo_input_size: sizes must be positive");
+  const double longer = std::max(width, height);
+  const double scale = std::min(std::max(1.0, model_side / longer), max_side / longer);
+  auto side = [&](int pixels) {
+    const int cells = std::max(1, int(std::lround(pixels * scale / stride)));
+    // Rounding must not push the longer side over the limit.
+    return std::min(cells, std::max(1, max_side / stride)) * stride;
+  };
+  return {side(width), side(height)};
+}
+
+namespace {
+
+// Mode::Photo: the model moved to each photo's input size (with_input_size),
+// kept for the sizes seen recently (photos of one camera share one size).
+class PhotoSizedModelDetector : public Detector {
+ public:
+  using Model = std::variant<IntModel, FloatModel>;
+  PhotoSizedModelDetector(Model model, RegionDecodeOptions options, IntRuntime runtime, int max_side)
+      : model_(std::move(model)), options_(options), runtime_(runtime), max_side_(max_side) {
+    if (const auto* im = std::get_if<IntModel>(&model_)) {
+      // The detectors check the rest (input op, region head); this finds the stride.
+      if (im->ops.empty() || !std::holds_alternative<IntInputOp>(im->ops[0]))
+        throw Error("model " + im->name + " does not start with an input op");
+      input_ = std::get<IntInputOp>(im->ops[0]).shape;
+      output_ = infer_int_shapes(*im).back();
+    } else {
+      const FloatModel& fm = std::get<FloatModel>(model_);
+      if (fm.layers.empty() || !std::holds_alternative<InputLayer>(fm.layers[0]))
+        throw Error("model " + fm.name + " does not start with an input layer");
+      input_ = std::get<InputLayer>(fm.layers[0]).shape;
+      output_ = infer_shapes(fm).back();
+    }
+    if (output_.w < 1 || input_.w % output_.w != 0 || input_.h % output_.h != 0 ||
+        input_.w / output_.w != input_.h / output_.h)
+      throw Error("automatic input size: the model's output grid " + output_.str() +
+                  " is not its input " + input_.str() + " divided by one stride");
+  }
+
+  std::vector<Detection> detect(const Image& image) override {
+    const auto [w, h] =
+        photo_input_size(image.width, image.height, std::max(input_.w, input_.h), max_side_, input_.w / output_.w);
+    auto found = sized_.find({w, h});
+    if (found == sized_.end()) {
+      if (sized_.size() >= 8) sized_.clear();  // bounded: a folder of many sizes rebuilds now and then
+      found = sized_.emplace(std::make_pair(w, h), at_size(w, h)).first;
+    }
+    return found->second->detect(image);
+  }
+
+ private:
+  std::unique_ptr<Detector> at_size(int w, int h) const {
+    if (const auto* im = std::get_if<IntModel>(&model_))
+      return std::make_unique<IntModelDetector>(with_input_size(*im, h, w), options_, runtime_);
+    return std::make_unique<FloatModelDetector>(with_input_size(std::get<FloatModel>(model_), h, w), options_);
+  }
+
+  Model model_;
+  RegionDecodeOptions options_;
+  IntRuntime runtime_;
+  int max_side_;
+  Shape3 input_, output_;
+  std::map<std::pair<int, int>, std::unique_ptr<Detector>> sized_;
+};
+
+}  // namespace
 
 std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options,
                                               IntRuntime runtime, NetworkSize size) {
   const std::string kind = model_file_kind(path);
+  if (size.mode == NetworkSize::Mode::Photo) {
+    if (kind == "int")
+      return std::make_unique<PhotoSizedModelDetector>(load_int_model(path), options, runtime, size.max_side);
+    return std::make_unique<PhotoSizedModelDetector>(load_float_model(path), options, runtime, size.max_side);
+  }
   if (kind == "int") {
     IntModel model = load_int_model(path);
     if (!size.keeps_model_size()) model = with_input_size(std::move(model), size.height, size.width);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "fast_stage.hpp"
 #include "ifq/error.hpp"
@@ -45,10 +46,10 @@ void FastRuntime::Impl::plan_arena(int threads) {
   std::memset(arena, 0, size_t(arena_size));
 }
 
-FastRuntime::FastRuntime(const IntModel& model, FastRuntimeOptions options) : impl_(std::make_unique<Impl>()) {
+FastRuntime::FastRuntime(IntModel model, FastRuntimeOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   if (options.threads < 1) throw Error("fast runtime: thread count must be at least 1");
-  m.model = model;
+  m.model = std::move(model);
   m.shapes = infer_int_shapes(m.model);
   if (m.model.ops.empty() || !std::holds_alternative<IntInputOp>(m.model.ops[0]))
     throw Error("fast runtime: the model must start with an input op");

@@ -69,13 +69,15 @@ TEST(CliDetect, RandomWeightIntegerModelRunsDrawsAndWritesFddb) {
   const detect::Image drawn = detect::load_image(dir / "out/a.png");
   EXPECT_EQ(drawn.width, 120);
 
-  // The FDDB file holds what the library's detector returns, above 0.005.
+  // The FDDB file holds what the library's detector returns, above 0.005
+  // (at the default per-photo input size).
   const auto blocks = detect::load_detections(dir / "dets.txt");
   ASSERT_EQ(blocks.size(), 2u);
   EXPECT_EQ(blocks[0].name, "photos/a");
   EXPECT_EQ(blocks[1].name, "photos/b");
-  detect::IntModelDetector detector(im, detect::RegionDecodeOptions{0.005, 0.45});
-  const auto direct = detector.detect(detect::load_image(dir / "photos/a.png"));
+  const auto detector = detect::open_model_detector(dir / "model.ifq", detect::RegionDecodeOptions{0.005, 0.45},
+                                                    detect::IntRuntime::Fast, detect::parse_network_size("auto"));
+  const auto direct = detector->detect(detect::load_image(dir / "photos/a.png"));
   ASSERT_EQ(blocks[0].detections.size(), direct.size());
   for (size_t k = 0; k < direct.size(); ++k) {
     EXPECT_NEAR(blocks[0].detections[k].box.x, direct[k].box.x, 0.006);
@@ -132,12 +134,50 @@ TEST(CliDetect, InputSizeRunsTheModelAtThatSizeAndBadSizesAreErrors) {
   const auto other = own.detect(photo);
   EXPECT_TRUE(other.size() != want.size() || other[0].score != want[0].score);
 
-  for (const char* bad : {"0", "12x", "abc", "99999", "64x-1"}) {
+  for (const char* bad : {"0", "12x", "abc", "99999", "64x-1", "auto:", "auto:8", "autox", "auto:64x64"}) {
     const CommandResult e = run_ifq(std::string("detect --model m.ifq --input-size ") + bad + " x.png", dir.str());
     EXPECT_NE(e.status, 0) << bad;
     EXPECT_NE(e.output.find("ifq: error: network input size '" + std::string(bad) + "'"), std::string::npos)
         << e.output;
   }
+}
+
+TEST(CliDetect, DefaultInputIsThePhotoAtItsOwnResolutionWithItsAspectKept) {
+  TempDir dir;
+  const IntModel im = convert(random_detector(7)).model;  // 64 x 64 input, output cells of 8 pixels
+  save_int_model(im, dir / "m.ifq");
+  std::mt19937_64 rng(9);
+  detect::save_image(random_image(rng, 150, 90), dir / "x.png");
+  const detect::Image photo = detect::load_image(dir / "x.png");
+  const auto [w, h] = detect::photo_input_size(150, 90, 64, 1600, 8);
+  ASSERT_EQ(w, 152);
+  ASSERT_EQ(h, 88);
+  detect::IntModelDetector moved(with_input_size(im, h, w), detect::RegionDecodeOptions{0.005, 0.45});
+  const auto want = moved.detect(photo);
+  ASSERT_FALSE(want.empty());
+  // No --input-size and --input-size auto: the same detections as the model moved to 152 x 88.
+  for (const char* flag : {"", "--input-size auto "}) {
+    const CommandResult r = run_ifq(std::string("detect --model m.ifq ") + flag + "--fddb-out dets.txt x.png", dir.str());
+    ASSERT_EQ(r.status, 0) << r.output;
+    const auto blocks = detect::load_detections(dir / "dets.txt");
+    ASSERT_EQ(blocks.size(), 1u);
+    ASSERT_EQ(blocks[0].detections.size(), want.size()) << flag;
+    for (size_t k = 0; k < want.size(); ++k) EXPECT_NEAR(blocks[0].detections[k].score, want[k].score, 1e-8);
+  }
+  // auto:MAX caps the longer side: 150 x 90 at most 100 -> 100 x 60 -> 96 x 64 in whole cells.
+  detect::IntModelDetector capped(with_input_size(im, 64, 96), detect::RegionDecodeOptions{0.005, 0.45});
+  const auto want_capped = capped.detect(photo);
+  const CommandResult r = run_ifq("detect --model m.ifq --input-size auto:100 --fddb-out dets.txt x.png", dir.str());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto blocks = detect::load_detections(dir / "dets.txt");
+  ASSERT_EQ(blocks[0].detections.size(), want_capped.size());
+  for (size_t k = 0; k < want_capped.size(); ++k) EXPECT_NEAR(blocks[0].detections[k].score, want_capped[k].score, 1e-8);
+  // model: the old stretch to the model's own 64 x 64.
+  detect::IntModelDetector own(im, detect::RegionDecodeOptions{0.005, 0.45});
+  const auto want_own = own.detect(photo);
+  const CommandResult m = run_ifq("detect --model m.ifq --input-size model --fddb-out dets.txt x.png", dir.str());
+  ASSERT_EQ(m.status, 0) << m.output;
+  ASSERT_EQ(detect::load_detections(dir / "dets.txt")[0].detections.size(), want_own.size());
 }
 
 TEST(CliEvalFddb, FixtureFoldGivesJsonRocAndPlot) {

@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ifq/detect/box.hpp"
@@ -44,7 +45,6 @@ class IntModelDetector : public Detector {
   IntModelDetector(IntModel model, RegionDecodeOptions options, IntRuntime runtime = IntRuntime::Fast);
   ~IntModelDetector() override;
   std::vector<Detection> detect(const Image& image) override;
-  const IntModel& model() const;
 
  private:
   struct Impl;
@@ -73,16 +73,30 @@ class HaarDetector : public Detector {
   HaarOptions options_;
 };
 
-// The network input size a detector runs its model at. 0 x 0 keeps the
-// model's own; a larger size lets a fully convolutional detector see small
-// faces in large photos at the scale it learnt (with_input_size).
+// The network input size a detector runs its model at. Model: the model's
+// own size (the photo stretched to it, as the model was converted). Fixed:
+// width x height for every photo. Photo ("auto"): each photo at its own
+// resolution with its aspect kept (photo_input_size), so a fully
+// convolutional detector sees faces at their true shape and size; faces
+// squashed into the model's square lose both (docs/detection.md measures it).
 struct NetworkSize {
-  int width = 0, height = 0;
-  bool keeps_model_size() const { return width == 0 && height == 0; }
-  std::string str() const { return std::to_string(width) + "x" + std::to_string(height); }
+  enum class Mode { Model, Fixed, Photo };
+  Mode mode = Mode::Model;
+  int width = 0, height = 0;  // Fixed
+  int max_side = 1600;        // Photo: the longer side of the input at most this
+  bool keeps_model_size() const { return mode == Mode::Model; }
+  std::string str() const;
 };
-// "N" (N x N) or "WxH", each 32..4096; throws ifq::Error naming the text.
+// "model", "auto", "auto:MAX" (MAX 32..4096), "N" (N x N) or "WxH" (sides
+// 32..4096); throws ifq::Error naming the text.
 NetworkSize parse_network_size(const std::string& text);
+
+// The input a photo of width x height is run at under Mode::Photo: its own
+// resolution, scaled so the longer side is at least `model_side` (small
+// photos are enlarged to the size the model was trained at) and at most
+// `max_side`, each side rounded to a multiple of `stride` (the network's
+// output cell) and at least one stride. Returns {width, height}.
+std::pair<int, int> photo_input_size(int width, int height, int model_side, int max_side, int stride);
 
 // Opens a model file of either kind (model_io.hpp) as a detector, at `size`.
 std::unique_ptr<Detector> open_model_detector(const std::string& path, RegionDecodeOptions options,
