@@ -220,7 +220,7 @@ BENCHMARK(BM_BconvLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EpilogueLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PixconvFirstLayer)->Apply(isa_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TinierYolo416)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512)}, {1, 2}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

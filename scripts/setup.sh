@@ -14,6 +14,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm  # microcontroller export checks
   libstb-dev libopencv-dev opencv-data   # images; Haar and OpenCV DNN peers
   clang libclang-rt-14-dev               # sanitizer and libFuzzer builds (scripts/sanitize.sh, scripts/fuzz.sh)
+  g++-aarch64-linux-gnu qemu-user        # AArch64 NEON kernels under qemu (scripts/test-aarch64.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

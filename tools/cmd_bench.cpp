@@ -259,7 +259,7 @@ IFQ_REGISTER_COMMAND("bench", "benchmark the fast integer runtime (per layer, pe
                        sub.add_option("--warmup", f->warmup, "untimed runs first")->capture_default_str();
                        sub.add_option("--input", f->input, "input size of the built-in network")->capture_default_str();
                        sub.add_option("--bits", f->bits, "activation bits of the built-in network")->capture_default_str();
-                       sub.add_option("--isa", f->isa, "force a kernel path: portable, avx2, avx512 (default: IFQ_ISA or cpuid)");
+                       sub.add_option("--isa", f->isa, "force a kernel path: portable, avx2, avx512, neon (default: IFQ_ISA or cpuid)");
                        sub.add_flag("--json", f->json, "print JSON");
                        sub.add_flag("--no-peers", f->no_peers, "skip the LibTorch / OpenCV peers");
                        sub.add_option("--yunet", f->yunet,

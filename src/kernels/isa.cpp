@@ -13,6 +13,9 @@ void fill_portable_table(KernelTable& t);
 void fill_avx2_table(KernelTable& t);
 void fill_avx512_table(KernelTable& t);
 #endif
+#if IFQ_HAVE_NEON_PATH
+void fill_neon_table(KernelTable& t);
+#endif
 
 const char* isa_name(Isa isa) {
   switch (isa) {
@@ -36,7 +39,7 @@ std::vector<Isa> all_isas() {
 Isa parse_isa(const std::string& name) {
   for (Isa isa : all_isas())
     if (name == isa_name(isa)) return isa;
-  throw Error("unknown instruction-set path '" + name + "' (expected portable, avx2 or avx512)");
+  throw Error("unknown instruction-set path '" + name + "' (expected portable, avx2, avx512 or neon)");
 }
 
 bool isa_supported(Isa isa) {
@@ -51,6 +54,11 @@ bool isa_supported(Isa isa) {
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq") &&
              __builtin_cpu_supports("popcnt");
+#endif
+#if IFQ_HAVE_NEON_PATH
+    // Advanced SIMD is part of the AArch64 base architecture.
+    case Isa::neon:
+      return true;
 #endif
     default:
       return false;
@@ -76,12 +84,17 @@ Isa selected_isa() {
 
 namespace {
 struct Tables {
-  KernelTable table[3];
+#define IFQ_ISA_COUNT(name) +1
+  KernelTable table[0 IFQ_ISA_LIST(IFQ_ISA_COUNT)];
+#undef IFQ_ISA_COUNT
   Tables() {
     fill_portable_table(table[int(Isa::portable)]);
 #if IFQ_HAVE_X86_PATHS
     fill_avx2_table(table[int(Isa::avx2)]);
     fill_avx512_table(table[int(Isa::avx512)]);
+#endif
+#if IFQ_HAVE_NEON_PATH
+    fill_neon_table(table[int(Isa::neon)]);
 #endif
   }
 };

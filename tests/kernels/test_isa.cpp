@@ -47,6 +47,19 @@ TEST(Isa, PortableAlwaysRunsAndBestIsSupported) {
   }
 }
 
+// AArch64 builds must run (and prefer) the NEON path, x86 builds never offer
+// it: a cross build that silently fell back to portable would test nothing new.
+TEST(Isa, NeonExactlyOnAArch64) {
+#if defined(__aarch64__)
+  EXPECT_TRUE(isa_supported(Isa::neon));
+  EXPECT_EQ(best_isa(), Isa::neon);
+  EXPECT_FALSE(isa_supported(Isa::avx2));
+  EXPECT_FALSE(isa_supported(Isa::avx512));
+#else
+  EXPECT_FALSE(isa_supported(Isa::neon));
+#endif
+}
+
 TEST(Isa, EnvironmentForcesAPath) {
   EnvGuard guard;
   unsetenv("IFQ_ISA");

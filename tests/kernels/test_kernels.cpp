@@ -104,6 +104,25 @@ TEST_P(KernelPaths, BinaryConvSaturatesLikeTheReference) {
   EXPECT_EQ(run_bconv(*table_, levels, conv, 8, out, rng), apply_int_op(conv, levels, out).data);
 }
 
+// Long windows with every bit set: vector paths count popcounts in byte
+// counters folded into wider lanes every few dozen words (31 on avx2 and
+// neon), so windows of 48 and 80 words (3x3 and 5x5 over 1024 channels) with
+// all-ones activations and filters catch a fold that comes too late (a byte
+// counter wrapping past 255). The swept shapes stay below 32 words.
+TEST_P(KernelPaths, BinaryConvLongDenseWindowsMatchReference) {
+  std::mt19937 rng(99);
+  for (int kernel : {3, 5})
+    for (int bits : {1, 2}) {
+      IntConvOp conv = testing::random_binary_conv(1024, 9, kernel, 1, kernel / 2, rng);
+      for (size_t i = 0; i < conv.weight.size() / 2; ++i) conv.weight[i] = 1;  // the first channels all +1
+      const Shape3 in{1024, 3, 4};
+      IntTensor levels{in, std::vector<int32_t>(size_t(in.elements()), (1 << bits) - 1)};
+      const Shape3 out{9, 3, 4};
+      ASSERT_EQ(run_bconv(*table_, levels, conv, bits, out, rng), apply_int_op(conv, levels, out).data)
+          << "k=" << kernel << " bits=" << bits;
+    }
+}
+
 TEST_P(KernelPaths, PixelConvMatchesReference) {
   std::mt19937 rng(99);
   for (int trial = 0; trial < 40; ++trial) {
