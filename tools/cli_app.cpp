@@ -31,4 +31,12 @@ std::string empty_argument_error(int argc, const char* const* argv) {
   return "";
 }
 
+std::string unknown_command_error(const CliActions& actions, int argc, const char* const* argv) {
+  if (argc < 2 || argv[1][0] == '-') return "";
+  const std::string name = argv[1];
+  for (const auto& [sub, action] : actions)
+    if (sub->get_name() == name) return "";
+  return "unknown command '" + name + "' (ifq --help lists the commands)";
+}
+
 }  // namespace ifq::cli

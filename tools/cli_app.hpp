@@ -25,4 +25,10 @@ using CliActions = std::vector<std::pair<CLI::App*, std::function<int()>>>;
 // refused before parsing. Returns the message, or "" when there is none.
 std::string empty_argument_error(int argc, const char* const* argv);
 
+// CLI11 answers a misspelt command (`ifq detetc x.jpg`) with "A subcommand is
+// required", which does not say what was wrong. Returns "unknown command
+// 'NAME'" when the first argument is not an option and names no command,
+// else "".
+std::string unknown_command_error(const CliActions& actions, int argc, const char* const* argv);
+
 }  // namespace ifq::cli

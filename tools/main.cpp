@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ifq: error: %s\n", empty.c_str());
     return 2;
   }
+  if (const std::string unknown = ifq::cli::unknown_command_error(actions, argc, argv); !unknown.empty()) {
+    std::fprintf(stderr, "ifq: error: %s\n", unknown.c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -205,6 +205,10 @@ TEST_F(Cli, BadInputIsReportedNotCrashed) {
   EXPECT_NE(r.output.find("is a directory"), std::string::npos) << r.output;
   r = run("no-such-command");
   EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("ifq: error: unknown command 'no-such-command'"), std::string::npos) << r.output;
+  r = run("");  // no command at all: CLI11's own message still says what is missing
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("subcommand is required"), std::string::npos) << r.output;
   r = run("convert --in " + float_path);  // --out missing
   EXPECT_NE(r.status, 0);
   EXPECT_LT(r.status, 128) << "killed by a signal";
