@@ -36,3 +36,24 @@ if [[ ! -f $out/$name.ifqf ]]; then
     >> "$out/$name.log" 2>&1
 fi
 "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi"
+
+# Stage 2 (2026-12-04, CPU, no GPU lent): IFQ-Tinier-YOLO's stage 5 recipe
+# (scripts/train-real-face-detectors.sh) from the stage-1 DupNet above: 2,400
+# steps on samples shaped like ifq detect's default input (each photo at its
+# own resolution with its aspect kept): mostly aspect-true photos, zoom up to
+# 3x the 416 view, 384 px (multi-scale 320-448), faces under 14 px ignored,
+# Adam 2.5e-4. Shipped only if its integer people rate at the FDDB budget
+# (scripts/benchmark-face-detectors.sh, default input) beats stage 1's.
+stage2_steps=${STAGE2_STEPS:-2400}
+if [[ ! -f $out/$name-stage2.ifqf ]]; then
+  resume=()
+  [[ -f $out/$name-stage2.ckpt ]] && resume=(--resume)
+  "$ifq" train --cfg models/$name.cfg "${face_training_sets[@]}" --init "$out/$name.ifqf" \
+    --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
+    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
+    --burn-in 100 --steps "$stage2_steps" --lr-steps "$((stage2_steps * 8 / 10)),$((stage2_steps * 9 / 10))" \
+    --lr-scales 0.1,0.1 --threads "${THREADS:-1}" --log-every 50 --seed 31 \
+    --checkpoint "$out/$name-stage2.ckpt" --checkpoint-every 50 "${resume[@]}" --out "$out/$name-stage2.ifqf" \
+    --no-progress >> "$out/$name-stage2.log" 2>&1
+fi
+"$ifq" convert --in "$out/$name-stage2.ifqf" --out "$out/$name-stage2.ifqi"

@@ -1,6 +1,7 @@
 // ifq teacher-label: label photos with a float teacher face detector (YuNet
 // or UltraFace ONNX through OpenCV's dnn) into a WIDER bbx_gt file, and
 // optionally add those boxes to hand labels (teacher_label.hpp's rule).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -20,7 +21,10 @@ namespace {
 namespace fs = std::filesystem;
 
 struct TeacherLabelFlags {
-  std::string teacher, images, out, merge_with;
+  std::string teacher, images, out, merge_with, soft_out;
+  // Soft targets (ifq train --set FILE:W:MIN:SOFT): faces the teacher is
+  // less sure of than --min-score still teach, weighted by its score.
+  double soft_min_score = 0.3;
   // Defaults as the shared teacher-labelled photo sets were made
   // (score >= 0.7, NMS 0.3, boxes >= 8 px).
   ifq::detect::TeacherOptions options = [] {
@@ -87,9 +91,20 @@ IFQ_REGISTER_COMMAND(
           ->check(CLI::Range(0.0, 1.0))
           ->needs(merge)
           ->capture_default_str();
+      auto* soft = sub.add_option("--soft-out", f->soft_out,
+                                  "also write every teacher detection scoring at least --soft-min-score, with its "
+                                  "score, as an FDDB detection list (paths relative to its folder): soft objectness "
+                                  "targets for ifq train --set FILE:WEIGHT:MIN_FACE:SOFT");
+      sub.add_option("--soft-min-score", f->soft_min_score, "lowest score written to --soft-out")
+          ->check(CLI::Range(0.0, 1.0))
+          ->needs(soft)
+          ->capture_default_str();
       return [f]() {
         namespace det = ifq::detect;
-        det::TeacherDetector teacher(f->teacher, f->options);
+        det::TeacherOptions options = f->options;
+        // The teacher must return the low-scored faces too; the labels keep --min-score.
+        if (!f->soft_out.empty()) options.min_score = std::min(options.min_score, f->soft_min_score);
+        det::TeacherDetector teacher(f->teacher, options);
         const det::ImageList list = det::list_images(f->images);
         // Read the hand labels before minutes of labelling, so a bad file fails at once.
         std::vector<det::WiderImage> hand;
@@ -101,6 +116,11 @@ IFQ_REGISTER_COMMAND(
         det::TeacherLabelOptions lo;
         lo.log = &std::cerr;
         lo.on_image = [&](int done, int) { bar.update(done, done, -1); };
+        std::vector<det::ImageDetections> scored;
+        if (!f->soft_out.empty()) {
+          lo.scored = &scored;
+          lo.label_min_score = f->options.min_score;
+        }
         det::TeacherLabelStats st;
         std::vector<det::WiderImage> labels = det::teacher_label(teacher, list.paths, list.root, &st, lo);
         bar.finish(int64_t(list.paths.size()), int64_t(list.paths.size()), -1);
@@ -117,6 +137,17 @@ IFQ_REGISTER_COMMAND(
         }
         if (!folder.empty()) fs::create_directories(folder);
         det::save_wider_gt(labels, f->out);
+        long long soft_faces = 0;
+        if (!f->soft_out.empty()) {
+          const std::string soft_folder = fs::path(f->soft_out).parent_path().string();
+          for (det::ImageDetections& im : scored) {
+            im.name = det::rebase_path(im.name, list.root, soft_folder);
+            std::erase_if(im.detections, [&](const det::Detection& d) { return d.score < f->soft_min_score; });
+            soft_faces += (long long)im.detections.size();
+          }
+          if (!soft_folder.empty()) fs::create_directories(soft_folder);
+          det::save_detections(scored, f->soft_out);
+        }
 
         long long faces = 0;
         for (const auto& wi : labels) faces += (long long)wi.faces.size();
@@ -124,6 +155,9 @@ IFQ_REGISTER_COMMAND(
                     "%d unreadable images skipped\n",
                     f->out.c_str(), labels.size(), faces, st.faces, st.labelled,
                     st.labelled ? st.detect_ms / st.labelled : 0.0, st.skipped);
+        if (!f->soft_out.empty())
+          std::printf("wrote %s: %lld scored detections (score >= %g) on %zu images\n", f->soft_out.c_str(),
+                      soft_faces, f->soft_min_score, scored.size());
         if (!f->merge_with.empty())
           std::printf("merged with %s: %lld of %lld teacher boxes added on %d images, %lld overlapped a box "
                       "(IoU >= %g)\n",

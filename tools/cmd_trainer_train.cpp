@@ -63,7 +63,7 @@ struct TrainFlags {
   std::string cfg, data = "fashion-mnist", data_dir = ifq::trainer::kFashionMnistDir, out, golden;
   std::string checkpoint, optimizer;
   std::string wider_gt, images;  // detection data for networks ending in [region]
-  std::vector<std::string> sets;  // real-photo sets: FILE[:WEIGHT[:MIN_FACE]]
+  std::vector<std::string> sets;  // real-photo sets: FILE[:WEIGHT[:MIN_FACE[:SOFT]]]
   std::vector<double> zoom;       // {min, max}
   double mosaic = -1, hue = -1, aspect = -1, keep_aspect = -1, min_face = -1;
   int64_t max_images = 0;
@@ -129,9 +129,11 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--wider-gt", f->wider_gt,
                      "networks ending in [region]: boxes in WIDER bbx_gt format (e.g. ifq facegen output)");
       sub.add_option("--set", f->sets,
-                     "detectors: a real-photo set FILE[:WEIGHT[:MIN_FACE]] (bbx_gt, images relative to its folder), "
-                     "repeatable; sets are drawn by weight and cut into samples on the fly (zoom, crop, mosaic, HSV, "
-                     "flip); faces flagged invalid or under MIN_FACE pixels are ignore regions");
+                     "detectors: a real-photo set FILE[:WEIGHT[:MIN_FACE[:SOFT]]] (bbx_gt, images relative to its "
+                     "folder), repeatable; sets are drawn by weight and cut into samples on the fly (zoom, crop, mosaic, "
+                     "HSV, flip); faces flagged invalid or under MIN_FACE pixels are ignore regions; SOFT: a teacher's "
+                     "scored detections (ifq teacher-label --soft-out), whose unlabelled faces are soft objectness "
+                     "targets");
       sub.add_option("--zoom", f->zoom, "--set: MIN MAX zoom of a photo relative to the inference view (default 0.5 1.5)")
           ->expected(2);
       sub.add_option("--mosaic", f->mosaic, "--set: share of samples that are a mosaic of four photos (default 0.5)")
@@ -253,8 +255,10 @@ IFQ_REGISTER_COMMAND(
           for (const std::string& text : f->sets) {
             boxes.photo_sets.push_back(ifq::trainer::load_photo_set(ifq::trainer::parse_photo_set_spec(text), &skipped));
             const auto& set = boxes.photo_sets.back();
-            std::printf("photo set %s: %zu photos, %lld faces, %lld ignore regions, weight %g\n", set.name.c_str(),
-                        set.photos.size(), (long long)set.faces(), (long long)set.ignored(), set.weight);
+            std::printf("photo set %s: %zu photos, %lld faces, %lld ignore regions, %lld soft (teacher-scored) faces, "
+                        "weight %g\n",
+                        set.name.c_str(), set.photos.size(), (long long)set.faces(), (long long)set.ignored(),
+                        (long long)set.soft(), set.weight);
           }
           if (skipped) std::fprintf(stderr, "ifq train: skipped %lld unreadable images\n", (long long)skipped);
         } else if (detector) {

@@ -190,6 +190,9 @@ class PhotoSizedModelDetector : public Detector {
         input_.w / output_.w != input_.h / output_.h)
       throw Error("automatic input size: the model's output grid " + output_.str() +
                   " is not its input " + input_.str() + " divided by one stride");
+    // Built now at the model's own size, so a model that is no detector fails
+    // before any photo is read.
+    sized_.emplace(std::make_pair(input_.w, input_.h), at_size(input_.w, input_.h));
   }
 
   std::vector<Detection> detect(const Image& image) override {

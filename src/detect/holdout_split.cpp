@@ -23,12 +23,16 @@ HoldoutSplit split_holdout(const std::vector<WiderImage>& images, int test_perce
   return s;
 }
 
-std::vector<WiderImage> rebase_paths(std::vector<WiderImage> images, const std::string& from_folder,
-                                     const std::string& to_folder) {
+std::string rebase_path(const std::string& path, const std::string& from_folder, const std::string& to_folder) {
   namespace fs = std::filesystem;
   const fs::path from = fs::absolute(from_folder.empty() ? "." : from_folder);
   const fs::path to = fs::absolute(to_folder.empty() ? "." : to_folder);
-  for (WiderImage& wi : images) wi.path = (from / wi.path).lexically_normal().lexically_relative(to).string();
+  return (from / path).lexically_normal().lexically_relative(to).string();
+}
+
+std::vector<WiderImage> rebase_paths(std::vector<WiderImage> images, const std::string& from_folder,
+                                     const std::string& to_folder) {
+  for (WiderImage& wi : images) wi.path = rebase_path(wi.path, from_folder, to_folder);
   return images;
 }
 

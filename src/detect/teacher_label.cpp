@@ -81,11 +81,15 @@ std::vector<WiderImage> teacher_label(Detector& teacher, const std::vector<std::
     st.detect_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     WiderImage wi;
     wi.path = rel;
+    ImageDetections scored{rel, {}};
     for (const Detection& d : dets) {
       WiderFace face;
       face.box = clip_box(d.box, image.width, image.height);
-      if (face.box.area() > 0) wi.faces.push_back(face);
+      if (face.box.area() <= 0) continue;
+      scored.detections.push_back({face.box, d.score, d.class_id});
+      if (d.score >= options.label_min_score) wi.faces.push_back(face);
     }
+    if (options.scored) options.scored->push_back(std::move(scored));
     ++st.labelled;
     st.faces += (long long)wi.faces.size();
     out.push_back(std::move(wi));

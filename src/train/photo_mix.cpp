@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "ifq/detect/datasets.hpp"
 #include "ifq/error.hpp"
@@ -33,11 +35,12 @@ PhotoSetSpec parse_photo_set_spec(const std::string& text) {
   for (size_t colon; (colon = text.find(':', start)) != std::string::npos; start = colon + 1)
     parts.push_back(text.substr(start, colon - start));
   parts.push_back(text.substr(start));
-  if (parts.size() > 3 || parts[0].empty())
-    throw Error("--set '" + text + "': expected FILE[:WEIGHT[:MIN_FACE]]");
+  if (parts.size() > 4 || parts[0].empty() || (parts.size() == 4 && parts[3].empty()))
+    throw Error("--set '" + text + "': expected FILE[:WEIGHT[:MIN_FACE[:SOFT]]]");
   spec.gt_file = parts[0];
   if (parts.size() > 1) spec.weight = parse_number(parts[1], "weight", text);
   if (parts.size() > 2) spec.min_face = parse_number(parts[2], "minimum face size", text);
+  if (parts.size() > 3) spec.soft_file = parts[3];
   if (!(spec.weight > 0)) throw Error("--set '" + text + "': the weight must be > 0");
   if (spec.min_face < 0) throw Error("--set '" + text + "': the minimum face size must be >= 0");
   return spec;
@@ -55,13 +58,61 @@ int64_t PhotoSet::ignored() const {
   return n;
 }
 
+int64_t PhotoSet::soft() const {
+  int64_t n = 0;
+  for (const LabelledPhoto& p : photos) n += int64_t(p.soft.size());
+  return n;
+}
+
+namespace {
+
+// Paths of two annotation files are compared as written relative to each
+// file's folder, lexically normalised ("a/./b.jpg" == "a/b.jpg").
+std::string photo_key(const std::filesystem::path& folder, const std::string& path) {
+  return (folder / path).lexically_normal().string();
+}
+
+// The teacher's detections by photo (keys from photo_key). Scores must be
+// in (0, 1]: they become objectness targets.
+std::map<std::string, std::vector<detect::Detection>> load_soft_targets(const std::string& file) {
+  const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+  std::map<std::string, std::vector<detect::Detection>> by_photo;
+  for (detect::ImageDetections& im : detect::load_detections(file)) {
+    for (const detect::Detection& d : im.detections)
+      if (!(d.score > 0 && d.score <= 1))
+        throw Error("'" + file + "': soft target score " + std::to_string(d.score) + " for '" + im.name +
+                    "' is outside (0, 1]");
+    auto& list = by_photo[photo_key(folder, im.name)];
+    list.insert(list.end(), im.detections.begin(), im.detections.end());
+  }
+  return by_photo;
+}
+
+bool overlaps_any(const detect::Box& b, const std::vector<detect::Box>& boxes) {
+  for (const detect::Box& o : boxes)
+    if (detect::iou(b, o) >= kSoftOverlap) return true;
+  return false;
+}
+
+}  // namespace
+
 PhotoSet load_photo_set(const PhotoSetSpec& spec, int64_t* skipped) {
   const std::filesystem::path folder = std::filesystem::path(spec.gt_file).parent_path();
+  const auto soft_targets = spec.soft_file.empty() ? std::map<std::string, std::vector<detect::Detection>>{}
+                                                   : load_soft_targets(spec.soft_file);
   PhotoSet set;
   set.name = spec.gt_file;
   set.weight = spec.weight;
   int64_t bad = 0;
-  for (const detect::WiderImage& wi : detect::load_wider_gt(spec.gt_file)) {
+  const std::vector<detect::WiderImage> labelled = detect::load_wider_gt(spec.gt_file);
+  // A soft-target file for other photos is a mistake (a path written from
+  // another folder, say): it would silently teach nothing.
+  std::set<std::string> keys;
+  for (const detect::WiderImage& wi : labelled) keys.insert(photo_key(folder, wi.path));
+  for (const auto& [key, detections] : soft_targets)
+    if (!keys.count(key))
+      throw Error("'" + spec.soft_file + "': soft targets for " + key + ", which is not in '" + spec.gt_file + "'");
+  for (const detect::WiderImage& wi : labelled) {
     LabelledPhoto photo;
     try {
       photo.image = detect::load_image((folder / wi.path).string());
@@ -83,6 +134,16 @@ PhotoSet load_photo_set(const PhotoSetSpec& spec, int64_t* skipped) {
       if (b.area() <= 0) continue;
       (f.invalid || f.box.size() < spec.min_face ? photo.ignore : photo.faces).push_back(b);
     }
+    const auto soft = soft_targets.find(photo_key(folder, wi.path));
+    if (soft != soft_targets.end())
+      for (const detect::Detection& d : soft->second) {
+        const detect::Box b{d.box.x * scale, d.box.y * scale, d.box.w * scale, d.box.h * scale};
+        if (b.area() <= 0 || overlaps_any(b, photo.faces) || overlaps_any(b, photo.ignore)) continue;
+        if (b.size() < spec.min_face)
+          photo.ignore.push_back(b);
+        else
+          photo.soft.push_back({b, d.score, d.class_id});
+      }
     set.photos.push_back(std::move(photo));
   }
   if (skipped) *skipped += bad;
@@ -160,7 +221,7 @@ void draw(const detect::Image& photo, const Placement& p, detect::Image& canvas)
 // ignore regions.
 void add_truths(const LabelledPhoto& photo, const Placement& p, const PhotoAugment& a, int side,
                 std::vector<TruthBox>& truths) {
-  auto emit = [&](const detect::Box& b, bool positive) {
+  auto emit = [&](const detect::Box& b, bool positive, double objectness) {
     const detect::Box full{p.ox + b.x * p.kx, p.oy + b.y * p.ky, b.w * p.kx, b.h * p.ky};
     const double x0 = std::max<double>(full.x, p.wx0), x1 = std::min<double>(full.right(), p.wx1);
     const double y0 = std::max<double>(full.y, p.wy0), y1 = std::min<double>(full.bottom(), p.wy1);
@@ -170,10 +231,12 @@ void add_truths(const LabelledPhoto& photo, const Placement& p, const PhotoAugme
     t.x = (x0 + x1) / 2 / side, t.y = (y0 + y1) / 2 / side;
     t.w = (x1 - x0) / side, t.h = (y1 - y0) / side;
     t.ignore = !positive || visible < a.min_visible || full.size() < a.min_face;
+    t.objectness = objectness;
     truths.push_back(t);
   };
-  for (const detect::Box& b : photo.faces) emit(b, true);
-  for (const detect::Box& b : photo.ignore) emit(b, false);
+  for (const detect::Box& b : photo.faces) emit(b, true, 1.0);
+  for (const detect::Box& b : photo.ignore) emit(b, false, 1.0);
+  for (const detect::Detection& d : photo.soft) emit(d.box, true, d.score);
 }
 
 }  // namespace

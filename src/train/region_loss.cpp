@@ -85,6 +85,8 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
       if (!(t.w > 0 && t.h > 0 && t.w <= 1 && t.h <= 1) || !(t.x >= 0 && t.x <= 1 && t.y >= 0 && t.y <= 1))
         throw Error("region loss: truth box (x " + std::to_string(t.x) + ", y " + std::to_string(t.y) + ", w " +
                     std::to_string(t.w) + ", h " + std::to_string(t.h) + ") is outside the image or empty");
+      if (!(t.objectness > 0 && t.objectness <= 1))
+        throw Error("region loss: truth objectness " + std::to_string(t.objectness) + " is outside (0, 1]");
       if (t.class_id < 0 || t.class_id >= p.classes)
         throw Error("region loss: truth class " + std::to_string(t.class_id) + " but the region has " +
                     std::to_string(p.classes) + " classes");
@@ -142,14 +144,16 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
         }
       }
       const double iou = detect::iou(pred_box(b, best_n, j, i), truth_box(t));
-      // Small boxes weigh more: coord_scale * (2 - w*h), as darknet.
-      const double cs = p.coord_scale * (2.0 - t.w * t.h);
+      // Small boxes weigh more: coord_scale * (2 - w*h), as darknet; a soft
+      // (teacher-scored) face weighs its score.
+      const double cs = p.coord_scale * (2.0 - t.w * t.h) * t.objectness;
       set(idx(b, best_n, 0, j, i), t.x * grid_w - i, cs, kCoord);
       set(idx(b, best_n, 1, j, i), t.y * grid_h - j, cs, kCoord);
       set(idx(b, best_n, 2, j, i), std::log(t.w * grid_w / p.anchors[size_t(2 * best_n)]), cs, kCoord);
       set(idx(b, best_n, 3, j, i), std::log(t.h * grid_h / p.anchors[size_t(2 * best_n + 1)]), cs, kCoord);
-      set(idx(b, best_n, 4, j, i), p.rescore ? iou : 1.0, p.object_scale, kObject);
+      set(idx(b, best_n, 4, j, i), (p.rescore ? iou : 1.0) * t.objectness, p.object_scale, kObject);
       cls_target[size_t((int64_t(b) * p.num + best_n) * hw + int64_t(j) * grid_w + i)] = t.class_id;
+      if (t.objectness < 1) continue;  // statistics: labelled faces only
       iou_sum += iou;
       if (iou > 0.5) ++recalled;
       ++r.truths;

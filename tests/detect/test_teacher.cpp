@@ -193,6 +193,27 @@ TEST(TeacherLabel, LabelsReadableImagesAndSkipsTheRest) {
   EXPECT_EQ(back[1].faces.size(), 2u);
 }
 
+// Soft targets: every detection with its score; only those at least
+// label_min_score become labels.
+TEST(TeacherLabel, ScoredOutputKeepsLowScoresThatTheLabelsLeaveOut) {
+  ifq::testing::TempDir dir;
+  save_image(make_image(40, 30), dir.file("a.png"));
+  FakeDetector fake;
+  std::vector<ImageDetections> scored;
+  TeacherLabelOptions options;
+  options.scored = &scored;
+  options.label_min_score = 0.85;
+  const auto out = teacher_label(fake, {"a.png"}, dir.file(""), nullptr, options);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].faces.size(), 1u);  // only the 0.9 box is a label
+  ASSERT_EQ(scored.size(), 1u);
+  EXPECT_EQ(scored[0].name, "a.png");
+  ASSERT_EQ(scored[0].detections.size(), 2u);  // the wholly outside box is dropped here too
+  EXPECT_EQ(scored[0].detections[0].score, 0.9);
+  EXPECT_EQ(scored[0].detections[1].score, 0.8);
+  EXPECT_EQ(scored[0].detections[1].box.w, 5);  // clipped like the labels
+}
+
 // ---- real teachers (OpenCV dnn + shared files) ---------------------------
 
 // Greedy one-to-one matches at IoU >= 0.5.
@@ -323,6 +344,18 @@ TEST(TeacherLabelCli, LabelsADirectoryAndNeverLosesAWrittenFile) {
   ASSERT_EQ(gt.size(), 1u);  // the unreadable image is left out, not written as faceless
   EXPECT_EQ(gt[0].path, "../photos/multiface.jpg");
   EXPECT_GE(gt[0].faces.size(), 5u);
+
+  // --soft-out: every detection down to --soft-min-score, with its score,
+  // named relative to its own folder; the labels keep --min-score.
+  r = run_ifq("teacher-label --teacher '" + model + "' --images '" + (dir.file("photos")) + "' --out '" + out +
+              "' --soft-out '" + dir.file("soft/detections.txt") + "' --soft-min-score 0.3");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(load_wider_gt(out)[0].faces.size(), gt[0].faces.size());
+  const auto soft = load_detections(dir.file("soft/detections.txt"));
+  ASSERT_EQ(soft.size(), 1u);
+  EXPECT_EQ(soft[0].name, "../photos/multiface.jpg");
+  EXPECT_GE(soft[0].detections.size(), gt[0].faces.size());
+  for (const Detection& d : soft[0].detections) EXPECT_GE(d.score, 0.3);
 
   // A bad teacher fails before anything is written; the earlier file stays.
   const std::string before = read_text(out);

@@ -116,7 +116,8 @@ TEST(PhotoMix, SpecsAndAugmentationsAreChecked) {
   EXPECT_EQ(spec.weight, 2.5);
   EXPECT_EQ(spec.min_face, 12);
   EXPECT_EQ(trainer::parse_photo_set_spec("x.txt").weight, 1);
-  for (const char* bad : {"x.txt:0", "x.txt:abc", "x.txt:1:-3", ":1", "x.txt:1:2:3"})
+  EXPECT_EQ(trainer::parse_photo_set_spec("a/b.txt:2:6:soft.txt").soft_file, "soft.txt");
+  for (const char* bad : {"x.txt:0", "x.txt:abc", "x.txt:1:-3", ":1", "x.txt:1:2:", "x.txt:1:2:s:4"})
     EXPECT_THROW(trainer::parse_photo_set_spec(bad), Error) << bad;
   trainer::PhotoAugment a;
   EXPECT_NO_THROW(trainer::check_photo_augment(a));
@@ -144,6 +145,50 @@ TEST(PhotoMix, LoadsBbxGtWithIgnoreRegionsAndSkipsUnreadableImages) {
   EXPECT_NEAR(set.photos[0].faces[0].w, 40, 1e-9);
   std::ofstream(dir.file("bad.txt")) << "big.png\n2\n100 100 80 80 0 0 0 0 0 0\n";
   EXPECT_THROW(trainer::load_photo_set(trainer::parse_photo_set_spec(dir.file("bad.txt"))), Error);
+}
+
+// Soft targets: teacher boxes on a labelled or ignored face are dropped (the
+// label decides), small ones become ignore regions, the rest keep their
+// score and reach the samples as truths with that objectness; a file naming
+// photos outside the set is an error.
+TEST(PhotoMix, SoftTargetsAddOnlyFacesTheLabelsLack) {
+  testing::TempDir dir;
+  detect::save_image(white_faces(400, 200, {}).image, dir.file("p.png"));
+  std::ofstream(dir.file("gt.txt")) << "p.png\n2\n10 10 60 60 0 0 0 0 0 0\n300 10 60 60 0 0 0 1 0 0\n";
+  std::filesystem::create_directories(dir.file("teacher"));
+  std::ofstream(dir.file("teacher/soft.txt"))
+      << "../p.png\n4\n12 12 58 58 0.95\n305 12 55 55 0.9\n150 100 60 60 0.45\n200 20 6 6 0.5\n";
+  const trainer::PhotoSet set =
+      trainer::load_photo_set(trainer::parse_photo_set_spec(dir.file("gt.txt") + ":1:10:" + dir.file("teacher/soft.txt")));
+  ASSERT_EQ(set.photos.size(), 1u);
+  EXPECT_EQ(set.faces(), 1);
+  EXPECT_EQ(set.ignored(), 2);  // the invalid face and the 6 px teacher box
+  ASSERT_EQ(set.soft(), 1);
+  EXPECT_EQ(set.photos[0].soft[0].score, 0.45);
+  EXPECT_EQ(set.photos[0].soft[0].box.x, 150);
+
+  trainer::PhotoAugment a;
+  a.inference_side = 200, a.zoom_min = a.zoom_max = 1, a.aspect = 1, a.keep_aspect = 0, a.mosaic = 0, a.flip = false;
+  a.hue = 0, a.saturation = a.exposure = 1, a.min_face = 0;
+  uint64_t rng = 7;
+  std::vector<uint8_t> chw(3 * 200 * 200);
+  std::vector<trainer::TruthBox> truths;
+  trainer::sample_photo_mix({set}, a, {3, 200, 200}, rng, chw.data(), truths);
+  int soft_truths = 0;
+  for (const auto& t : truths)
+    if (!t.ignore && t.objectness < 1) {
+      ++soft_truths;
+      EXPECT_EQ(t.objectness, 0.45);
+    }
+  EXPECT_EQ(soft_truths, 1);
+
+  std::ofstream(dir.file("teacher/other.txt")) << "../q.png\n1\n1 1 30 30 0.5\n";
+  try {
+    trainer::load_photo_set(trainer::parse_photo_set_spec(dir.file("gt.txt") + ":1:0:" + dir.file("teacher/other.txt")));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("q.png"), std::string::npos) << e.what();
+  }
 }
 
 // The region loss: an ignore region gives no gradient at its cell (no

@@ -106,6 +106,25 @@ TEST(RegionLoss, RescoreTargetsTheIoU) {
   EXPECT_NEAR(r.grad[size_t(at(p, 0, 4, 0, 1))], -5 * (iou - 0.5) * 0.25, 1e-6);
 }
 
+// A teacher-scored face: objectness target = its score, coord terms
+// weighted by it, left out of the IoU/recall statistics.
+TEST(RegionLoss, SoftTruthTargetsTheTeachersScore) {
+  const RegionLossParams p = params();
+  std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  TruthBox soft = kTruth;
+  soft.objectness = 0.4;
+  const auto hard = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 0);
+  const auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{soft}}, 0);
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 4, 0, 1))], -5 * (0.4 - 0.5) * 0.25, 1e-6);  // pushed down towards 0.4
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 0, 0, 1))], 0.4 * hard.grad[size_t(at(p, 0, 0, 0, 1))], 1e-7);
+  EXPECT_EQ(r.truths, 0);
+  EXPECT_EQ(hard.truths, 1);
+  for (double bad : {0.0, 1.5}) {
+    soft.objectness = bad;
+    EXPECT_THROW(trainer::region_loss(raw.data(), 1, G, G, p, {{soft}}, 0), Error) << bad;
+  }
+}
+
 TEST(RegionLoss, LossValueAndBatchAveraging) {
   RegionLossParams p;
   p.classes = 1;

@@ -19,8 +19,10 @@ struct HoldoutSplit {
 };
 HoldoutSplit split_holdout(const std::vector<WiderImage>& images, int test_percent);
 
-// The same images with paths relative to `to_folder` instead of `from_folder`
-// (so a split file can live elsewhere than the photos).
+// `path` (relative to `from_folder`) made relative to `to_folder`, so an
+// annotation file can live elsewhere than the photos.
+std::string rebase_path(const std::string& path, const std::string& from_folder, const std::string& to_folder);
+// The same images with every path rebased so.
 std::vector<WiderImage> rebase_paths(std::vector<WiderImage> images, const std::string& from_folder,
                                      const std::string& to_folder);
 

@@ -28,6 +28,12 @@ ImageList list_images(const std::string& dir_or_list);
 struct TeacherLabelOptions {
   std::ostream* log = nullptr;                        // skipped images are reported here
   std::function<void(int done, int total)> on_image;  // after each image, read or not
+  // Scored output: when set, every detection (clipped, non-empty) is also
+  // appended here with its score, one entry per labelled image (name = the
+  // path as given); only detections scoring at least label_min_score become
+  // faces of the returned labels.
+  std::vector<ImageDetections>* scored = nullptr;
+  double label_min_score = 0;
 };
 
 struct TeacherLabelStats {

@@ -24,20 +24,33 @@ struct LabelledPhoto {
   detect::Image image;
   std::vector<detect::Box> faces;   // positives, in the stored image's pixels
   std::vector<detect::Box> ignore;  // invalid or too small in the file: never positive, never negative
+  // Faces only a teacher saw, with its score: soft objectness targets
+  // (region_loss.hpp TruthBox::objectness).
+  std::vector<detect::Detection> soft;
 };
 
-// `--set FILE[:WEIGHT[:MIN_FACE]]`: a bbx_gt file (image paths relative to its
-// folder), its sampling weight (relative to the other sets) and the smallest
-// face, in pixels of the stored image (sqrt of the box area), that is a
-// positive; smaller ones and faces flagged invalid are ignore regions.
+// `--set FILE[:WEIGHT[:MIN_FACE[:SOFT]]]`: a bbx_gt file (image paths relative
+// to its folder), its sampling weight (relative to the other sets), the
+// smallest face, in pixels of the stored image (sqrt of the box area), that
+// is a positive (smaller ones and faces flagged invalid are ignore regions),
+// and a teacher's scored detections of the same photos (FDDB detection list,
+// `ifq teacher-label --soft-out`; names are image paths relative to its
+// folder). A teacher box overlapping a labelled or ignored box (IoU >=
+// kSoftOverlap) is dropped, since the label decides there; the others are
+// soft faces whose objectness target is the teacher's score.
 struct PhotoSetSpec {
   std::string gt_file;
   double weight = 1;
   double min_face = 0;
+  std::string soft_file;
   int max_side = 640;  // photos are downscaled (area average) to at most this, to bound memory
 };
 // Throws ifq::Error naming the text on a bad weight or size.
 PhotoSetSpec parse_photo_set_spec(const std::string& text);
+
+// The IoU at which a teacher box counts as the same face as a label (the
+// merge rule of ifq teacher-label --merge-with, teacher_label.hpp).
+constexpr double kSoftOverlap = 0.3;
 
 struct PhotoSet {
   std::string name;  // the bbx_gt path
@@ -45,6 +58,7 @@ struct PhotoSet {
   std::vector<LabelledPhoto> photos;
   int64_t faces() const;
   int64_t ignored() const;
+  int64_t soft() const;
 };
 // Unreadable images are skipped and counted in *skipped (never fatal); a
 // malformed bbx_gt throws ifq::Error naming file and line; a set without a

@@ -27,6 +27,12 @@ struct TruthBox {
   // from): no anchor learns it, and the anchors of every cell whose centre it
   // covers, or that holds its centre, get no no-object term.
   bool ignore = false;
+  // Objectness target of the responsible anchor: 1 for a labelled face; a
+  // teacher's score for a face only the teacher saw (a soft target: the
+  // teacher's confidence is distilled instead of a hard yes or no). Its coord
+  // terms are weighted by it too; the IoU/recall statistics count only faces
+  // with target 1.
+  double objectness = 1;
 };
 
 struct RegionLossParams {
