@@ -59,52 +59,79 @@ ConvLayer repeat_inputs(const ConvLayer& s, int times) {
   return r;
 }
 
+bool same_shape(const ConvLayer& d, const ConvLayer& s) {
+  return d.out_channels == s.out_channels && d.kernel == s.kernel && d.duplicate == s.duplicate &&
+         d.input_repeat % s.input_repeat == 0 &&
+         d.weight.size() == s.weight.size() * size_t(d.input_repeat / s.input_repeat) && d.bias.size() == s.bias.size();
+}
+bool same_shape(const FcLayer& d, const FcLayer& s) {
+  return d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size();
+}
+bool same_shape(const BatchNormLayer& d, const BatchNormLayer& s) {
+  return d.mean.size() == s.mean.size() && d.gamma.size() == s.gamma.size();
+}
+void copy_layer(ConvLayer& d, const ConvLayer& s) {
+  copy_weighted(d, repeat_inputs(s, d.input_repeat / s.input_repeat), d.out_channels, d.unique_filters());
+}
+void copy_layer(FcLayer& d, const FcLayer& s) { copy_weighted(d, s, d.out_features, d.out_features); }
+void copy_layer(BatchNormLayer& d, const BatchNormLayer& s) { d = s; }
+
 // The n-th layer of kind L of `from` into the n-th of `into`, for every n.
-template <class L, class SameShape, class Copy>
-int copy_each(FloatModel& into, const FloatModel& from, const std::string& from_name, const std::string& what,
-              bool prefix_only, SameShape same_shape, Copy copy) {
+template <class L>
+int copy_each(FloatModel& into, const FloatModel& from, const std::string& from_name, const std::string& what) {
   const auto dst = layers_of<L>(into);
   const auto src = layers_of<L>(from);
-  if (prefix_only) {
-    size_t n = 0;
-    for (; n < std::min(dst.size(), src.size()) && same_shape(*dst[n], *src[n]); ++n) copy(*dst[n], *src[n]);
-    return int(n);
-  }
   need(dst.size() == src.size(), from_name,
        std::to_string(src.size()) + " " + what + " layers, the network has " + std::to_string(dst.size()));
   for (size_t i = 0; i < dst.size(); ++i) {
     need(same_shape(*dst[i], *src[i]), from_name, what + " layer " + std::to_string(i + 1) + " has another shape");
-    copy(*dst[i], *src[i]);
+    copy_layer(*dst[i], *src[i]);
   }
   return int(dst.size());
+}
+
+// The next layer of kind L of `from`, if `l` is one: copied into `l` when the
+// shapes match. Returns false at the first one that does not (or when `from`
+// has no more of that kind), which ends the leading part.
+template <class L>
+bool copy_next(Layer& l, const std::vector<const L*>& src, size_t& next, bool& copied) {
+  auto* d = std::get_if<L>(&l);
+  if (!d) return true;
+  if (next >= src.size() || !same_shape(*d, *src[next])) return false;
+  copy_layer(*d, *src[next++]);
+  copied = true;
+  return true;
+}
+
+// --init-backbone: `into`'s layers in order, each from the next of its kind
+// in `from`, up to the first that does not fit. One walk over every kind, so
+// a batch norm whose conv was not copied is not copied either.
+int copy_leading_layers(FloatModel& into, const FloatModel& from, const std::string& from_name) {
+  const auto convs = layers_of<ConvLayer>(from);
+  const auto fcs = layers_of<FcLayer>(from);
+  const auto bns = layers_of<BatchNormLayer>(from);
+  size_t next_conv = 0, next_fc = 0, next_bn = 0;
+  int copied_layers = 0;
+  for (Layer& l : into.layers) {
+    bool copied = false;
+    if (!copy_next(l, convs, next_conv, copied) || !copy_next(l, fcs, next_fc, copied) ||
+        !copy_next(l, bns, next_bn, copied))
+      break;
+    copied_layers += copied;
+  }
+  need(copied_layers > 0, from_name, "not even the first layer has the same shape");
+  return copied_layers;
 }
 
 }  // namespace
 
 int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name, bool prefix_only) {
-  const int convs = copy_each<ConvLayer>(
-      into, from, from_name, "convolution", prefix_only,
-      [](const ConvLayer& d, const ConvLayer& s) {
-        return d.out_channels == s.out_channels && d.kernel == s.kernel && d.duplicate == s.duplicate &&
-               d.input_repeat % s.input_repeat == 0 &&
-               d.weight.size() == s.weight.size() * size_t(d.input_repeat / s.input_repeat) &&
-               d.bias.size() == s.bias.size();
-      },
-      [](ConvLayer& d, const ConvLayer& s) {
-        copy_weighted(d, repeat_inputs(s, d.input_repeat / s.input_repeat), d.out_channels, d.unique_filters());
-      });
-  const int fcs = copy_each<FcLayer>(
-      into, from, from_name, "fully connected", prefix_only,
-      [](const FcLayer& d, const FcLayer& s) { return d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size(); },
-      [](FcLayer& d, const FcLayer& s) { copy_weighted(d, s, d.out_features, d.out_features); });
-  const int bns = copy_each<BatchNormLayer>(
-      into, from, from_name, "batch norm", prefix_only,
-      [](const BatchNormLayer& d, const BatchNormLayer& s) {
-        return d.mean.size() == s.mean.size() && d.gamma.size() == s.gamma.size();
-      },
-      [](BatchNormLayer& d, const BatchNormLayer& s) { d = s; });
-  need(convs + fcs + bns > 0, from_name, "not even the first layer has the same shape");
-  return convs + fcs + bns;
+  if (prefix_only) return copy_leading_layers(into, from, from_name);
+  const int n = copy_each<ConvLayer>(into, from, from_name, "convolution") +
+                copy_each<FcLayer>(into, from, from_name, "fully connected") +
+                copy_each<BatchNormLayer>(into, from, from_name, "batch norm");
+  need(n > 0, from_name, "not even the first layer has the same shape");
+  return n;
 }
 
 }  // namespace ifq::trainer

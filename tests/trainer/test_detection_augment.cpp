@@ -113,6 +113,26 @@ TEST(DetectionAugment, InitCopiesTrainedWeightsIntoTheBinaryTwin) {
   EXPECT_EQ(trainer::copy_trained_weights(headed, from, "from.ifqf", true), 2);  // conv 1 and its BN
   EXPECT_EQ(convs(headed).at(0), convs(from).at(0));
   EXPECT_EQ(convs(headed).at(1), head_before);
+  // A head conv of another kernel but the same width: its batch norm has the
+  // source's shape, yet stays the network's own (it belongs to a conv that was
+  // not copied).
+  std::string wider_kernel = kRegionCfg;
+  wider_kernel.replace(wider_kernel.find("filters=6\nsize=1\nstride=1\npad=0"), 31, "filters=6\nsize=3\nstride=1\npad=1");
+  FloatModel rekerneled = parse_cfg(wider_kernel, "k.cfg", co).model;
+  FloatModel trained = from;  // batch norms unlike a fresh network's (gamma 1)
+  for (Layer& l : trained.layers)
+    if (auto* b = std::get_if<BatchNormLayer>(&l)) b->gamma.assign(b->gamma.size(), 2.5f);
+  auto bn_gammas = [](const FloatModel& m) {
+    std::vector<std::vector<float>> v;
+    for (const Layer& l : m.layers)
+      if (auto* b = std::get_if<BatchNormLayer>(&l)) v.push_back(b->gamma);
+    return v;
+  };
+  const auto own_head_bn = bn_gammas(rekerneled).at(1);
+  ASSERT_NE(own_head_bn, bn_gammas(trained).at(1));
+  EXPECT_EQ(trainer::copy_trained_weights(rekerneled, trained, "trained.ifqf", true), 2);  // conv 1 and its BN
+  EXPECT_EQ(bn_gammas(rekerneled).at(0), bn_gammas(trained).at(0));
+  EXPECT_EQ(bn_gammas(rekerneled).at(1), own_head_bn);
 }
 
 // DupNet: a first conv that reads the image twice starts from one that reads

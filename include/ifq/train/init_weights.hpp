@@ -18,10 +18,12 @@ namespace ifq::trainer {
 // (DupNet input_repeat) may start from one that reads it once: its blocks
 // are the source's weights / r, the same function.
 //
-// prefix_only (ifq train --init-backbone): copy only the leading layers of
-// each kind whose shapes match and stop at the first that does not (or where
-// either model ends), e.g. a backbone under a new detection head; throws
-// when nothing at all fits.
+// prefix_only (ifq train --init-backbone): copy the network's layers in
+// order, each from the next of its kind in `from`, and stop at the first
+// whose shape does not match (or where `from` has no more of that kind),
+// e.g. a backbone under a new detection head: nothing after that layer is
+// copied, so a batch norm is never copied without its conv. Throws when
+// nothing at all fits.
 int copy_trained_weights(FloatModel& into, const FloatModel& from, const std::string& from_name,
                          bool prefix_only = false);
 
