@@ -111,6 +111,40 @@ void BM_BconvLayer(benchmark::State& state) {
                  std::to_string(L.kernel) + "x" + std::to_string(L.kernel) + " @" + std::to_string(L.h));
 }
 
+// bconv_narrow_band (channel-major accumulators) on the layers it takes
+// (bconv_narrow_fits: the 8 -> 16 layer); the others are skipped.
+void BM_BconvNarrowLayer(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  const LayerShape& L = kLayers[size_t(state.range(1))];
+  if (!bconv_narrow_fits(L.kernel, L.c, 1)) {
+    state.SkipWithError("window rows wider than 32 bits");
+    return;
+  }
+  BconvFixture f(L, 2);
+  std::vector<int32_t> acc(size_t(L.out) * f.out_h * f.out_w);
+  BconvArgs a;
+  a.input = f.packed.data();
+  a.in = f.in;
+  a.kernel = L.kernel;
+  a.stride = 1;
+  a.out_w = f.out_w;
+  a.row_begin = 0;
+  a.row_end = f.out_h;
+  a.weights = f.weights.data();
+  a.out_channels = L.out;
+  a.acc = acc.data();
+  a.acc_stride = int64_t(f.out_h) * f.out_w;
+  for (auto _ : state) {
+    kernel_table(isa).bconv_narrow_band(a);
+    benchmark::ClobberMemory();
+  }
+  const double binary_ops = double(f.out_h) * f.out_w * L.out * L.c * L.kernel * L.kernel * 2;
+  state.counters["binary_ops/s"] = benchmark::Counter(binary_ops * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(isa_name(isa)) + " " + std::to_string(L.c) + "->" + std::to_string(L.out) + " " +
+                 std::to_string(L.kernel) + "x" + std::to_string(L.kernel) + " @" + std::to_string(L.h) + " narrow");
+}
+
 void BM_EpilogueLayer(benchmark::State& state) {
   const Isa isa = Isa(state.range(0));
   if (skip_unsupported(state, isa)) return;
@@ -167,7 +201,7 @@ void BM_PixconvFirstLayer(benchmark::State& state) {
   std::vector<int16_t> w(size_t(O) * C * k * k);
   for (auto& v : w) v = rng() % 2 ? 1 : -1;
   const int64_t stride = int64_t(H) * W;
-  std::vector<int32_t> acc(size_t(O) * stride + 64), scratch(size_t(pixconv_scratch_ints(C, k)));
+  std::vector<int32_t> acc(size_t(O) * stride + 64), scratch(size_t(pixconv_scratch_ints(C, k, W + 2, O)));
   PixconvArgs a;
   a.input = input.data();
   a.channels = C;
@@ -183,13 +217,16 @@ void BM_PixconvFirstLayer(benchmark::State& state) {
   a.acc = acc.data();
   a.acc_stride = stride;
   a.scratch = scratch.data();
+  // Second argument 1: with the means (the 8-bit kernel where the path has one).
+  const std::vector<int32_t> mean(size_t(C), 128);
+  a.mean = state.range(1) ? mean.data() : nullptr;
   for (auto _ : state) {
     kernel_table(isa).pixconv_band(a);
     benchmark::ClobberMemory();
   }
   state.counters["MAC/s"] =
       benchmark::Counter(double(H) * W * O * C * k * k * double(state.iterations()), benchmark::Counter::kIsRate);
-  state.SetLabel(isa_name(isa));
+  state.SetLabel(std::string(isa_name(isa)) + (a.mean ? " with means" : ""));
 }
 
 void BM_TinierYolo416(benchmark::State& state) {
@@ -217,8 +254,11 @@ void isa_layer_args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_PopcountRoofline)->Apply(isa_args);
 BENCHMARK(BM_BconvLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_BconvNarrowLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EpilogueLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_PixconvFirstLayer)->Apply(isa_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PixconvFirstLayer)
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TinierYolo416)
     ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1, 2}})
     ->Unit(benchmark::kMillisecond)

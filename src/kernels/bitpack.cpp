@@ -72,7 +72,18 @@ std::vector<uint64_t> group_binary_weights(const std::vector<uint64_t>& rows, in
     for (int w = 0; w < words; ++w) g[(size_t(o / 8) * words + w) * 8 + o % 8] = rows[size_t(o) * words + w];
   return g;
 }
-int64_t pixconv_scratch_ints(int channels, int kernel) { return 2 * int64_t(channels) * kernel * kernel + 16; }
+bool bconv_narrow_fits(int kernel, int in_channels, int stride) {
+  return in_channels % 8 == 0 && kernel >= 1 && stride >= 1 && kernel * in_channels <= 32 &&
+         (3 * stride + kernel) * (in_channels / 8) <= 16;
+}
+int64_t pixconv_scratch_ints(int channels, int kernel, int padded_w, int out_channels) {
+  // int16 kernels: the taps' input offsets (int64). 8-bit kernel (pixconv_vnni.inc):
+  // `kernel` rows of padded_w + 32 interleaved dwords, their row tags, the
+  // weights as byte quadruples and the folded means.
+  const int64_t offsets = 2 * int64_t(channels) * kernel * kernel + 16;
+  const int64_t u8 = int64_t(kernel) * (padded_w + 32) + kernel + int64_t(out_channels) * (kernel * kernel + 1) + 16;
+  return offsets > u8 ? offsets : u8;
+}
 int64_t pixconv_input_slack(int stride) { return 32 * int64_t(stride) + 64; }
 int64_t epilogue_scratch_ints(int channels, int out_w, int conv_w) {
   const int64_t ow16 = (int64_t(out_w) + 15) / 16 * 16;

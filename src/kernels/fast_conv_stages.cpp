@@ -92,6 +92,14 @@ BinaryConvStage::BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3&
                  std::to_string(g_.stride) + "_k" + std::to_string(in_bits) + (shared_.active ? "_shared" : "");
 }
 
+void BinaryConvStage::prepare(const Buffer& out, int threads, const kernels::KernelTable& table) {
+  // Weight sharing keeps the pixel-major kernel (its expand step reads that layout).
+  narrow_ = table.prefer_narrow_bconv && !shared_.active &&
+            kernels::bconv_narrow_fits(g_.kernel, g_.in_channels, g_.stride);
+  if (narrow_) info.variant += "_narrow";
+  BandStage::prepare(out, threads, table);
+}
+
 void BinaryConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const {
   IFQ_DCHECK(r.in->fmt == BufFmt::Packed && r.in->layout.bits == in_bits && g_.kernel <= kernels::kMaxBinaryKernel);
   kernels::BconvArgs a;
@@ -108,6 +116,10 @@ void BinaryConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scr
   a.acc = acc;
   a.acc_stride = acc_stride;
   a.scratch = reinterpret_cast<uint64_t*>(scratch);
+  if (narrow_) {
+    IFQ_DCHECK(r.table->prefer_narrow_bconv);
+    return r.table->bconv_narrow_band(a);
+  }
   if (!shared_.active) return r.table->bconv_band(a);
   // Each stored filter's accumulators once, then one per output.
   auto* computed = reinterpret_cast<int32_t*>(scratch);
@@ -119,14 +131,16 @@ void BinaryConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scr
 }
 
 int64_t BinaryConvStage::band_scratch_bytes() const {
+  if (narrow_) return 0;
   return align_up(kernels::bconv_scratch_words(g_.kernel, g_.in_channels, in_bits) * 8, kAlign) +
          (shared_.active ? computed_bytes() : 0);
 }
 
 int64_t BinaryConvStage::parameter_bytes() const { return BandStage::parameter_bytes() + int64_t(wbits_.size()) * 8; }
 
-PixelConvStage::PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out)
-    : g_(geometry_of(op)), shared_(op, 1), use_int16_(use_int16) {
+PixelConvStage::PixelConvStage(const IntConvOp& op, bool use_int16, const std::vector<int32_t>& mean,
+                               const Shape3& in, const Shape3& conv_out)
+    : g_(geometry_of(op)), shared_(op, 1), use_int16_(use_int16), mean_(mean) {
   IFQ_DCHECK(op.input_repeat == 1);
   init_conv(*this, g_, in, conv_out, shared_.computed);
   in_fmt = BufFmt::Pix16;
@@ -160,6 +174,7 @@ void PixelConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scra
   a.acc = acc;
   a.acc_stride = acc_stride;
   a.scratch = reinterpret_cast<int32_t*>(scratch);
+  a.mean = int(mean_.size()) == g_.in_channels ? mean_.data() : nullptr;
   if (!shared_.active) return r.table->pixconv_band(a);
   // Stored filters' accumulators (channel-major, the stage's stride), then one per output.
   auto* computed = reinterpret_cast<int32_t*>(scratch);
@@ -172,7 +187,8 @@ void PixelConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scra
 int64_t PixelConvStage::computed_bytes() const { return align_up(acc_stride * shared_.computed * 4, kAlign); }
 
 int64_t PixelConvStage::band_scratch_bytes() const {
-  return align_up(kernels::pixconv_scratch_ints(g_.in_channels, g_.kernel) * 4, kAlign) +
+  return align_up(kernels::pixconv_scratch_ints(g_.in_channels, g_.kernel, in_shape.w + 2 * g_.pad, shared_.computed) * 4,
+                  kAlign) +
          (shared_.active ? computed_bytes() : 0);
 }
 

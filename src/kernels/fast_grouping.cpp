@@ -120,7 +120,8 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
       if (bin)
         s = std::make_unique<BinaryConvStage>(*conv, in_kind.bits, in, shapes[size_t(i)]);
       else
-        s = std::make_unique<PixelConvStage>(pixel_conv, px.fits16, in, shapes[size_t(i)]);
+        s = std::make_unique<PixelConvStage>(pixel_conv, px.fits16, std::get<IntInputOp>(ops[0]).mean, in,
+                                             shapes[size_t(i)]);
       next = fuse_epilogue(m, next, s->epi);
       return s;
     }

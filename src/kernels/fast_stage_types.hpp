@@ -112,17 +112,21 @@ struct SharedFilters {
 class BinaryConvStage final : public BandStage {
  public:
   BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out);
+  // Chooses bconv_band or, for narrow windows on a path that prefers it,
+  // bconv_narrow_band (channel-major accumulators), then plans as a band stage.
+  void prepare(const Buffer& out, int threads, const kernels::KernelTable& table) override;
   int64_t parameter_bytes() const override;
 
  protected:
   bool computes_band() const override { return true; }
   void compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const override;
   int64_t band_scratch_bytes() const override;
-  bool pixel_major() const override { return true; }
+  bool pixel_major() const override { return !narrow_; }
 
  private:
   ConvGeometry g_;
   SharedFilters shared_;
+  bool narrow_ = false;
   std::vector<uint64_t> wbits_;
   int64_t computed_stride() const { return align_up(shared_.computed, 8); }
   int64_t computed_bytes() const { return align_up(int64_t(max_band_rows) * conv_out.w * computed_stride() * 4, kAlign); }
@@ -133,7 +137,9 @@ class BinaryConvStage final : public BandStage {
 // into one (pixel_conv_weights in fast_grouping.cpp).
 class PixelConvStage final : public BandStage {
  public:
-  PixelConvStage(const IntConvOp& op, bool use_int16, const Shape3& in, const Shape3& conv_out);
+  // mean: the input op's per-channel means (lets a path run its 8-bit kernel).
+  PixelConvStage(const IntConvOp& op, bool use_int16, const std::vector<int32_t>& mean, const Shape3& in,
+                 const Shape3& conv_out);
   int64_t parameter_bytes() const override;
 
  protected:
@@ -145,6 +151,7 @@ class PixelConvStage final : public BandStage {
   ConvGeometry g_;
   SharedFilters shared_;
   bool use_int16_ = false;
+  std::vector<int32_t> mean_;
   int64_t computed_bytes() const;
   std::vector<int16_t> w16_;
   std::vector<int32_t> w32_;

@@ -169,10 +169,89 @@ inline void im2col8_one_word(const uint8_t* const* rows, int bits, int k, int cb
   }
 }
 
+
+// Narrow windows (bconv_narrow_fits: a kernel row of the window in at most 32
+// bits): sixteen output pixels of one conv row in the 32-bit lanes of a zmm,
+// no im2col. 128-bit lane l holds pixels x0+4l .. x0+4l+3: sixteen bytes
+// loaded from pixel x0+4l's first window byte, vpshufb moves each pixel's
+// k*C/8 segment bytes into its dword (zero above). Per output channel and
+// segment: vpandd with the broadcast weight row, vpopcntd, vpaddd. B planes
+// and K kernel rows fixed at compile time for the common cases (0: run time).
+template <int B, int K>
+inline void narrow_band_t(const BconvArgs& a, int64_t rb, int64_t pb) {
+  const int bits = B ? B : a.in.bits, k = K ? K : a.kernel;
+  const int cb = a.in.channels / 8, seg = k * cb, s = a.stride;
+  const int64_t step = int64_t(s) * cb;  // bytes between neighbouring windows
+  alignas(64) int8_t ctl_bytes[64];
+  for (int l = 0; l < 4; ++l)
+    for (int j = 0; j < 4; ++j)
+      for (int b = 0; b < 4; ++b) ctl_bytes[16 * l + 4 * j + b] = b < seg ? int8_t(j * step + b) : int8_t(-128);
+  const __m512i ctl = _mm512_load_si512(ctl_bytes);
+  const __m128i zero = _mm_setzero_si128();
+  constexpr int kMaxRows = 4;  // k * C <= 32 with C >= 8
+  for (int y = a.row_begin; y < a.row_end; ++y) {
+    int32_t* dst_row = a.acc + int64_t(y - a.row_begin) * a.out_w;
+    for (int x0 = 0; x0 < a.out_w; x0 += 16) {
+      const int xn = a.out_w - x0 < 16 ? a.out_w - x0 : 16;
+      const __mmask16 store_mask = __mmask16((1u << xn) - 1);
+      __m512i v[kMaxPackedBits * kMaxRows];
+      __m512i pa = _mm512_setzero_si512();  // Σ_i 2^i popcount(window of plane i)
+      for (int i = 0; i < bits; ++i) {
+        __m512i count = _mm512_setzero_si512();
+        for (int ky = 0; ky < k; ++ky) {
+          const uint8_t* row = a.input + i * pb + int64_t(y * s + ky) * rb;
+          // A load starting inside the row stays inside the buffer (the next
+          // row or the over-read allowance); lanes past the row's last window
+          // (x >= out_w) load zeros and are never stored.
+          __m128i q[4];
+          for (int l = 0; l < 4; ++l) {
+            const int64_t start = (int64_t(x0) + 4 * l) * step;
+            q[l] = start <= rb ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + start)) : zero;
+          }
+          __m512i t = _mm512_castsi128_si512(q[0]);
+          t = _mm512_inserti32x4(t, q[1], 1);
+          t = _mm512_inserti32x4(t, q[2], 2);
+          t = _mm512_inserti32x4(t, q[3], 3);
+          t = _mm512_shuffle_epi8(t, ctl);
+          v[i * kMaxRows + ky] = t;
+          count = _mm512_add_epi32(count, _mm512_popcnt_epi32(t));
+        }
+        pa = _mm512_add_epi32(pa, _mm512_slli_epi32(count, unsigned(i)));
+      }
+      for (int o = 0; o < a.out_channels; ++o) {
+        const uint64_t* wo = a.weights + int64_t(o / 8) * k * 8 + o % 8;
+        __m512i w[kMaxRows];
+        for (int ky = 0; ky < k; ++ky) w[ky] = _mm512_set1_epi32(int(uint32_t(wo[ky * 8])));
+        __m512i total = _mm512_setzero_si512();
+        for (int i = 0; i < bits; ++i) {
+          __m512i c = _mm512_setzero_si512();
+          for (int ky = 0; ky < k; ++ky)
+            c = _mm512_add_epi32(c, _mm512_popcnt_epi32(_mm512_and_si512(v[i * kMaxRows + ky], w[ky])));
+          total = _mm512_add_epi32(total, _mm512_slli_epi32(c, unsigned(i)));
+        }
+        // Σ_i 2^i (2 cnt_i - pa_i); at most 32 * 4 * 255 * 2 in magnitude, no saturation needed.
+        const __m512i r = _mm512_srai_epi32(_mm512_sub_epi32(_mm512_add_epi32(total, total), pa), unsigned(a.acc_shift));
+        _mm512_mask_storeu_epi32(dst_row + x0 + int64_t(o) * a.acc_stride, store_mask, r);
+      }
+    }
+  }
+}
+
+inline void narrow_band(const BconvArgs& a, int64_t rb, int64_t pb) {
+  if (a.in.bits == 2 && a.kernel == 3) return narrow_band_t<2, 3>(a, rb, pb);
+  if (a.in.bits == 1 && a.kernel == 3) return narrow_band_t<1, 3>(a, rb, pb);
+  return narrow_band_t<0, 0>(a, rb, pb);
+}
+
 }  // namespace
+
+#include "pixconv_vnni.inc"
+
 }  // namespace ifq::kernels::IFQ_ISA_NS
 
 #define IFQ_HAVE_VECTOR_IM2COL 1
+#define IFQ_HAVE_PIXCONV_U8 1
+#define IFQ_HAVE_VECTOR_NARROW 1
 #include "kernels_impl.inc"
 
 namespace ifq::kernels {
@@ -180,6 +259,7 @@ namespace ifq::kernels {
 // inline constructor with this file's ISA flags (see kernels_impl.inc).
 void fill_avx512_table(KernelTable& t) {
   t.isa = Isa::avx512;
+  t.prefer_narrow_bconv = true;
 #define IFQ_FILL_KERNEL(name, type) t.name = &IFQ_ISA_NS::name;
   IFQ_KERNEL_LIST(IFQ_FILL_KERNEL)
 #undef IFQ_FILL_KERNEL

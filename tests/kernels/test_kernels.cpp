@@ -123,14 +123,116 @@ TEST_P(KernelPaths, BinaryConvLongDenseWindowsMatchReference) {
     }
 }
 
+// Runs bconv_narrow_band over the conv output in random row bands; checks
+// that nothing past the band's pixels is written (channel-major, stride >=
+// the band's pixel count).
+std::vector<int32_t> run_bconv_narrow(const KernelTable& t, const IntTensor& levels, const IntConvOp& conv, int bits,
+                                      Shape3 out, std::mt19937& rng) {
+  const PackedLayout L{levels.shape.c, levels.shape.h, levels.shape.w, conv.pad, bits};
+  // Exactly the layout's bytes (over-read allowance included): the address
+  // sanitizer and valgrind see any read past it.
+  std::vector<uint8_t> packed(size_t(L.total_bytes()));
+  pack_levels(levels.data.data(), L, packed.data());
+  const auto wbits = group_binary_weights(
+      pack_binary_weights(conv.weight.data(), conv.out_channels, conv.in_channels, conv.kernel), conv.out_channels,
+      window_words(conv.kernel, conv.in_channels));
+  std::vector<int32_t> result(size_t(out.elements()));
+  for (int y0 = 0; y0 < out.h;) {
+    const int y1 = std::min(out.h, y0 + 1 + int(rng() % 4));
+    const int64_t npix = int64_t(y1 - y0) * out.w;
+    const int64_t stride = npix + int64_t(rng() % 40);  // channel-major
+    std::vector<int32_t> acc(size_t(stride * out.c), 12345);
+    BconvArgs a;
+    a.input = packed.data();
+    a.in = L;
+    a.kernel = conv.kernel;
+    a.stride = conv.stride;
+    a.out_w = out.w;
+    a.row_begin = y0;
+    a.row_end = y1;
+    a.weights = wbits.data();
+    a.out_channels = conv.out_channels;
+    a.acc_shift = conv.acc_shift;
+    a.acc = acc.data();
+    a.acc_stride = stride;
+    t.bconv_narrow_band(a);
+    for (int o = 0; o < out.c; ++o) {
+      for (int64_t p = 0; p < npix; ++p)
+        result[size_t((int64_t(o) * out.h + y0) * out.w + p)] = acc[size_t(o * stride + p)];
+      for (int64_t p = npix; p < stride; ++p)
+        if (acc[size_t(o * stride + p)] != 12345) ADD_FAILURE() << "wrote past the band: o=" << o << " p=" << p;
+    }
+    y0 = y1;
+  }
+  return result;
+}
+
+TEST(BconvNarrowFits, OnlyWindowRowsOfAtMost32BitsInOneLoad) {
+  EXPECT_TRUE(bconv_narrow_fits(3, 8, 1));
+  EXPECT_TRUE(bconv_narrow_fits(3, 8, 2));
+  EXPECT_TRUE(bconv_narrow_fits(4, 8, 1));
+  EXPECT_TRUE(bconv_narrow_fits(1, 32, 1));
+  EXPECT_FALSE(bconv_narrow_fits(5, 8, 1));   // 40-bit rows
+  EXPECT_FALSE(bconv_narrow_fits(3, 16, 1));  // 48-bit rows
+  EXPECT_FALSE(bconv_narrow_fits(3, 3, 1));   // not whole bytes
+  EXPECT_FALSE(bconv_narrow_fits(1, 32, 2));  // four windows span 28 bytes
+}
+
+TEST_P(KernelPaths, BinaryConvNarrowMatchesReferenceOverSweptShapes) {
+  std::mt19937 rng(2468);
+  int ran = 0;
+  for (int c : {8, 16, 24, 32})
+    for (int kernel : {1, 2, 3, 4})
+      for (int stride : {1, 2, 3})
+        for (int bits : {1, 2, 3, 4, 8}) {
+          if (!bconv_narrow_fits(kernel, c, stride)) continue;
+          const int pad = int(rng() % (kernel / 2 + 2)), out_c = 1 + int(rng() % 19);
+          // Widths around the 16-pixel strips (one short, exact, tails) and odd heights.
+          const int h = kernel + int(rng() % 9), w = kernel + int(rng() % 45);
+          IntConvOp conv = testing::random_binary_conv(c, out_c, kernel, stride, pad, rng);
+          conv.acc_shift = rng() % 4 == 0 ? 2 : 0;
+          const Shape3 out{out_c, conv_out_size(h, kernel, stride, pad), conv_out_size(w, kernel, stride, pad)};
+          if (out.h < 1 || out.w < 1) continue;
+          const IntTensor levels = testing::random_levels({c, h, w}, bits, rng);
+          ASSERT_EQ(run_bconv_narrow(*table_, levels, conv, bits, out, rng), apply_int_op(conv, levels, out).data)
+              << "c=" << c << " h=" << h << " w=" << w << " out=" << out_c << " k=" << kernel << " s=" << stride
+              << " pad=" << pad << " bits=" << bits << " shift=" << conv.acc_shift;
+          ++ran;
+        }
+  EXPECT_GT(ran, 60);
+}
+
+// The Tinier-YOLO shape (8 -> 16, 3x3, 2-bit) at full width with every bit
+// set, and the widest narrow rows (4 x 8 and 1 x 32 channels: all 32 bits).
+TEST_P(KernelPaths, BinaryConvNarrowDenseWindowsMatchReference) {
+  std::mt19937 rng(135);
+  for (auto [c, kernel] : {std::pair{8, 3}, std::pair{8, 4}, std::pair{32, 1}})
+    for (int bits : {2, 8}) {
+      IntConvOp conv = testing::random_binary_conv(c, 16, kernel, 1, kernel / 2, rng);
+      for (size_t i = 0; i < conv.weight.size() / 2; ++i) conv.weight[i] = 1;
+      const Shape3 in{c, 5, 53};
+      IntTensor levels{in, std::vector<int32_t>(size_t(in.elements()), (1 << bits) - 1)};
+      const Shape3 out{16, conv_out_size(5, kernel, 1, kernel / 2), conv_out_size(53, kernel, 1, kernel / 2)};
+      ASSERT_EQ(run_bconv_narrow(*table_, levels, conv, bits, out, rng), apply_int_op(conv, levels, out).data)
+          << "c=" << c << " k=" << kernel << " bits=" << bits;
+    }
+}
+
+// Both kernels a path may run for the first layer: the int16/int32 one (no
+// means given, or a shape the 8-bit one declines) and, with the means, the
+// 8-bit one (AVX-512 VNNI) wherever it is exact: C <= 4, stride 1, means in
+// 0..255, weights in -128..127. Random row bands, widths around the 16- and
+// 32-pixel strips, padding wider than the kernel's half, means at 0 and 255,
+// weights at -128 and 127.
 TEST_P(KernelPaths, PixelConvMatchesReference) {
   std::mt19937 rng(99);
-  for (int trial = 0; trial < 40; ++trial) {
-    const int c = 1 + int(rng() % 4), kernel = 1 + 2 * int(rng() % 3), stride = 1 + int(rng() % 2);
-    const int pad = int(rng() % (kernel / 2 + 2)), out_c = 1 + int(rng() % 10);
-    const int h = kernel + int(rng() % 20), w = kernel + int(rng() % 40);
-    // weight magnitude: +-1, small integers, or large (int32 path).
-    const int mag = trial % 3 == 0 ? 1 : (trial % 3 == 1 ? 8 : 4000);
+  for (int trial = 0; trial < 80; ++trial) {
+    const int c = 1 + int(rng() % 4), kernel = 1 + 2 * int(rng() % 3), stride = trial % 4 == 3 ? 2 : 1;
+    const int pad = int(rng() % (kernel / 2 + 2)), out_c = 1 + int(rng() % 19);
+    const int h = kernel + int(rng() % 20), w = kernel + int(rng() % 50);
+    // weight magnitude: +-1, small integers, the int8 edges, or large (int32 path).
+    const int mags[] = {1, 8, 128, 4000};
+    const int mag = mags[trial % 4 == 3 ? int(rng() % 4) : trial % 3 == 2 ? 2 : trial % 3];
     IntConvOp conv;
     conv.in_channels = c;
     conv.out_channels = out_c;
@@ -138,11 +240,12 @@ TEST_P(KernelPaths, PixelConvMatchesReference) {
     conv.stride = stride;
     conv.pad = pad;
     conv.weight_bits = mag == 1 ? 1 : 14;
-    std::uniform_int_distribution<int> wd(-mag, mag);
+    std::uniform_int_distribution<int> wd(mag == 128 ? -128 : -mag, mag == 128 ? 127 : mag);
     conv.weight.resize(size_t(c) * out_c * kernel * kernel);
     for (auto& v : conv.weight) v = mag == 1 ? (rng() % 2 ? 1 : -1) : wd(rng);
+    if (mag == 128) conv.weight[0] = -128, conv.weight.back() = 127;
     std::vector<int32_t> mean(static_cast<size_t>(c));
-    for (auto& m : mean) m = int(rng() % 256);
+    for (auto& m : mean) m = trial % 5 == 0 ? 255 * int(rng() % 2) : int(rng() % 256);
     IntTensor x{{c, h, w}, std::vector<int32_t>(size_t(c) * h * w)};
     const int ph = h + 2 * pad, pw = w + 2 * pad;
     // Garbage past the rows: the kernel may read it but must never use it.
@@ -165,34 +268,41 @@ TEST_P(KernelPaths, PixelConvMatchesReference) {
       worst = std::max(worst, s);
     }
     std::vector<int16_t> w16(conv.weight.begin(), conv.weight.end());
-    for (bool use16 : {false, true}) {
-      if (use16 && 255 * worst > 32767) continue;
-      std::vector<int32_t> acc(size_t(out_c) * ((out.h * out.w + 15) / 16 * 16));
-      std::vector<int32_t> scratch(size_t(pixconv_scratch_ints(c, kernel)));
-      const int64_t stride_acc = (int64_t(out.h) * out.w + 15) / 16 * 16;
-      PixconvArgs a;
-      a.input = padded.data();
-      a.channels = c;
-      a.padded_h = ph;
-      a.padded_w = pw;
-      a.kernel = kernel;
-      a.stride = stride;
-      a.out_w = out.w;
-      a.row_begin = 0;
-      a.row_end = out.h;
-      a.use_int16 = use16;
-      a.weights16 = w16.data();
-      a.weights32 = conv.weight.data();
-      a.out_channels = out_c;
-      a.acc = acc.data();
-      a.acc_stride = stride_acc;
-      a.scratch = scratch.data();
-      table_->pixconv_band(a);
-      for (int o = 0; o < out_c; ++o)
-        for (int p = 0; p < out.h * out.w; ++p)
-          ASSERT_EQ(acc[size_t(o * stride_acc + p)], ref.data[size_t(o * out.h * out.w + p)])
-              << "trial " << trial << " int16=" << use16 << " o=" << o << " p=" << p;
-    }
+    for (bool use16 : {false, true})
+      for (bool with_mean : {false, true}) {
+        if (use16 && 255 * worst > 32767) continue;
+        const int64_t stride_acc = (int64_t(out.h) * out.w + 31) / 32 * 32;
+        std::vector<int32_t> acc(size_t(out_c * stride_acc), 12345);
+        std::vector<int32_t> scratch(size_t(pixconv_scratch_ints(c, kernel, pw, out_c)));
+        for (int y0 = 0; y0 < out.h;) {
+          const int y1 = std::min(out.h, y0 + 1 + int(rng() % 5));
+          PixconvArgs a;
+          a.input = padded.data();
+          a.channels = c;
+          a.padded_h = ph;
+          a.padded_w = pw;
+          a.kernel = kernel;
+          a.stride = stride;
+          a.out_w = out.w;
+          a.row_begin = y0;
+          a.row_end = y1;
+          a.use_int16 = use16;
+          a.weights16 = w16.data();
+          a.weights32 = conv.weight.data();
+          a.out_channels = out_c;
+          a.acc = acc.data() + int64_t(y0) * out.w;  // band y0's pixel 0 at its place in the map
+          a.acc_stride = stride_acc;
+          a.scratch = scratch.data();
+          a.mean = with_mean ? mean.data() : nullptr;
+          table_->pixconv_band(a);
+          y0 = y1;
+        }
+        for (int o = 0; o < out_c; ++o)
+          for (int p = 0; p < out.h * out.w; ++p)
+            ASSERT_EQ(acc[size_t(o * stride_acc + p)], ref.data[size_t(o * out.h * out.w + p)])
+                << "trial " << trial << " int16=" << use16 << " mean=" << with_mean << " c=" << c << " k=" << kernel
+                << " s=" << stride << " pad=" << pad << " w=" << w << " o=" << o << " p=" << p;
+      }
   }
 }
 

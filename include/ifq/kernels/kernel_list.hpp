@@ -45,6 +45,17 @@ inline constexpr int kMaxBinaryKernel = 16;
 // Largest pool window fused into an epilogue (its row list); larger pools run
 // the reference op.
 inline constexpr int kMaxFusedPoolWindow = 16;
+// Narrow windows (bconv_narrow_band): when a kernel row of the window is at
+// most 32 bits (kernel * C <= 32, C a multiple of 8, so C = 8 with 3x3), the
+// popcount runs with one output pixel per 32-bit lane and no im2col: each
+// lane holds one kernel-row segment of one pixel (72 useful bits of 96 for
+// C = 8, 3x3, against 72 of 192 in bconv_band's 64-bit words). It reads the
+// same packed input and group_binary_weights() layout as bconv_band (the low
+// 32 bits of each segment word) and writes channel-major accumulators,
+// acc[o * acc_stride + p], like pixconv_band, with acc_stride >= the band's
+// pixel count; no scratch. `stride` must keep four neighbouring windows in
+// one 16-byte load: (3 * stride + kernel) * C / 8 <= 16.
+bool bconv_narrow_fits(int kernel, int in_channels, int stride);
 // Scratch words bconv_band needs (im2col of one chunk of pixels).
 int64_t bconv_scratch_words(int kernel, int in_channels, int bits);
 // Regroups pack_binary_weights() rows ([out][words]) for the kernels: groups of
@@ -70,8 +81,16 @@ struct PixconvArgs {
   int32_t* acc = nullptr;
   int64_t acc_stride = 0;
   int32_t* scratch = nullptr;  // pixconv_scratch_ints(...) ints
+  // The input op's mean of each input channel, or null. With it a path may
+  // run an 8-bit kernel (AVX-512 VNNI: vpdpbusd) when C <= 4, stride 1, every
+  // mean in 0..255 and every weight in -128..127: u = value + mean is the
+  // pixel inside the image and the mean on the zero border, so
+  // Σ w·value = Σ w·u - Σ_taps w·mean, exactly, over every window.
+  const int32_t* mean = nullptr;
 };
-int64_t pixconv_scratch_ints(int channels, int kernel);
+// padded_w: the input rows' width with padding (the 8-bit kernel keeps
+// kernel rows of interleaved bytes in scratch).
+int64_t pixconv_scratch_ints(int channels, int kernel, int padded_w, int out_channels);
 // Elements the input buffer must extend past its last padded row: a kernel
 // reads whole 32-column strips (values past the row are never stored).
 int64_t pixconv_input_slack(int stride);
@@ -116,12 +135,18 @@ using EpilogueFn = void (*)(const EpilogueArgs&);
 
 #define IFQ_KERNEL_LIST(X)        \
   X(bconv_band, BconvFn)          \
+  X(bconv_narrow_band, BconvFn)   \
   X(pixconv_band, PixconvFn)      \
   X(epilogue_band, EpilogueFn)    \
   X(popcount_probe, PopcountProbeFn)
 
 struct KernelTable {
   Isa isa = Isa::portable;
+  // Whether the planner should run narrow windows (bconv_narrow_fits) on
+  // bconv_narrow_band: true where the path has a vector 32-bit popcount
+  // kernel for it. Every path has the kernel (and the tests run it on every
+  // path); elsewhere bconv_band is as fast or faster.
+  bool prefer_narrow_bconv = false;
 #define IFQ_KERNEL_MEMBER(name, type) type name = nullptr;
   IFQ_KERNEL_LIST(IFQ_KERNEL_MEMBER)
 #undef IFQ_KERNEL_MEMBER
