@@ -191,6 +191,48 @@ void BM_EpilogueLayer(benchmark::State& state) {
                  std::to_string(conv_w) + (e.pool ? " +pool" : ""));
 }
 
+// The channel-major epilogue (pixconv_band's and bconv_narrow_band's layout)
+// with the 2x2 stride-2 pool, threshold and packing on the two layers that
+// use it: 8 channels of 416x416 (the pixel layer), 16 of 208x208 (8 -> 16).
+void BM_EpilogueChannelMajor(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  const int C = state.range(1) ? 16 : 8, conv = state.range(1) ? 208 : 416, out = conv / 2;
+  std::mt19937 rng(6);
+  const int64_t plane = int64_t(conv) * conv;
+  std::vector<int32_t> acc(size_t(C * plane));
+  for (auto& v : acc) v = int(rng() % 200) - 100;
+  std::vector<int32_t> thr(size_t(C) * 3);
+  for (int c = 0; c < C; ++c) thr[size_t(3 * c)] = -20, thr[size_t(3 * c + 1)] = 0, thr[size_t(3 * c + 2)] = 20;
+  const PackedLayout packed_layout{C, out, out, 1, 2};
+  std::vector<uint8_t> packed(size_t(packed_layout.total_bytes()));
+  std::vector<int32_t> scratch(size_t(epilogue_scratch_ints(C, out, conv)));
+  EpilogueArgs e;
+  e.acc = acc.data();
+  e.acc_stride = plane;
+  e.conv_h = conv;
+  e.conv_w = conv;
+  e.channels = C;
+  e.pool = true;
+  e.pool_size = 2;
+  e.pool_stride = 2;
+  e.out_h = out;
+  e.out_w = out;
+  e.row_begin = 0;
+  e.row_end = out;
+  e.thresholds = thr.data();
+  e.bits = 2;
+  e.packed = packed.data();
+  e.packed_layout = packed_layout;
+  e.scratch = scratch.data();
+  for (auto _ : state) {
+    kernel_table(isa).epilogue_band(e);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(std::string(isa_name(isa)) + " " + std::to_string(C) + "ch " + std::to_string(conv) + "x" +
+                 std::to_string(conv) + " +pool channel-major");
+}
+
 void BM_PixconvFirstLayer(benchmark::State& state) {
   const Isa isa = Isa(state.range(0));
   if (skip_unsupported(state, isa)) return;
@@ -256,6 +298,9 @@ BENCHMARK(BM_PopcountRoofline)->Apply(isa_args);
 BENCHMARK(BM_BconvLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BconvNarrowLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EpilogueLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EpilogueChannelMajor)
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PixconvFirstLayer)
     ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);

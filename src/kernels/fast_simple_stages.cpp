@@ -15,13 +15,20 @@ void InputStage::run(const StageRun& r) {
   if (r.out->fmt == BufFmt::Pix16) {
     const int p = r.out->pix_pad, ph = sh.h + 2 * p, pw = sh.w + 2 * p;
     auto* d = reinterpret_cast<int16_t*>(r.dst);
-    std::memset(d, 0, size_t(sh.c) * ph * pw * 2);
+    // Zero only the border (the arena is reused, so it must be written every
+    // run); the interior is overwritten. Clearing the whole padded plane cost
+    // a megabyte of stores per 416x416 image.
     for (int c = 0; c < sh.c; ++c) {
+      int16_t* plane = d + int64_t(c) * ph * pw;
+      std::memset(plane, 0, size_t(p) * pw * 2);
+      std::memset(plane + int64_t(p + sh.h) * pw, 0, size_t(p) * pw * 2);
       const int16_t mean = int16_t(mean_[size_t(c)]);
       for (int y = 0; y < sh.h; ++y) {
         const uint8_t* in = r.image + (int64_t(c) * sh.h + y) * sh.w;
-        int16_t* row = d + (int64_t(c) * ph + y + p) * pw + p;
-        for (int x = 0; x < sh.w; ++x) row[x] = int16_t(int16_t(in[x]) - mean);
+        int16_t* row = plane + int64_t(y + p) * pw;
+        std::memset(row, 0, size_t(p) * 2);
+        std::memset(row + p + sh.w, 0, size_t(pw - p - sh.w) * 2);
+        for (int x = 0; x < sh.w; ++x) row[p + x] = int16_t(int16_t(in[x]) - mean);
       }
     }
     return;

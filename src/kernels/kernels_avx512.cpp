@@ -18,7 +18,8 @@ namespace {
 // Combines per-plane counts of 8 output channels into the accumulator and
 // stores 8 int32: Σ_i 2^i (2·cnt_i - pa_i), arithmetic shift, saturation.
 // PAp points at the pixel's entry of plane 0 (planes kBconvChunkPixels apart).
-inline void store_acc(const __m512i* cnt, const uint64_t* PAp, int bits, int shift, int32_t* dst) {
+__attribute__((always_inline)) inline void store_acc(const __m512i* cnt, const uint64_t* PAp, int bits, int shift,
+                                                     int32_t* dst) {
   __m512i total = _mm512_setzero_si512();
   for (int i = 0; i < bits; ++i) {
     const __m512i pa = _mm512_set1_epi64(int64_t(PAp[int64_t(i) * kBconvChunkPixels]));
@@ -31,9 +32,13 @@ inline void store_acc(const __m512i* cnt, const uint64_t* PAp, int bits, int shi
 
 // PB pixels x GB groups of 8 output channels x B planes, all in registers:
 // per word, GB weight loads and PB*B broadcasts feed PB*GB*B AND+popcount+add.
+// Forced inline (with store_acc): as a call, GCC 12 kept the counters in a
+// stack array (zeroed, reloaded and stored back per block), which cost a
+// quarter of the shallow layers' time, whose blocks run only 3 to 6 words.
 template <int B, int PB, int GB>
-inline void bgemm_block(const uint64_t* A, const uint64_t* PA, int p, int words, const uint64_t* W, int g,
-                        int shift, int32_t* acc, int64_t stride) {
+__attribute__((always_inline)) inline void bgemm_block(const uint64_t* A, const uint64_t* PA, int p, int words,
+                                                       const uint64_t* W, int g, int shift, int32_t* acc,
+                                                       int64_t stride) {
   __m512i cnt[PB][GB][B];
   for (int pb = 0; pb < PB; ++pb)
     for (int gb = 0; gb < GB; ++gb)
@@ -144,13 +149,11 @@ uint64_t popcount_probe(const uint64_t* a, int64_t words, const uint64_t* w, int
 // last window, inside the contract's over-read allowance.
 inline void im2col8_one_word(const uint8_t* const* rows, int bits, int k, int cb, int x, uint64_t mask, uint64_t* A,
                              uint64_t* PA) {
-  alignas(64) int8_t ctl_bytes[64];
-  for (int l = 0; l < 4; ++l)
-    for (int b = 0; b < 8; ++b) {
-      ctl_bytes[16 * l + b] = int8_t(b);
-      ctl_bytes[16 * l + 8 + b] = int8_t(cb + b);
-    }
-  const __m512i ctl = _mm512_load_si512(ctl_bytes);
+  // Control bytes 0..7, cb..cb+7 per 128-bit lane, built in registers: this
+  // runs per 8 pixels, and a byte array stored and reloaded as a vector
+  // stalls on store forwarding (it was a quarter of the im2col time).
+  const __m512i ctl = _mm512_add_epi8(_mm512_set4_epi32(0x07060504, 0x03020100, 0x07060504, 0x03020100),
+                                      _mm512_maskz_set1_epi8(__mmask64(0xFF00FF00FF00FF00ull), char(cb)));
   const __m512i m = _mm512_set1_epi64(int64_t(mask));
   const int64_t step = 2 * int64_t(cb);
   for (int i = 0; i < bits; ++i) {
@@ -246,12 +249,14 @@ inline void narrow_band(const BconvArgs& a, int64_t rb, int64_t pb) {
 }  // namespace
 
 #include "pixconv_vnni.inc"
+#include "epilogue_avx512.inc"
 
 }  // namespace ifq::kernels::IFQ_ISA_NS
 
 #define IFQ_HAVE_VECTOR_IM2COL 1
 #define IFQ_HAVE_PIXCONV_U8 1
 #define IFQ_HAVE_VECTOR_NARROW 1
+#define IFQ_HAVE_VECTOR_EPILOGUE 1
 #include "kernels_impl.inc"
 
 namespace ifq::kernels {

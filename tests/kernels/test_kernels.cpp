@@ -310,6 +310,103 @@ struct PoolCase {
   int size, stride, pad;
 };
 
+// One epilogue case: accumulators `acc` [c][h][w], optional pool, thresholds
+// `thr` (mode 0: packed levels with out_pad, 1: int32 levels, 2: no
+// threshold), run in random row bands on both accumulator layouts
+// (channel-major, and pixel-major with `extra_stride` garbage channels past
+// the padded count) and compared with the reference ops.
+void check_epilogue(const KernelTable& t, const IntTensor& acc, const PoolCase& pc,
+                    const std::vector<uint8_t>& take_min, const IntThresholdOp& thr, int mode, int out_pad,
+                    int extra_stride, std::mt19937& rng, const std::string& label) {
+  const int c = acc.shape.c, h = acc.shape.h, w = acc.shape.w, bits = thr.bits;
+  IntTensor pooled = acc;
+  IntMaxPoolOp pool;
+  if (pc.size) {
+    pool.size = pc.size;
+    pool.stride = pc.stride;
+    pool.pad = pc.pad;
+    pool.take_min = take_min;
+    const Shape3 ps{c, pool_out_size(h, pc.size, pc.stride, pc.pad), pool_out_size(w, pc.size, pc.stride, pc.pad)};
+    pooled = apply_int_op(pool, acc, ps);
+  }
+  const IntTensor levels = apply_int_op(thr, pooled, pooled.shape);
+  const Shape3 os = pooled.shape;
+  const PackedLayout L{c, os.h, os.w, out_pad, bits};
+  std::vector<uint8_t> expect(size_t(L.total_bytes()));
+  pack_levels(levels.data.data(), L, expect.data());
+  // Pixel-major: channels padded to a multiple of 8 (and more) with garbage.
+  const int64_t cpad = (c + 7) / 8 * 8 + extra_stride;
+  std::vector<int32_t> acc_pm(size_t(h) * w * cpad, -999);
+  for (int ch = 0; ch < c; ++ch)
+    for (int p = 0; p < h * w; ++p) acc_pm[size_t(p * cpad + ch)] = acc.data[size_t(ch) * h * w + p];
+  const int nthr = (1 << bits) - 1;
+  std::vector<int32_t> thr_by_level(thr.thresholds.size());
+  for (int ch = 0; ch < c; ++ch)
+    for (int k = 0; k < nthr; ++k) thr_by_level[size_t(k) * c + ch] = thr.thresholds[size_t(ch) * nthr + k];
+  for (bool pixel_major : {false, true}) {
+    // The runtime zeroes pad rows and the over-read tail; tasks write rows.
+    std::vector<uint8_t> got(size_t(L.total_bytes()), 0xCD);
+    for (int i = 0; i < bits; ++i)
+      for (int k = 0; k < out_pad; ++k) {
+        std::fill_n(got.begin() + L.row_offset(i, k), L.row_bytes(), 0);
+        std::fill_n(got.begin() + L.row_offset(i, L.padded_height() - 1 - k), L.row_bytes(), 0);
+      }
+    std::fill(got.end() - kOverReadBytes, got.end(), 0);
+    std::vector<int32_t> chw(size_t(os.elements()), 777);
+    std::vector<int32_t> scratch(size_t(epilogue_scratch_ints(c, os.w, w)));
+    for (int r0 = 0; r0 < os.h;) {
+      const int r1 = std::min(os.h, r0 + 1 + int(rng() % 3));
+      int cy0 = r0;
+      if (pc.size) cy0 = std::max(0, r0 * pc.stride - pc.pad / 2);
+      EpilogueArgs e;
+      if (pixel_major) {
+        e.acc = acc_pm.data() + int64_t(cy0) * w * cpad;  // a band starting at conv row cy0
+        e.acc_stride = cpad;
+        e.pixel_major = true;
+        e.thresholds_by_level = mode == 2 ? nullptr : thr_by_level.data();
+      } else {
+        e.acc = acc.data.data() + int64_t(cy0) * w;
+        e.acc_stride = int64_t(h) * w;
+      }
+      e.acc_row_begin = cy0;
+      e.conv_h = h;
+      e.conv_w = w;
+      e.channels = c;
+      e.pool = pc.size > 0;
+      e.pool_size = pc.size;
+      e.pool_stride = pc.stride;
+      e.pool_pad = pc.pad;
+      e.take_min = pool.take_min.empty() ? nullptr : pool.take_min.data();
+      e.out_h = os.h;
+      e.out_w = os.w;
+      e.row_begin = r0;
+      e.row_end = r1;
+      e.thresholds = mode == 2 ? nullptr : thr.thresholds.data();
+      e.bits = bits;
+      if (mode == 0) {
+        e.packed = got.data();
+        e.packed_layout = L;
+      } else {
+        e.chw = chw.data();
+      }
+      e.scratch = scratch.data();
+      t.epilogue_band(e);
+      r0 = r1;
+    }
+    const std::string what = label + " c=" + std::to_string(c) + " h=" + std::to_string(h) + " w=" +
+                             std::to_string(w) + " bits=" + std::to_string(bits) + " pool=" + std::to_string(pc.size) +
+                             "/" + std::to_string(pc.stride) + "/" + std::to_string(pc.pad) + " mode " +
+                             std::to_string(mode) + (pixel_major ? " pixel-major" : " channel-major");
+    if (mode == 0) {
+      ASSERT_EQ(got, expect) << what;
+    } else if (mode == 1) {
+      ASSERT_EQ(chw, levels.data) << what;
+    } else {
+      ASSERT_EQ(chw, pooled.data) << what;
+    }
+  }
+}
+
 TEST_P(KernelPaths, EpiloguePoolThresholdPackMatchesReference) {
   std::mt19937 rng(4321);
   const PoolCase pools[] = {{0, 0, 0}, {2, 2, 0}, {2, 1, 1}, {3, 2, 1}, {3, 1, 2}, {2, 2, 1}, {3, 3, 0}};
@@ -321,99 +418,52 @@ TEST_P(KernelPaths, EpiloguePoolThresholdPackMatchesReference) {
     IntTensor acc{{c, h, w}, std::vector<int32_t>(size_t(c) * h * w)};
     std::uniform_int_distribution<int> vd(-300, 300);
     for (auto& v : acc.data) v = vd(rng);
-    IntTensor pooled = acc;
-    IntMaxPoolOp pool;
+    std::vector<uint8_t> take_min;
     if (pc.size) {
-      pool.size = pc.size;
-      pool.stride = pc.stride;
-      pool.pad = pc.pad;
-      for (int ch = 0; ch < c; ++ch) pool.take_min.push_back(rng() % 3 == 0);
-      const Shape3 ps{c, pool_out_size(h, pc.size, pc.stride, pc.pad), pool_out_size(w, pc.size, pc.stride, pc.pad)};
-      if (ps.h < 1 || ps.w < 1) continue;
-      pooled = apply_int_op(pool, acc, ps);
+      for (int ch = 0; ch < c; ++ch) take_min.push_back(rng() % 3 == 0);
+      if (pool_out_size(h, pc.size, pc.stride, pc.pad) < 1 || pool_out_size(w, pc.size, pc.stride, pc.pad) < 1)
+        continue;
     }
     const IntThresholdOp thr = testing::random_thresholds(c, bits, 200, rng);
-    const IntTensor levels = apply_int_op(thr, pooled, pooled.shape);
-    const Shape3 os = pooled.shape;
-    const PackedLayout L{c, os.h, os.w, out_pad, bits};
-    std::vector<uint8_t> expect(size_t(L.total_bytes()));
-    pack_levels(levels.data.data(), L, expect.data());
-    // Both accumulator layouts: channel-major (pixconv) and pixel-major
-    // (bconv, channels padded to a multiple of 8 with garbage).
-    const int64_t cpad = (c + 7) / 8 * 8;
-    std::vector<int32_t> acc_pm(size_t(h) * w * cpad, -999);
-    for (int ch = 0; ch < c; ++ch)
-      for (int p = 0; p < h * w; ++p) acc_pm[size_t(p * cpad + ch)] = acc.data[size_t(ch) * h * w + p];
+    check_epilogue(*table_, acc, pc, take_min, thr, mode, out_pad, 0, rng, "trial " + std::to_string(trial));
+  }
+}
+
+// Packed output with whole bytes per pixel (C a multiple of 8): the case the
+// paths' vector epilogues take (AVX-512: both layouts, with the 2x2 stride-2
+// pool or none on channel-major ones). Widths around the 16-pixel vectors,
+// row tails, every activation width, unsorted thresholds (the level counts
+// them, it does not search them), extreme accumulators and thresholds.
+TEST_P(KernelPaths, EpiloguePackedWholeBytesMatchesReference) {
+  std::mt19937 rng(8642);
+  const PoolCase pools[] = {{0, 0, 0}, {2, 2, 0}, {2, 2, 0}, {2, 1, 1}, {3, 2, 1}, {2, 2, 1}, {3, 3, 0}};
+  const int widths[] = {1, 2, 3, 15, 16, 17, 31, 32, 33, 34, 47, 64, 65};
+  for (int trial = 0; trial < 160; ++trial) {
+    const PoolCase pc = pools[trial % 7];
+    const int c = 8 * (1 + int(rng() % (trial % 5 == 0 ? 9 : 3)));
+    const int h = 1 + int(rng() % 7), w = widths[rng() % 13];
+    const int bits = trial % 11 == 0 ? 1 + int(rng() % kMaxPackedBits) : 1 + int(rng() % 4);
+    const int out_pad = int(rng() % 3), extra = 8 * int(rng() % 2);
+    if (pc.size &&
+        (pool_out_size(h, pc.size, pc.stride, pc.pad) < 1 || pool_out_size(w, pc.size, pc.stride, pc.pad) < 1))
+      continue;
+    IntTensor acc{{c, h, w}, std::vector<int32_t>(size_t(c) * h * w)};
+    std::uniform_int_distribution<int> vd(-300, 300);
+    for (auto& v : acc.data) {
+      const int kind = int(rng() % 50);
+      v = kind == 0 ? INT32_MIN : kind == 1 ? INT32_MAX : vd(rng);
+    }
+    std::vector<uint8_t> take_min;
+    if (pc.size)
+      for (int ch = 0; ch < c; ++ch) take_min.push_back(trial % 4 == 0 ? 0 : rng() % 3 == 0);
+    IntThresholdOp thr = testing::random_thresholds(c, bits, 200, rng);
     const int nthr = (1 << bits) - 1;
-    std::vector<int32_t> thr_by_level(thr.thresholds.size());
-    for (int ch = 0; ch < c; ++ch)
-      for (int t = 0; t < nthr; ++t) thr_by_level[size_t(t) * c + ch] = thr.thresholds[size_t(ch) * nthr + t];
-    for (bool pixel_major : {false, true}) {
-      // The runtime zeroes pad rows and the over-read tail; tasks write rows.
-      std::vector<uint8_t> got(size_t(L.total_bytes()), 0xCD);
-      for (int i = 0; i < bits; ++i)
-        for (int k = 0; k < out_pad; ++k) {
-          std::fill_n(got.begin() + L.row_offset(i, k), L.row_bytes(), 0);
-          std::fill_n(got.begin() + L.row_offset(i, L.padded_height() - 1 - k), L.row_bytes(), 0);
-        }
-      std::fill(got.end() - kOverReadBytes, got.end(), 0);
-      std::vector<int32_t> chw(size_t(os.elements()), 777);
-      std::vector<int32_t> scratch(size_t(epilogue_scratch_ints(c, os.w, w)));
-      for (int r0 = 0; r0 < os.h;) {
-        const int r1 = std::min(os.h, r0 + 1 + int(rng() % 3));
-        int cy0 = r0, cy1 = r1;
-        if (pc.size) {
-          cy0 = std::max(0, r0 * pc.stride - pc.pad / 2);
-          cy1 = std::min(h, (r1 - 1) * pc.stride - pc.pad / 2 + pc.size);
-        }
-        EpilogueArgs e;
-        if (pixel_major) {
-          e.acc = acc_pm.data() + int64_t(cy0) * w * cpad;  // a band starting at conv row cy0
-          e.acc_stride = cpad;
-          e.pixel_major = true;
-          e.thresholds_by_level = mode == 2 ? nullptr : thr_by_level.data();
-        } else {
-          e.acc = acc.data.data() + int64_t(cy0) * w;
-          e.acc_stride = int64_t(h) * w;
-        }
-        e.acc_row_begin = cy0;
-        e.conv_h = h;
-        e.conv_w = w;
-        e.channels = c;
-        e.pool = pc.size > 0;
-        e.pool_size = pc.size;
-        e.pool_stride = pc.stride;
-        e.pool_pad = pc.pad;
-        e.take_min = pool.take_min.empty() ? nullptr : pool.take_min.data();
-        e.out_h = os.h;
-        e.out_w = os.w;
-        e.row_begin = r0;
-        e.row_end = r1;
-        e.thresholds = mode == 2 ? nullptr : thr.thresholds.data();
-        e.bits = bits;
-        if (mode == 0) {
-          e.packed = got.data();
-          e.packed_layout = L;
-        } else {
-          e.chw = chw.data();
-        }
-        e.scratch = scratch.data();
-        (void)cy1;
-        table_->epilogue_band(e);
-        r0 = r1;
-      }
-    const std::string what = "trial " + std::to_string(trial) + " c=" + std::to_string(c) + " h=" +
-                             std::to_string(h) + " w=" + std::to_string(w) + " pool=" + std::to_string(pc.size) + "/" +
-                             std::to_string(pc.stride) + "/" + std::to_string(pc.pad) + " mode " + std::to_string(mode) +
-                             (pixel_major ? " pixel-major" : " channel-major");
-    if (mode == 0) {
-      ASSERT_EQ(got, expect) << what;
-    } else if (mode == 1) {
-      ASSERT_EQ(chw, levels.data) << what;
-    } else {
-      ASSERT_EQ(chw, pooled.data) << what;
-    }
-    }
+    if (trial % 3 == 0)
+      for (int ch = 0; ch < c; ++ch)  // unsorted within a channel
+        std::shuffle(thr.thresholds.begin() + int64_t(ch) * nthr, thr.thresholds.begin() + int64_t(ch + 1) * nthr,
+                     rng);
+    check_epilogue(*table_, acc, pc, take_min, thr, 0, out_pad, extra, rng,
+                   "whole-byte trial " + std::to_string(trial));
   }
 }
 
