@@ -197,3 +197,39 @@ stage5 ifq-tinier-yolo-face-stage5-soft \
   --set $t/wider_val416.txt:2.5:6:$t/wider_val416.soft.txt --set $t/kaggle_facemask.txt:1.5:6:$t/kaggle_facemask.soft.txt \
   --set $t/ilc2021_facemask.txt:1.5:6:$t/ilc2021_facemask.soft.txt \
   --set $t/eden_maskwearing.txt:0.3:6:$t/eden_maskwearing.soft.txt --set data/gen/train160/bbx_gt.txt:0.5
+
+# Stage 6 (2026-12-04, eighth CPU session, no GPU lent): at the FDDB budget
+# stage 5 misses 80 of the 259 held-out people faces, 55 of them in one
+# crowd photo (89 faces of 30-45 px at its own 1600 px width), where Haar alt2
+# misses 36; elsewhere the two miss about as many. Upscaling that photo 1.5x
+# finds 7 more at score 0.5, so the faces are within reach but scored low. The
+# crowd sets are the smallest of the mix (UltraFace 19 photos, WIDER 120), so
+# both runs go on from stage 5 with twice their weight (UltraFace 1.5 -> 3,
+# WIDER 2.5 -> 3.5); the second also zooms further in (up to 4x the 416 view)
+# with faces from 10 px as targets. Side by side, one thread each. Rule,
+# decided before scoring: the one with the higher integer people rate at the
+# FDDB budget (tie: at 2 false positives, then AP) ships if it beats stage 5
+# by the same rule. Outcome: neither does (people 0.479 and 0.664 against
+# 0.683; docs/detection.md), so stage 5 stays shipped.
+cp -n models/ifq-tinier-yolo-face.ifqf "$out/ifq-tinier-yolo-face-stage5.ifqf" 2>/dev/null || true
+stage6_steps=${STAGE6_STEPS:-2400}
+crowd_sets=(--set $t/facelib_samples_teacher.txt:3:6 --set $t/ultraface_samples_teacher.txt:3:6
+  --set $t/wider_val416.txt:3.5:6 --set $t/kaggle_facemask.txt:1.5:6 --set $t/ilc2021_facemask.txt:1.5:6
+  --set $t/eden_maskwearing.txt:0.3:6 --set data/gen/train160/bbx_gt.txt:0.5)
+stage6() {  # name zoom-max min-face
+  local name=$1 zoom_max=$2 min_face=$3
+  sets=("${crowd_sets[@]}")
+  train "$name" models/ifq-tinier-yolo-face.cfg --init "$out/ifq-tinier-yolo-face-stage5.ifqf" \
+    --train-size 384 --multi-scale 320 448 --zoom 0.5 "$zoom_max" --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
+    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face "$min_face" --batch 16 --optimizer adam \
+    --lr 0.00025 --burn-in 100 --steps "$stage6_steps" \
+    --lr-steps "$((stage6_steps * 8 / 10)),$((stage6_steps * 9 / 10))" --lr-scales 0.1,0.1 \
+    --threads "${THREADS:-1}" --log-every 50 --seed 41
+  "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi"
+}
+stage6 ifq-tinier-yolo-face-stage6-crowds 3.0 14 &
+crowds_run=$!
+stage6 ifq-tinier-yolo-face-stage6-crowds-close 4.0 10 &
+close_run=$!
+wait "$crowds_run" || { echo "stage 6 (crowds) failed: see $out/ifq-tinier-yolo-face-stage6-crowds.log" >&2; exit 1; }
+wait "$close_run" || { echo "stage 6 (crowds, close) failed: see $out/ifq-tinier-yolo-face-stage6-crowds-close.log" >&2; exit 1; }

@@ -35,6 +35,7 @@ namespace fs = std::filesystem;
 struct Flags {
   std::vector<std::string> sets, detectors, level_checks, cascades, teachers, input_sizes;
   std::string detector_input_size = "model";
+  std::string scales, pyramid_input_size = "auto:2400";
   bool haar = false, json = false;
   std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
   std::string out_dir = "results/face-benchmark", runtime = "fast";
@@ -167,6 +168,11 @@ IFQ_REGISTER_COMMAND(
                      "also score every integer --detector with N x N overlapping tiles besides the whole photo "
                      "(ifq detect --tiles)")
           ->check(CLI::Range(0, 8));
+      sub.add_option("--scales", f->scales,
+                     "also score every integer --detector with this image pyramid (ifq detect --scales, e.g. "
+                     "1,1.5,0.5) at --pyramid-input-size");
+      sub.add_option("--pyramid-input-size", f->pyramid_input_size, "network input of the --scales rows")
+          ->capture_default_str();
       sub.add_option("--detector-input-size", f->detector_input_size,
                      "network input of every --detector's main row (ifq detect --input-size: model, auto, auto:MAX, "
                      "N or WxH)")
@@ -198,6 +204,7 @@ IFQ_REGISTER_COMMAND(
           Kind kind;
           int tiles = 0;
           ifq::detect::NetworkSize size{};
+          std::vector<double> scales{};
         };
         std::vector<Entry> entries;
         const ifq::detect::NetworkSize main_size = ifq::detect::parse_network_size(f->detector_input_size);
@@ -212,6 +219,16 @@ IFQ_REGISTER_COMMAND(
               entries.push_back({label + " + " + std::to_string(f->tiles) + "x" + std::to_string(f->tiles) + " tiles",
                                  path, Kind::Model, f->tiles});
           }
+        if (!f->scales.empty()) {
+          const std::vector<double> scales = ifq::detect::parse_scales(f->scales);
+          const ifq::detect::NetworkSize size = ifq::detect::parse_network_size(f->pyramid_input_size);
+          for (const std::string& spec : f->detectors) {
+            const auto [label, path] = split_pair(spec, "--detector");
+            if (ifq::model_file_kind(path) == "int")
+              entries.push_back({label + ", pyramid " + f->scales + " at " + size.str(), path, Kind::Model, 0, size,
+                                 scales});
+          }
+        }
         for (const std::string& text : f->input_sizes) {
           const ifq::detect::NetworkSize size = ifq::detect::parse_network_size(text);
           for (const std::string& spec : f->detectors) {
@@ -260,11 +277,12 @@ IFQ_REGISTER_COMMAND(
             det = std::make_unique<ifq::detect::TeacherDetector>(e.path, to);
           } else {
             det = ifq::detect::open_model_detector(e.path, decode, runtime, e.size);
-            if (e.tiles > 1) {
-              ifq::detect::FaceFilter tiled;
-              tiled.tiles = e.tiles;
-              tiled.nms_iou = f->nms > 0 ? f->nms : 1.0;
-              det = std::make_unique<ifq::detect::FilteredDetector>(std::move(det), tiled);
+            if (e.tiles > 1 || !e.scales.empty()) {
+              ifq::detect::FaceFilter filter;
+              filter.tiles = e.tiles;
+              filter.scales = e.scales;
+              filter.nms_iou = f->nms > 0 ? f->nms : 1.0;
+              det = std::make_unique<ifq::detect::FilteredDetector>(std::move(det), filter);
             }
             d.update(model_sizes(e.path, e.size));
           }

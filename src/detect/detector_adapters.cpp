@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "ifq/error.hpp"
 
@@ -49,6 +50,45 @@ std::vector<Detection> FilteredDetector::detect_tiled(const Image& image) {
   return nms(std::move(all), filter_.nms_iou);
 }
 
+std::vector<Detection> FilteredDetector::detect_level(const Image& image) {
+  return filter_.tiles > 1 ? detect_tiled(image) : inner_->detect(image);
+}
+
+std::vector<Detection> FilteredDetector::detect_pyramid(const Image& image) {
+  if (filter_.scales.empty() || (filter_.scales.size() == 1 && filter_.scales[0] == 1.0)) return detect_level(image);
+  std::vector<Detection> all;
+  for (const double s : filter_.scales) {
+    if (s == 1.0) {
+      for (const Detection& d : detect_level(image)) all.push_back(d);
+      continue;
+    }
+    const int w = std::max(1, int(std::lround(image.width * s))), h = std::max(1, int(std::lround(image.height * s)));
+    const Image level = s < 1 ? resize_area_bilinear(image, w, h) : resize_bilinear(image, w, h);
+    const double back_x = double(image.width) / w, back_y = double(image.height) / h;
+    for (Detection d : detect_level(level)) {
+      d.box = {d.box.x * back_x, d.box.y * back_y, d.box.w * back_x, d.box.h * back_y};
+      all.push_back(d);
+    }
+  }
+  return nms(std::move(all), filter_.nms_iou);
+}
+
+std::vector<double> parse_scales(const std::string& text) {
+  std::vector<double> scales;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t comma = std::min(text.find(',', begin), text.size());
+    const std::string part = text.substr(begin, comma - begin);
+    char* end = nullptr;
+    const double s = std::strtod(part.c_str(), &end);
+    if (part.empty() || *end != '\0' || !(s >= 0.05 && s <= 8))
+      throw Error("--scales '" + text + "': '" + part + "' is not a scale from 0.05 to 8 (e.g. 1,1.5,0.5)");
+    scales.push_back(s);
+    begin = comma + 1;
+  }
+  return scales;
+}
+
 FilteredDetector::FilteredDetector(std::unique_ptr<Detector> inner, FaceFilter filter)
     : inner_(std::move(inner)), filter_(filter) {
   if (!inner_) throw Error("FilteredDetector: no detector");
@@ -61,14 +101,14 @@ std::vector<Detection> FilteredDetector::detect(const Image& image) {
   if (filter_.letterbox && image.width != image.height) {
     int ox = 0, oy = 0;
     const Image square = letterbox_square(image, ox, oy);
-    found = filter_.tiles > 1 ? detect_tiled(square) : inner_->detect(square);
+    found = detect_pyramid(square);
     for (Detection& d : found) {
       d.box.x -= ox;
       d.box.y -= oy;
       d.box = clip_box(d.box, image.width, image.height);
     }
   } else {
-    found = filter_.tiles > 1 ? detect_tiled(image) : inner_->detect(image);
+    found = detect_pyramid(image);
   }
   std::vector<Detection> kept;
   for (const Detection& d : found)

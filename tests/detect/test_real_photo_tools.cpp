@@ -217,8 +217,10 @@ TEST(FilteredDetector, LetterboxMapsBoxesBackAndFiltersKeepTheBestFaces) {
 class WhiteDetector : public Detector {
  public:
   int calls = 0;
+  std::vector<std::pair<int, int>> sizes;  // of every image it was given
   std::vector<Detection> detect(const Image& image) override {
     ++calls;
+    sizes.emplace_back(image.width, image.height);
     int x0 = image.width, y0 = image.height, x1 = -1, y1 = -1;
     for (int y = 0; y < image.height; ++y)
       for (int x = 0; x < image.width; ++x)
@@ -244,6 +246,55 @@ TEST(FilteredDetector, TilesMapBoxesBackDropCutOnesAndMergeDuplicates) {
     EXPECT_EQ(d[0].box.x, face.x);
     EXPECT_EQ(d[0].box.y, face.y);
     EXPECT_EQ(d[0].box.w, face.w);
+  }
+}
+
+// The image pyramid: each level is the photo resized, its boxes come back in
+// photo pixels, and the copies of one face from several levels merge.
+TEST(FilteredDetector, PyramidLevelsMapBoxesBackAndMerge) {
+  Image photo = make_image(400, 200);
+  const uint8_t white[3] = {255, 255, 255};
+  const Box face{120, 60, 40, 40};
+  fill_rect(photo, int(face.x), int(face.y), int(face.right()), int(face.bottom()), white);
+  for (const std::string scales : {"2", "1,2,0.5", "0.5"}) {
+    FaceFilter filter;
+    filter.scales = parse_scales(scales);
+    auto inner = std::make_unique<WhiteDetector>();
+    WhiteDetector* seen = inner.get();
+    FilteredDetector pyramid(std::move(inner), filter);
+    const auto d = pyramid.detect(photo);
+    ASSERT_EQ(seen->calls, int(filter.scales.size())) << scales;
+    for (size_t i = 0; i < filter.scales.size(); ++i) {
+      EXPECT_EQ(seen->sizes[i].first, int(400 * filter.scales[i])) << scales;
+      EXPECT_EQ(seen->sizes[i].second, int(200 * filter.scales[i])) << scales;
+    }
+    ASSERT_EQ(d.size(), 1u) << scales;  // one face, however many levels saw it
+    // Resampling blurs the white square's edges by a pixel of the level.
+    const double tolerance = 1 / std::min(1.0, filter.scales.back()) + 0.01;
+    EXPECT_NEAR(d[0].box.x, face.x, tolerance) << scales;
+    EXPECT_NEAR(d[0].box.y, face.y, tolerance) << scales;
+    EXPECT_NEAR(d[0].box.right(), face.right(), 2 * tolerance) << scales;
+    EXPECT_NEAR(d[0].box.bottom(), face.bottom(), 2 * tolerance) << scales;
+  }
+  // Scale 1 alone is the photo as it is: one call at its own size.
+  FaceFilter plain;
+  plain.scales = parse_scales("1");
+  auto inner = std::make_unique<WhiteDetector>();
+  WhiteDetector* seen = inner.get();
+  FilteredDetector unscaled(std::move(inner), plain);
+  EXPECT_EQ(unscaled.detect(photo).at(0).box.x, face.x);
+  EXPECT_EQ(seen->sizes, (std::vector<std::pair<int, int>>{{400, 200}}));
+}
+
+TEST(FilteredDetector, BadScalesAreRefusedWithTheListNamed) {
+  EXPECT_EQ(parse_scales("1,1.5,0.5"), (std::vector<double>{1, 1.5, 0.5}));
+  for (const std::string bad : {"", "1,,2", "1,x", "0", "9", "-1", "1,2,"}) {
+    try {
+      parse_scales(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const ifq::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("--scales '" + bad + "'"), std::string::npos) << e.what();
+    }
   }
 }
 
