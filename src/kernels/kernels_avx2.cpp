@@ -134,10 +134,12 @@ uint64_t popcount_probe(const uint64_t* a, int64_t words, const uint64_t* w, int
 
 }  // namespace
 
+#include "pixconv_avx2.inc"
 #include "epilogue_avx2.inc"
 
 }  // namespace ifq::kernels::IFQ_ISA_NS
 
+#define IFQ_HAVE_PIXCONV_U8 1
 #define IFQ_HAVE_VECTOR_EPILOGUE 1
 #include "kernels_impl.inc"
 

@@ -27,6 +27,26 @@ struct ConvCase {
   int c, h, w, out, kernel, stride, pad, bits, shift;
 };
 
+// The arguments of one band of `conv` (rows y0 .. y1) over packed input `L`;
+// scratch left null (bconv_narrow_band takes none).
+BconvArgs bconv_args(const uint8_t* packed, const PackedLayout& L, const IntConvOp& conv,
+                     const std::vector<uint64_t>& wbits, int out_w, int y0, int y1, int32_t* acc, int64_t stride) {
+  BconvArgs a;
+  a.input = packed;
+  a.in = L;
+  a.kernel = conv.kernel;
+  a.stride = conv.stride;
+  a.out_w = out_w;
+  a.row_begin = y0;
+  a.row_end = y1;
+  a.weights = wbits.data();
+  a.out_channels = conv.out_channels;
+  a.acc_shift = conv.acc_shift;
+  a.acc = acc;
+  a.acc_stride = stride;
+  return a;
+}
+
 // Runs bconv_band over the conv output in random row bands.
 std::vector<int32_t> run_bconv(const KernelTable& t, const IntTensor& levels, const IntConvOp& conv, int bits,
                                Shape3 out, std::mt19937& rng) {
@@ -43,19 +63,7 @@ std::vector<int32_t> run_bconv(const KernelTable& t, const IntTensor& levels, co
     const int64_t npix = int64_t(y1 - y0) * out.w;
     const int64_t stride = (out.c + 7) / 8 * 8 + int64_t(rng() % 3) * 8;  // pixel-major
     std::vector<int32_t> acc(size_t(stride * npix), 12345);
-    BconvArgs a;
-    a.input = packed.data();
-    a.in = L;
-    a.kernel = conv.kernel;
-    a.stride = conv.stride;
-    a.out_w = out.w;
-    a.row_begin = y0;
-    a.row_end = y1;
-    a.weights = wbits.data();
-    a.out_channels = conv.out_channels;
-    a.acc_shift = conv.acc_shift;
-    a.acc = acc.data();
-    a.acc_stride = stride;
+    BconvArgs a = bconv_args(packed.data(), L, conv, wbits, out.w, y0, y1, acc.data(), stride);
     a.scratch = scratch.data();
     t.bconv_band(a);
     for (int o = 0; o < out.c; ++o)
@@ -142,20 +150,7 @@ std::vector<int32_t> run_bconv_narrow(const KernelTable& t, const IntTensor& lev
     const int64_t npix = int64_t(y1 - y0) * out.w;
     const int64_t stride = npix + int64_t(rng() % 40);  // channel-major
     std::vector<int32_t> acc(size_t(stride * out.c), 12345);
-    BconvArgs a;
-    a.input = packed.data();
-    a.in = L;
-    a.kernel = conv.kernel;
-    a.stride = conv.stride;
-    a.out_w = out.w;
-    a.row_begin = y0;
-    a.row_end = y1;
-    a.weights = wbits.data();
-    a.out_channels = conv.out_channels;
-    a.acc_shift = conv.acc_shift;
-    a.acc = acc.data();
-    a.acc_stride = stride;
-    t.bconv_narrow_band(a);
+    t.bconv_narrow_band(bconv_args(packed.data(), L, conv, wbits, out.w, y0, y1, acc.data(), stride));
     for (int o = 0; o < out.c; ++o) {
       for (int64_t p = 0; p < npix; ++p)
         result[size_t((int64_t(o) * out.h + y0) * out.w + p)] = acc[size_t(o * stride + p)];
@@ -218,12 +213,81 @@ TEST_P(KernelPaths, BinaryConvNarrowDenseWindowsMatchReference) {
     }
 }
 
+// Runs pixconv_band over conv's output `out` in random row bands of 1 to 5
+// rows: x (value = pixel - mean) zero-padded by conv.pad into int16 planes
+// with garbage past them (a kernel may read it but must never use it),
+// weights as int16 (use16) or int32, the means or none. Returns the map, CHW.
+std::vector<int32_t> run_pixconv(const KernelTable& t, const IntTensor& x, const IntConvOp& conv, bool use16,
+                                 const int32_t* mean, Shape3 out, std::mt19937& rng) {
+  const int c = x.shape.c, h = x.shape.h, w = x.shape.w, pad = conv.pad, ph = h + 2 * pad, pw = w + 2 * pad;
+  std::vector<int16_t> padded(size_t(c) * ph * pw + size_t(pixconv_input_slack(conv.stride)), 0);
+  for (size_t i = size_t(c) * ph * pw; i < padded.size(); ++i) padded[i] = int16_t(rng());
+  for (int ci = 0; ci < c; ++ci)
+    for (int y = 0; y < h; ++y)
+      for (int xx = 0; xx < w; ++xx)
+        padded[(size_t(ci) * ph + y + pad) * pw + xx + pad] = int16_t(x.data[(size_t(ci) * h + y) * w + xx]);
+  const std::vector<int16_t> w16(conv.weight.begin(), conv.weight.end());
+  const int64_t npix = int64_t(out.h) * out.w, stride_acc = (npix + 31) / 32 * 32;
+  std::vector<int32_t> acc(size_t(out.c * stride_acc), 12345);
+  std::vector<int32_t> scratch(size_t(pixconv_scratch_ints(c, conv.kernel, pw, conv.out_channels)));
+  for (int y0 = 0; y0 < out.h;) {
+    const int y1 = std::min(out.h, y0 + 1 + int(rng() % 5));
+    PixconvArgs a;
+    a.input = padded.data();
+    a.channels = c;
+    a.padded_h = ph;
+    a.padded_w = pw;
+    a.kernel = conv.kernel;
+    a.stride = conv.stride;
+    a.out_w = out.w;
+    a.row_begin = y0;
+    a.row_end = y1;
+    a.use_int16 = use16;
+    a.weights16 = w16.data();
+    a.weights32 = conv.weight.data();
+    a.out_channels = conv.out_channels;
+    a.acc_shift = conv.acc_shift;
+    a.acc = acc.data() + int64_t(y0) * out.w;  // band y0's pixel 0 at its place in the map
+    a.acc_stride = stride_acc;
+    a.scratch = scratch.data();
+    a.mean = mean;
+    t.pixconv_band(a);
+    y0 = y1;
+  }
+  std::vector<int32_t> result(size_t(out.elements()));
+  for (int o = 0; o < out.c; ++o)
+    for (int64_t p = 0; p < npix; ++p) result[size_t(o * npix + p)] = acc[size_t(o * stride_acc + p)];
+  return result;
+}
+
+// "" when equal, else the first difference (channel, pixel, values).
+std::string first_difference(const std::vector<int32_t>& got, const std::vector<int32_t>& ref, const Shape3& out) {
+  for (size_t i = 0; i < ref.size(); ++i)
+    if (got[i] != ref[i])
+      return "o=" + std::to_string(int64_t(i) / (int64_t(out.h) * out.w)) +
+             " p=" + std::to_string(int64_t(i) % (int64_t(out.h) * out.w)) + " got " + std::to_string(got[i]) +
+             " expected " + std::to_string(ref[i]);
+  return "";
+}
+
+// The int16 kernel's bound (kernel_list.hpp): 255 * Σ|w| below 2^15 for every output.
+bool fits_int16(const IntConvOp& conv) {
+  const int64_t per = int64_t(conv.in_channels) * conv.kernel * conv.kernel;
+  for (int o = 0; o < conv.out_channels; ++o) {
+    int64_t s = 0;
+    for (int64_t t = 0; t < per; ++t) s += std::abs(conv.weight[size_t(o * per + t)]);
+    if (255 * s > 32767) return false;
+  }
+  return true;
+}
+
 // Both kernels a path may run for the first layer: the int16/int32 one (no
 // means given, or a shape the 8-bit one declines) and, with the means, the
-// 8-bit one (AVX-512 VNNI) wherever it is exact: C <= 4, stride 1, means in
-// 0..255, weights in -128..127. Random row bands, widths around the 16- and
-// 32-pixel strips, padding wider than the kernel's half, means at 0 and 255,
-// weights at -128 and 127.
+// 8-bit one wherever it is exact: C <= 4, stride 1, means in 0..255, weights
+// in -128..127, and on AVX2 (int16 sums of vpmaddubsw pairs) 255 * Σ|w| <=
+// 32767 per filter. Random row bands, widths around the 16- and 32-pixel
+// strips, padding wider than the kernel's half, means at 0 and 255, weights
+// at -128 and 127, accumulator shifts.
 TEST_P(KernelPaths, PixelConvMatchesReference) {
   std::mt19937 rng(99);
   for (int trial = 0; trial < 80; ++trial) {
@@ -239,6 +303,7 @@ TEST_P(KernelPaths, PixelConvMatchesReference) {
     conv.kernel = kernel;
     conv.stride = stride;
     conv.pad = pad;
+    conv.acc_shift = trial % 5 == 2 ? 1 + int(rng() % 3) : 0;
     conv.weight_bits = mag == 1 ? 1 : 14;
     std::uniform_int_distribution<int> wd(mag == 128 ? -128 : -mag, mag == 128 ? 127 : mag);
     conv.weight.resize(size_t(c) * out_c * kernel * kernel);
@@ -247,63 +312,96 @@ TEST_P(KernelPaths, PixelConvMatchesReference) {
     std::vector<int32_t> mean(static_cast<size_t>(c));
     for (auto& m : mean) m = trial % 5 == 0 ? 255 * int(rng() % 2) : int(rng() % 256);
     IntTensor x{{c, h, w}, std::vector<int32_t>(size_t(c) * h * w)};
-    const int ph = h + 2 * pad, pw = w + 2 * pad;
-    // Garbage past the rows: the kernel may read it but must never use it.
-    std::vector<int16_t> padded(size_t(c) * ph * pw + size_t(pixconv_input_slack(stride)), 0);
-    for (size_t i = size_t(c) * ph * pw; i < padded.size(); ++i) padded[i] = int16_t(rng());
     for (int ci = 0; ci < c; ++ci)
-      for (int y = 0; y < h; ++y)
-        for (int xx = 0; xx < w; ++xx) {
-          const int v = int(rng() % 256) - mean[size_t(ci)];
-          x.data[(size_t(ci) * h + y) * w + xx] = v;
-          padded[(size_t(ci) * ph + y + pad) * pw + xx + pad] = int16_t(v);
-        }
+      for (int i = 0; i < h * w; ++i) x.data[size_t(ci) * h * w + size_t(i)] = int(rng() % 256) - mean[size_t(ci)];
     const Shape3 out{out_c, conv_out_size(h, kernel, stride, pad), conv_out_size(w, kernel, stride, pad)};
     const IntTensor ref = apply_int_op(conv, x, out);
-    // int16 only when 255 * Σ|w| stays below 2^15 for every output.
-    int64_t worst = 0;
-    for (int o = 0; o < out_c; ++o) {
-      int64_t s = 0;
-      for (int t = 0; t < c * kernel * kernel; ++t) s += std::abs(conv.weight[size_t(o) * c * kernel * kernel + t]);
-      worst = std::max(worst, s);
-    }
-    std::vector<int16_t> w16(conv.weight.begin(), conv.weight.end());
     for (bool use16 : {false, true})
       for (bool with_mean : {false, true}) {
-        if (use16 && 255 * worst > 32767) continue;
-        const int64_t stride_acc = (int64_t(out.h) * out.w + 31) / 32 * 32;
-        std::vector<int32_t> acc(size_t(out_c * stride_acc), 12345);
-        std::vector<int32_t> scratch(size_t(pixconv_scratch_ints(c, kernel, pw, out_c)));
-        for (int y0 = 0; y0 < out.h;) {
-          const int y1 = std::min(out.h, y0 + 1 + int(rng() % 5));
-          PixconvArgs a;
-          a.input = padded.data();
-          a.channels = c;
-          a.padded_h = ph;
-          a.padded_w = pw;
-          a.kernel = kernel;
-          a.stride = stride;
-          a.out_w = out.w;
-          a.row_begin = y0;
-          a.row_end = y1;
-          a.use_int16 = use16;
-          a.weights16 = w16.data();
-          a.weights32 = conv.weight.data();
-          a.out_channels = out_c;
-          a.acc = acc.data() + int64_t(y0) * out.w;  // band y0's pixel 0 at its place in the map
-          a.acc_stride = stride_acc;
-          a.scratch = scratch.data();
-          a.mean = with_mean ? mean.data() : nullptr;
-          table_->pixconv_band(a);
-          y0 = y1;
-        }
-        for (int o = 0; o < out_c; ++o)
-          for (int p = 0; p < out.h * out.w; ++p)
-            ASSERT_EQ(acc[size_t(o * stride_acc + p)], ref.data[size_t(o * out.h * out.w + p)])
-                << "trial " << trial << " int16=" << use16 << " mean=" << with_mean << " c=" << c << " k=" << kernel
-                << " s=" << stride << " pad=" << pad << " w=" << w << " o=" << o << " p=" << p;
+        if (use16 && !fits_int16(conv)) continue;
+        const auto got = run_pixconv(*table_, x, conv, use16, with_mean ? mean.data() : nullptr, out, rng);
+        ASSERT_EQ(first_difference(got, ref.data, out), "")
+            << "trial " << trial << " int16=" << use16 << " mean=" << with_mean << " c=" << c << " k=" << kernel
+            << " s=" << stride << " pad=" << pad << " w=" << w << " shift=" << conv.acc_shift;
       }
   }
+}
+
+// The edges of the 8-bit kernels' bounds, where a kernel that took one filter
+// too many would saturate (vpmaddubsw) or wrap (int16 sums): every filter of a
+// call at Σ|w| = 128 (AVX2 takes the call: 255 * 128 = 32640) or all at 129
+// (AVX2 declines: 255 * 129 = 32895 leaves int16), one sign per filter,
+// spread over every tap or on two taps only (neighbours in x, in y, across
+// channels, or anywhere), on inputs with u = value + mean = 255 on every tap:
+// pixel 255 with mean 0 (|Σ w·value| = 255 Σ|w|), pixel 255 with mean 255
+// (value 0, u = 255 also on the border), pixel 0 with mean 255 (u = 255 on
+// the border only), and random pixels and means. Odd and even kernels up to
+// the AVX2 kernel's largest (8) and one past it.
+TEST_P(KernelPaths, PixelConvInt8BoundsMatchReference) {
+  std::mt19937 rng(2026);
+  struct Image {
+    int pixel, mean;  // -1: random
+  };
+  const Image images[] = {{255, 0}, {255, 255}, {0, 255}, {-1, -1}};
+  int runs = 0;
+  for (int c = 1; c <= 4; ++c)
+    for (int kernel : {1, 2, 3, 4, 5, 8, 9})
+      for (int total : {128, 129}) {
+        const int taps = c * kernel * kernel, kk = kernel * kernel;
+        IntConvOp conv;
+        conv.in_channels = c;
+        conv.kernel = kernel;
+        conv.stride = 1;
+        conv.pad = kernel / 2 + int(rng() % 2);
+        conv.weight_bits = 8;
+        // Filters: spread over every tap, then on two taps (tap index
+        // (channel * kernel + ky) * kernel + kx): x neighbours, y neighbours
+        // in the last channel, the same tap of channels 0 and 1 (and 2 and
+        // 3), and a random pair; each with both signs.
+        std::vector<std::pair<int, int>> pairs;
+        if (kernel > 1) pairs.push_back({0, 1}), pairs.push_back({(c - 1) * kk, (c - 1) * kk + kernel});
+        if (c > 1) pairs.push_back({kk / 2, kk + kk / 2});
+        if (c > 3) pairs.push_back({2 * kk + kk / 2, 3 * kk + kk / 2});
+        if (taps > 1) {
+          const int t0 = int(rng() % taps);
+          int t1 = int(rng() % (taps - 1));
+          pairs.push_back({t0, t1 < t0 ? t1 : t1 + 1});
+        }
+        std::vector<int32_t> weights;
+        for (int sign : {1, -1}) {
+          std::vector<int32_t> f(size_t(taps), 0);
+          for (int t = 0; t < taps; ++t) f[size_t(t)] = sign * (total / taps + (t < total % taps ? 1 : 0));
+          weights.insert(weights.end(), f.begin(), f.end());
+          for (auto [t0, t1] : pairs) {
+            std::fill(f.begin(), f.end(), 0);
+            f[size_t(t0)] = sign * (total / 2), f[size_t(t1)] = sign * (total - total / 2);
+            weights.insert(weights.end(), f.begin(), f.end());
+          }
+        }
+        conv.weight = weights;
+        conv.out_channels = int(weights.size()) / taps;
+        const int h = kernel + int(rng() % 4), w = 20 + int(rng() % 30);
+        const Shape3 out{conv.out_channels, conv_out_size(h, kernel, 1, conv.pad),
+                         conv_out_size(w, kernel, 1, conv.pad)};
+        for (const Image& im : images) {
+          std::vector<int32_t> mean(static_cast<size_t>(c));
+          for (auto& m : mean) m = im.mean >= 0 ? im.mean : int(rng() % 256);
+          IntTensor x{{c, h, w}, std::vector<int32_t>(size_t(c) * h * w)};
+          for (int ci = 0; ci < c; ++ci)
+            for (int i = 0; i < h * w; ++i)
+              x.data[size_t(ci) * h * w + size_t(i)] = (im.pixel >= 0 ? im.pixel : int(rng() % 256)) - mean[size_t(ci)];
+          const IntTensor ref = apply_int_op(conv, x, out);
+          for (bool use16 : {false, true}) {
+            if (use16 && !fits_int16(conv)) continue;
+            const auto got = run_pixconv(*table_, x, conv, use16, mean.data(), out, rng);
+            ASSERT_EQ(first_difference(got, ref.data, out), "")
+                << "c=" << c << " k=" << kernel << " Σ|w|=" << total << " pixel=" << im.pixel << " mean=" << im.mean
+                << " int16=" << use16 << " pad=" << conv.pad << " w=" << w;
+            ++runs;
+          }
+        }
+      }
+  EXPECT_GT(runs, 150);
 }
 
 struct PoolCase {

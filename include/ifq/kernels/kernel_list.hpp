@@ -82,7 +82,8 @@ struct PixconvArgs {
   int64_t acc_stride = 0;
   int32_t* scratch = nullptr;  // pixconv_scratch_ints(...) ints
   // The input op's mean of each input channel, or null. With it a path may
-  // run an 8-bit kernel (AVX-512 VNNI: vpdpbusd) when C <= 4, stride 1, every
+  // run an 8-bit kernel (avx512: VNNI vpdpbusd; avx2: vpmaddubsw, which also
+  // needs 255·Σ|w| <= 32767 per filter) when C <= 4, stride 1, every
   // mean in 0..255 and every weight in -128..127: u = value + mean is the
   // pixel inside the image and the mean on the zero border, so
   // Σ w·value = Σ w·u - Σ_taps w·mean, exactly, over every window.
