@@ -140,12 +140,16 @@ int bench_main(const BenchFlags& f) {
     throw ifq::Error(std::string("bench: --isa ") + ifq::kernels::isa_name(isa) + " is not supported by this CPU");
 
   const auto roofline = ifq::kernels::measure_popcount_roofline(isa, f.threads);
-  const auto b = ifq::kernels::bench_runtime(model, isa, f.threads, f.runs, f.warmup, roofline);
+  ifq::kernels::RuntimeBench b;
   std::optional<ifq::kernels::RuntimeBench> one;
-  std::optional<ifq::kernels::Roofline> roof1;
   if (f.threads > 1) {
-    roof1 = ifq::kernels::measure_popcount_roofline(isa, 1);
-    one = ifq::kernels::bench_runtime(model, isa, 1, f.runs, f.warmup, *roof1);
+    // Thread scaling: the N-thread and 1-thread runtimes alternate in short blocks.
+    const auto roof1 = ifq::kernels::measure_popcount_roofline(isa, 1);
+    auto both = ifq::kernels::bench_runtimes_interleaved(model, isa, {f.threads, 1}, f.runs, f.warmup, {roofline, roof1});
+    b = both[0];
+    one = both[1];
+  } else {
+    b = ifq::kernels::bench_runtime(model, isa, f.threads, f.runs, f.warmup, roofline);
   }
 
   std::optional<double> torch_ms, opencv_ms, yunet_ms;
@@ -171,8 +175,10 @@ int bench_main(const BenchFlags& f) {
   }
 
   json layers = json::array();
-  for (const auto& s : b.stages) {
+  for (size_t i = 0; i < b.stages.size(); ++i) {
+    const auto& s = b.stages[i];
     json l = {{"kind", s.kind}, {"label", s.label}, {"ms", s.median_ms}, {"macs", s.macs}};
+    if (one) l["ms_1_thread"] = one->stages[i].median_ms;
     if (s.binary_ops > 0) {
       l["binary_ops"] = s.binary_ops;
       l["binary_ops_per_second"] = s.binary_ops_per_second;
@@ -222,12 +228,14 @@ int bench_main(const BenchFlags& f) {
   }
   std::printf("%s, input %s, path %s, %d thread(s), %d runs\n", description.c_str(), j["input"].get<std::string>().c_str(),
               ifq::kernels::isa_name(isa), b.threads, b.runs);
-  std::printf("%-52s %9s %8s\n", "stage", "ms", "roofline");
-  for (const auto& s : b.stages) {
-    if (s.binary_ops > 0)
-      std::printf("%-52s %9.3f %7.1f%%\n", s.label.c_str(), s.median_ms, 100 * s.roofline_fraction);
-    else
-      std::printf("%-52s %9.3f %8s\n", s.label.c_str(), s.median_ms, "");
+  std::printf("%-52s %9s %8s%s\n", "stage", "ms", "roofline", one ? "  ms 1 thread" : "");
+  for (size_t i = 0; i < b.stages.size(); ++i) {
+    const auto& s = b.stages[i];
+    char roof[16] = "";
+    if (s.binary_ops > 0) std::snprintf(roof, sizeof roof, "%7.1f%%", 100 * s.roofline_fraction);
+    std::printf("%-52s %9.3f %8s", s.label.c_str(), s.median_ms, roof);
+    if (one) std::printf("  %11.3f", one->stages[i].median_ms);
+    std::printf("\n");
   }
   std::printf("per image: median %.3f ms (min %.3f, max %.3f), %.1f GOPS int, arena %lld bytes\n", b.median_ms,
               b.min_ms, b.max_ms, 2.0 * double(b.macs) / (b.median_ms * 1e6), (long long)b.arena_bytes);

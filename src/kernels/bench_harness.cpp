@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -70,28 +71,15 @@ Roofline measure_popcount_roofline(Isa isa, int threads, double seconds) {
   return r;
 }
 
-RuntimeBench bench_runtime(const IntModel& model, Isa isa, int threads, int runs, int warmup,
-                           const Roofline& roofline) {
-  if (runs < 1) throw Error("bench: --runs must be at least 1");
-  FastRuntime fast(model, {threads, isa, true});
-  const Shape3 in = std::get<IntInputOp>(model.ops[0]).shape;
-  std::mt19937 rng(42);
-  std::vector<std::vector<uint8_t>> images(4, std::vector<uint8_t>(size_t(in.elements())));
-  for (auto& img : images)
-    for (auto& v : img) v = uint8_t(rng());
-  for (int i = 0; i < warmup; ++i) fast.run(images[size_t(i) % images.size()]);
-  std::vector<double> totals;
-  std::vector<std::vector<double>> per_stage(fast.stages().size());
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fast.run(images[size_t(i) % images.size()]);
-    totals.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    for (size_t s = 0; s < per_stage.size(); ++s) per_stage[s].push_back(fast.stages()[s].last_ms);
-  }
+namespace {
+
+// One runtime's medians from its per-run wall totals and stage times.
+RuntimeBench summarise(const FastRuntime& fast, Isa isa, int threads, const std::vector<double>& totals,
+                       const std::vector<std::vector<double>>& per_stage, const Roofline& roofline) {
   RuntimeBench b;
   b.isa = isa;
   b.threads = threads;
-  b.runs = runs;
+  b.runs = int(totals.size());
   b.median_ms = median(totals);
   b.min_ms = *std::min_element(totals.begin(), totals.end());
   b.max_ms = *std::max_element(totals.begin(), totals.end());
@@ -129,6 +117,52 @@ RuntimeBench bench_runtime(const IntModel& model, Isa isa, int threads, int runs
   if (big_ms > 0 && roofline.binary_ops_per_second > 0)
     b.big_layers_roofline_fraction = big_ops / (big_ms * 1e-3) / roofline.binary_ops_per_second;
   return b;
+}
+
+}  // namespace
+
+std::vector<RuntimeBench> bench_runtimes_interleaved(const IntModel& model, Isa isa, const std::vector<int>& threads,
+                                                     int runs, int warmup, const std::vector<Roofline>& rooflines) {
+  if (runs < 1) throw Error("bench: --runs must be at least 1");
+  if (threads.empty() || rooflines.size() != threads.size())
+    throw Error("bench: one roofline per thread count is needed");
+  std::vector<std::unique_ptr<FastRuntime>> fast;
+  for (const int t : threads) fast.push_back(std::make_unique<FastRuntime>(model, FastRuntimeOptions{t, isa, true}));
+  const Shape3 in = std::get<IntInputOp>(model.ops[0]).shape;
+  std::mt19937 rng(42);
+  std::vector<std::vector<uint8_t>> images(4, std::vector<uint8_t>(size_t(in.elements())));
+  for (auto& img : images)
+    for (auto& v : img) v = uint8_t(rng());
+  for (int i = 0; i < warmup; ++i)
+    for (auto& f : fast) f->run(images[size_t(i) % images.size()]);
+  const size_t n = fast.size();
+  std::vector<std::vector<double>> totals(n);
+  std::vector<std::vector<std::vector<double>>> per_stage(n);
+  for (size_t k = 0; k < n; ++k) per_stage[k].resize(fast[k]->stages().size());
+  // Blocks of kBlock images per runtime: short enough that every runtime
+  // sees the same drift, long enough that a multi-thread runtime's workers
+  // are still polling between its images (as in back-to-back use) rather
+  // than asleep after the other runtime's turn; each block's first image
+  // (the hand-over) is not timed.
+  constexpr int kBlock = 16;
+  for (int i = 0; i < runs; i += kBlock)
+    for (size_t k = 0; k < n; ++k) {
+      fast[k]->run(images[size_t(i) % images.size()]);
+      for (int j = i; j < std::min(runs, i + kBlock); ++j) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fast[k]->run(images[size_t(j) % images.size()]);
+        totals[k].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        for (size_t s = 0; s < per_stage[k].size(); ++s) per_stage[k][s].push_back(fast[k]->stages()[s].last_ms);
+      }
+    }
+  std::vector<RuntimeBench> out;
+  for (size_t k = 0; k < n; ++k) out.push_back(summarise(*fast[k], isa, threads[k], totals[k], per_stage[k], rooflines[k]));
+  return out;
+}
+
+RuntimeBench bench_runtime(const IntModel& model, Isa isa, int threads, int runs, int warmup,
+                           const Roofline& roofline) {
+  return bench_runtimes_interleaved(model, isa, {threads}, runs, warmup, {roofline}).front();
 }
 
 }  // namespace ifq::kernels

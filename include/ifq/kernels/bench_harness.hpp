@@ -53,6 +53,13 @@ struct RuntimeBench {
 RuntimeBench bench_runtime(const IntModel& model, Isa isa, int threads, int runs, int warmup,
                            const Roofline& roofline);
 
+// One runtime per thread count (rooflines[k] for threads[k]), run in turn
+// in short blocks of images: when the machine's speed drifts (other tenants, clock
+// changes) every runtime sees the same drift, so the ratios of their medians
+// (thread scaling) stay fair where separately timed runs would not.
+std::vector<RuntimeBench> bench_runtimes_interleaved(const IntModel& model, Isa isa, const std::vector<int>& threads,
+                                                     int runs, int warmup, const std::vector<Roofline>& rooflines);
+
 double median(std::vector<double> v);
 
 }  // namespace ifq::kernels

@@ -1,0 +1,54 @@
+// The benchmark harness's bookkeeping (not its timings, which are not
+// tested: machines are noisy): the interleaved runs give every thread count
+// its own full set of runs and stages, on the runtime it names.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "ifq/error.hpp"
+#include "ifq/kernels/bench_harness.hpp"
+#include "ifq/kernels/isa.hpp"
+#include "random_int_models.hpp"
+
+namespace {
+
+using ifq::kernels::bench_runtimes_interleaved;
+using ifq::kernels::Roofline;
+
+ifq::IntModel small_net() {
+  std::mt19937 rng(5);
+  ifq::testing::RandomNetSpec spec;
+  spec.layers = {{16, 3, 1, 1, 2, 2, 0}};
+  return ifq::testing::random_int_net(spec, rng);
+}
+
+TEST(BenchHarness, InterleavedRunsGiveEveryThreadCountAllRunsAndStages) {
+  const ifq::IntModel model = small_net();
+  const auto isa = ifq::kernels::selected_isa();
+  Roofline roof;
+  roof.binary_ops_per_second = 1e12;
+  for (const int runs : {1, 16, 37}) {  // less than, exactly and past one block
+    const auto b = bench_runtimes_interleaved(model, isa, {2, 1}, runs, 1, {roof, roof});
+    ASSERT_EQ(b.size(), 2u);
+    EXPECT_EQ(b[0].threads, 2);
+    EXPECT_EQ(b[1].threads, 1);
+    for (const auto& r : b) {
+      EXPECT_EQ(r.runs, runs);
+      EXPECT_GT(r.median_ms, 0);
+      EXPECT_LE(r.min_ms, r.median_ms);
+      EXPECT_GE(r.max_ms, r.median_ms);
+      EXPECT_EQ(r.stages.size(), b[0].stages.size());
+      EXPECT_GT(r.binary_ops, 0);
+    }
+    EXPECT_EQ(b[0].binary_ops, b[1].binary_ops);  // the same network
+  }
+}
+
+TEST(BenchHarness, RefusesMismatchedRooflinesAndNoRuns) {
+  const ifq::IntModel model = small_net();
+  const auto isa = ifq::kernels::selected_isa();
+  EXPECT_THROW(bench_runtimes_interleaved(model, isa, {2, 1}, 4, 0, {Roofline{}}), ifq::Error);
+  EXPECT_THROW(bench_runtimes_interleaved(model, isa, {1}, 0, 0, {Roofline{}}), ifq::Error);
+}
+
+}  // namespace
