@@ -278,6 +278,8 @@ flag "--input-size abc" detect ok.png --input-size abc
 flag "--tiles 99" detect ok.png --tiles 99
 flag "--scales 1,,2" detect ok.png --scales 1,,2
 flag "--scales 0" detect ok.png --scales 0
+flag "--merge max" detect ok.png --merge max
+flag "face-benchmark --scales 1+flop (not SCALES[+flip][/MERGE][@SIZE])" face-benchmark --set "p=$fixtures/wider_face_val_bbx_gt.txt" --haar --scales 1+flop
 flag "--runtime gpu" detect ok.png --runtime gpu
 flag "--iou nan" eval-wider --gt "$fixtures/wider_face_val_bbx_gt.txt" --detections "$fixtures/fddb_detections.txt" --iou nan
 flag "--count 0" facegen --faces "$fixtures/two_samples_2x2.vec" --backgrounds ok.png --out-dir gen --count 0

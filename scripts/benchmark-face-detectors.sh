@@ -15,10 +15,13 @@
 # Every model runs as `ifq detect` does by default: each photo at its own
 # resolution with its aspect kept (--input-size auto); every integer model is
 # also scored stretched to its own 416x416 input (--input-size model, the
-# default before 2026-12-03), and with the image pyramid 1,1.5,0.5 at
-# auto:2400 (ifq detect --scales 1,1.5,0.5 --input-size auto:2400: more faces
-# in crowds at about 3-4x the time). The level check runs at the same
-# per-photo sizes.
+# default before 2026-12-03), with the image pyramid 1,1.5,0.5 at auto:2400
+# (ifq detect --scales 1,1.5,0.5 --input-size auto:2400: more faces in crowds
+# at about 3-4x the time), with the mirror at one level, boxes voted (ifq
+# detect --flip --merge vote: about 1.3-1.5x the time), and with the pyramid
+# 1,1.5 and the mirror, scores averaged over the four views (--scales 1,1.5
+# --flip --merge mean --input-size auto:2400). The level check runs at the
+# same per-photo sizes.
 #
 # usage: scripts/benchmark-face-detectors.sh [OUT] [EXTRA_LABEL=MODEL ...]   (default OUT: results/face-benchmark)
 set -euo pipefail
@@ -42,4 +45,5 @@ for d in "$@"; do extra+=(--detector "$d"); done
   --level-check "models/ifq-tinier-yolo-face.ifqf=models/ifq-tinier-yolo-face.ifqi" \
   --level-check "models/dupnet-tinier-yolo-face.ifqf=models/dupnet-tinier-yolo-face.ifqi" --level-images 50 \
   --detector-input-size auto --input-size model --scales 1,1.5,0.5 --pyramid-input-size auto:2400 \
+  --scales 1+flip/vote@auto --scales 1,1.5+flip/mean@auto:2400 \
   --out-dir "$out"

@@ -128,9 +128,17 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                                       "1,1.5,0.5 with --input-size auto:2400 finds more faces in crowds at about "
                                       "3.5x the time (docs/detection.md)")
                            ->capture_default_str();
+                       sub.add_flag("--flip", filter->flip,
+                                    "also run on the mirrored photo (each pyramid level) and merge (about 2x the time)");
+                       auto merge = std::make_shared<std::string>("nms");
+                       sub.add_option("--merge", *merge,
+                                      "how --scales levels and --flip views are merged: nms (best box), vote (boxes "
+                                      "averaged by score, best score) or mean (score averaged over the views)")
+                           ->capture_default_str();
                        flags->add_to(sub, true);
                        return [=]() {
                          filter->scales = ifq::detect::parse_scales(*scales);
+                         filter->merge = ifq::detect::parse_merge_rule(*merge);
                          filter->nms_iou = flags->nms > 0 ? flags->nms : 1.0;
                          if (model->empty()) *model = default_model();
                          ifq::detect::FilteredDetector detector(

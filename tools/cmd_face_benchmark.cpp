@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <memory>
 #include <tuple>
 #include <utility>
@@ -35,7 +36,8 @@ namespace fs = std::filesystem;
 struct Flags {
   std::vector<std::string> sets, detectors, level_checks, cascades, teachers, input_sizes;
   std::string detector_input_size = "model";
-  std::string scales, pyramid_input_size = "auto:2400";
+  std::vector<std::string> views;
+  std::string pyramid_input_size = "auto:2400";
   bool haar = false, json = false;
   std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
   std::string out_dir = "results/face-benchmark", runtime = "fast";
@@ -51,9 +53,34 @@ std::pair<std::string, std::string> split_pair(const std::string& spec, const ch
   return {spec.substr(0, eq), spec.substr(eq + 1)};
 }
 
-// Model size and feature-map peak as the paper counts them: integer models
-// through ifq::account_memory; float models at 32 bits per parameter and per
-// feature-map value (the largest layer output).
+// One --scales row: "SCALES[+flip][/MERGE][@SIZE]" (ifq detect --scales
+// SCALES [--flip] [--merge MERGE] --input-size SIZE).
+struct ViewSpec {
+  ifq::detect::FaceFilter filter;
+  ifq::detect::NetworkSize size;
+  std::string label;
+};
+
+ViewSpec parse_view_spec(const std::string& text, const std::string& default_size) {
+  ViewSpec v;
+  std::string rest = text, size_text = default_size, merge_text = "nms";
+  if (const auto at = rest.find('@'); at != std::string::npos) size_text = rest.substr(at + 1), rest.resize(at);
+  if (const auto slash = rest.find('/'); slash != std::string::npos) merge_text = rest.substr(slash + 1), rest.resize(slash);
+  const std::string flip_suffix = "+flip";
+  v.filter.flip = rest.size() > flip_suffix.size() && rest.compare(rest.size() - flip_suffix.size(), flip_suffix.size(), flip_suffix) == 0;
+  if (v.filter.flip) rest.resize(rest.size() - flip_suffix.size());
+  try {
+    v.filter.scales = ifq::detect::parse_scales(rest);
+    v.filter.merge = ifq::detect::parse_merge_rule(merge_text);
+    v.size = ifq::detect::parse_network_size(size_text);
+  } catch (const ifq::Error& e) {
+    throw ifq::Error("--scales '" + text + "' (SCALES[+flip][/MERGE][@SIZE]): " + e.what());
+  }
+  v.label = "pyramid " + rest + (v.filter.flip ? " + flip" : "") +
+            (v.filter.merge == ifq::detect::MergeRule::Nms ? "" : ", " + merge_text) + " at " + v.size.str();
+  return v;
+}
+
 // Model size and feature-map peak as the paper counts them: integer models
 // through ifq::account_memory; float models at 32 bits per parameter and per
 // feature-map value (the largest layer output). With a per-photo input size
@@ -168,9 +195,10 @@ IFQ_REGISTER_COMMAND(
                      "also score every integer --detector with N x N overlapping tiles besides the whole photo "
                      "(ifq detect --tiles)")
           ->check(CLI::Range(0, 8));
-      sub.add_option("--scales", f->scales,
-                     "also score every integer --detector with this image pyramid (ifq detect --scales, e.g. "
-                     "1,1.5,0.5) at --pyramid-input-size");
+      sub.add_option("--scales", f->views,
+                     "SCALES[+flip][/MERGE][@SIZE]: also score every integer --detector with this image pyramid "
+                     "(ifq detect --scales SCALES [--flip] [--merge MERGE] [--input-size SIZE], e.g. 1,1.5,0.5 or "
+                     "1+flip/vote@auto), repeatable; SIZE defaults to --pyramid-input-size");
       sub.add_option("--pyramid-input-size", f->pyramid_input_size, "network input of the --scales rows")
           ->capture_default_str();
       sub.add_option("--detector-input-size", f->detector_input_size,
@@ -204,7 +232,7 @@ IFQ_REGISTER_COMMAND(
           Kind kind;
           int tiles = 0;
           ifq::detect::NetworkSize size{};
-          std::vector<double> scales{};
+          std::optional<ifq::detect::FaceFilter> views{};
         };
         std::vector<Entry> entries;
         const ifq::detect::NetworkSize main_size = ifq::detect::parse_network_size(f->detector_input_size);
@@ -219,14 +247,12 @@ IFQ_REGISTER_COMMAND(
               entries.push_back({label + " + " + std::to_string(f->tiles) + "x" + std::to_string(f->tiles) + " tiles",
                                  path, Kind::Model, f->tiles});
           }
-        if (!f->scales.empty()) {
-          const std::vector<double> scales = ifq::detect::parse_scales(f->scales);
-          const ifq::detect::NetworkSize size = ifq::detect::parse_network_size(f->pyramid_input_size);
+        for (const std::string& text : f->views) {
+          const ViewSpec view = parse_view_spec(text, f->pyramid_input_size);
           for (const std::string& spec : f->detectors) {
             const auto [label, path] = split_pair(spec, "--detector");
             if (ifq::model_file_kind(path) == "int")
-              entries.push_back({label + ", pyramid " + f->scales + " at " + size.str(), path, Kind::Model, 0, size,
-                                 scales});
+              entries.push_back({label + ", " + view.label, path, Kind::Model, 0, view.size, view.filter});
           }
         }
         for (const std::string& text : f->input_sizes) {
@@ -277,10 +303,9 @@ IFQ_REGISTER_COMMAND(
             det = std::make_unique<ifq::detect::TeacherDetector>(e.path, to);
           } else {
             det = ifq::detect::open_model_detector(e.path, decode, runtime, e.size);
-            if (e.tiles > 1 || !e.scales.empty()) {
-              ifq::detect::FaceFilter filter;
+            if (e.tiles > 1 || e.views) {
+              ifq::detect::FaceFilter filter = e.views.value_or(ifq::detect::FaceFilter{});
               filter.tiles = e.tiles;
-              filter.scales = e.scales;
               filter.nms_iou = f->nms > 0 ? f->nms : 1.0;
               det = std::make_unique<ifq::detect::FilteredDetector>(std::move(det), filter);
             }

@@ -54,23 +54,88 @@ std::vector<Detection> FilteredDetector::detect_level(const Image& image) {
   return filter_.tiles > 1 ? detect_tiled(image) : inner_->detect(image);
 }
 
+void FilteredDetector::detect_views(const Image& level, double back_x, double back_y, int first,
+                                    std::vector<ViewDetection>& all) {
+  for (const Detection& d : detect_level(level)) {
+    ViewDetection v{d, first};
+    v.detection.box = {d.box.x * back_x, d.box.y * back_y, d.box.w * back_x, d.box.h * back_y};
+    all.push_back(v);
+  }
+  if (!filter_.flip) return;
+  for (const Detection& d : detect_level(mirror_horizontal(level))) {
+    ViewDetection v{d, first + 1};
+    const double x = level.width - d.box.right();  // the mirror's box, mirrored back
+    v.detection.box = {x * back_x, d.box.y * back_y, d.box.w * back_x, d.box.h * back_y};
+    all.push_back(v);
+  }
+}
+
 std::vector<Detection> FilteredDetector::detect_pyramid(const Image& image) {
-  if (filter_.scales.empty() || (filter_.scales.size() == 1 && filter_.scales[0] == 1.0)) return detect_level(image);
-  std::vector<Detection> all;
-  for (const double s : filter_.scales) {
+  const bool one_level = filter_.scales.empty() || (filter_.scales.size() == 1 && filter_.scales[0] == 1.0);
+  if (one_level && !filter_.flip) return detect_level(image);
+  const std::vector<double> scales = one_level ? std::vector<double>{1.0} : filter_.scales;
+  const int per_level = filter_.flip ? 2 : 1;
+  std::vector<ViewDetection> all;
+  for (size_t i = 0; i < scales.size(); ++i) {
+    const double s = scales[i];
+    const int first = int(i) * per_level;
     if (s == 1.0) {
-      for (const Detection& d : detect_level(image)) all.push_back(d);
+      detect_views(image, 1, 1, first, all);
       continue;
     }
     const int w = std::max(1, int(std::lround(image.width * s))), h = std::max(1, int(std::lround(image.height * s)));
     const Image level = s < 1 ? resize_area_bilinear(image, w, h) : resize_bilinear(image, w, h);
-    const double back_x = double(image.width) / w, back_y = double(image.height) / h;
-    for (Detection d : detect_level(level)) {
-      d.box = {d.box.x * back_x, d.box.y * back_y, d.box.w * back_x, d.box.h * back_y};
-      all.push_back(d);
-    }
+    detect_views(level, double(image.width) / w, double(image.height) / h, first, all);
   }
-  return nms(std::move(all), filter_.nms_iou);
+  return merge_views(std::move(all), int(scales.size()) * per_level, filter_.merge, filter_.nms_iou);
+}
+
+MergeRule parse_merge_rule(const std::string& text) {
+  if (text == "nms") return MergeRule::Nms;
+  if (text == "vote") return MergeRule::Vote;
+  if (text == "mean") return MergeRule::Mean;
+  throw Error("--merge '" + text + "': expected nms, vote or mean");
+}
+
+std::vector<Detection> merge_views(std::vector<ViewDetection> all, int views, MergeRule rule, double iou_threshold) {
+  if (rule == MergeRule::Nms) {
+    std::vector<Detection> plain;
+    plain.reserve(all.size());
+    for (const ViewDetection& v : all) plain.push_back(v.detection);
+    return nms(std::move(plain), iou_threshold);
+  }
+  std::stable_sort(all.begin(), all.end(), [](const ViewDetection& a, const ViewDetection& b) {
+    return a.detection.score > b.detection.score;
+  });
+  std::vector<Detection> merged;
+  std::vector<char> taken(all.size(), 0);
+  std::vector<double> best(size_t(std::max(views, 1)));
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (taken[i]) continue;
+    const Detection& top = all[i].detection;
+    std::fill(best.begin(), best.end(), 0.0);
+    double weight = 0, x = 0, y = 0, r = 0, b = 0;
+    for (size_t j = i; j < all.size(); ++j) {
+      const Detection& d = all[j].detection;
+      if (taken[j] || d.class_id != top.class_id || (j != i && iou(top.box, d.box) < iou_threshold)) continue;
+      taken[j] = 1;
+      const double w = d.score;
+      weight += w, x += w * d.box.x, y += w * d.box.y, r += w * d.box.right(), b += w * d.box.bottom();
+      const size_t v = size_t(std::clamp(all[j].view, 0, int(best.size()) - 1));
+      best[v] = std::max(best[v], d.score);
+    }
+    Detection out = top;
+    if (weight > 0) out.box = {x / weight, y / weight, (r - x) / weight, (b - y) / weight};
+    if (rule == MergeRule::Mean) {
+      double sum = 0;
+      for (const double s : best) sum += s;
+      out.score = sum / double(best.size());
+    }
+    merged.push_back(out);
+  }
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  return merged;
 }
 
 std::vector<double> parse_scales(const std::string& text) {

@@ -194,6 +194,13 @@ Image crop(const Image& image, int x0, int y0, int w, int h) {
   return out;
 }
 
+Image mirror_horizontal(const Image& image) {
+  Image out = make_image(image.width, image.height);
+  for (int y = 0; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x) std::copy_n(image.at(image.width - 1 - x, y), 3, out.at(x, y));
+  return out;
+}
+
 Image resize_area_bilinear(const Image& image, int width, int height) {
   if (image.width == width && image.height == height) return image;
   const int factor = std::min(image.width / width, image.height / height);

@@ -286,6 +286,76 @@ TEST(FilteredDetector, PyramidLevelsMapBoxesBackAndMerge) {
   EXPECT_EQ(seen->sizes, (std::vector<std::pair<int, int>>{{400, 200}}));
 }
 
+// --flip: the mirror's boxes come back in the photo's coordinates, at every
+// pyramid level, and the two views of one face merge into one.
+TEST(FilteredDetector, FlipMirrorsBoxesBackAtEveryLevel) {
+  Image photo = make_image(400, 200);
+  const uint8_t white[3] = {255, 255, 255};
+  const Box face{30, 60, 40, 20};  // off centre, so a box not mirrored back lands elsewhere
+  fill_rect(photo, int(face.x), int(face.y), int(face.right()), int(face.bottom()), white);
+  for (const std::string scales : {"1", "1,2"})
+    for (const MergeRule rule : {MergeRule::Nms, MergeRule::Vote, MergeRule::Mean}) {
+      FaceFilter filter;
+      filter.scales = parse_scales(scales);
+      filter.flip = true;
+      filter.merge = rule;
+      auto inner = std::make_unique<WhiteDetector>();
+      WhiteDetector* seen = inner.get();
+      FilteredDetector flipped(std::move(inner), filter);
+      const auto d = flipped.detect(photo);
+      EXPECT_EQ(seen->calls, 2 * int(filter.scales.size())) << scales;
+      ASSERT_EQ(d.size(), 1u) << scales << " rule " << int(rule);
+      const double tolerance = 1.01;
+      EXPECT_NEAR(d[0].box.x, face.x, tolerance) << scales;
+      EXPECT_NEAR(d[0].box.right(), face.right(), tolerance) << scales;
+      EXPECT_NEAR(d[0].box.y, face.y, tolerance) << scales;
+      EXPECT_NEAR(d[0].score, 0.9, 1e-12) << scales;  // every view saw it at 0.9
+    }
+}
+
+// The three merge rules on hand-made views: what each keeps, where the box
+// goes and what score it gets.
+TEST(FilteredDetector, MergeRulesClusterVoteAndAverage) {
+  // Views 0 and 1 agree on a face (IoU 0.82); view 1 alone sees a second thing.
+  const std::vector<ViewDetection> views{{{{0, 0, 10, 10}, 0.8, 0}, 0},
+                                         {{{1, 0, 10, 10}, 0.4, 0}, 1},
+                                         {{{50, 50, 10, 10}, 0.6, 0}, 1}};
+  const auto nms_kept = merge_views(views, 2, MergeRule::Nms, 0.45);
+  ASSERT_EQ(nms_kept.size(), 2u);
+  EXPECT_EQ(nms_kept[0].box.x, 0);
+  EXPECT_EQ(nms_kept[0].score, 0.8);
+
+  const auto voted = merge_views(views, 2, MergeRule::Vote, 0.45);
+  ASSERT_EQ(voted.size(), 2u);
+  EXPECT_NEAR(voted[0].box.x, (0.8 * 0 + 0.4 * 1) / 1.2, 1e-12);  // score-weighted mean
+  EXPECT_NEAR(voted[0].box.w, 10, 1e-12);
+  EXPECT_EQ(voted[0].score, 0.8);
+  EXPECT_EQ(voted[1].score, 0.6);
+
+  const auto mean = merge_views(views, 2, MergeRule::Mean, 0.45);
+  ASSERT_EQ(mean.size(), 2u);
+  EXPECT_NEAR(mean[0].score, (0.8 + 0.4) / 2, 1e-12);
+  EXPECT_NEAR(mean[1].score, 0.6 / 2, 1e-12);  // one view of two saw it
+  EXPECT_EQ(mean[1].box.x, 50);
+
+  // Below the IoU threshold nothing merges; one view's two boxes count once.
+  const std::vector<ViewDetection> same_view{{{{0, 0, 10, 10}, 0.8, 0}, 0}, {{{1, 0, 10, 10}, 0.7, 0}, 0}};
+  EXPECT_EQ(merge_views(same_view, 2, MergeRule::Vote, 0.9).size(), 2u);
+  const auto one = merge_views(same_view, 2, MergeRule::Mean, 0.45);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_NEAR(one[0].score, 0.8 / 2, 1e-12);
+}
+
+TEST(FilteredDetector, BadMergeRuleIsRefusedWithTheNameGiven) {
+  EXPECT_EQ(parse_merge_rule("vote"), MergeRule::Vote);
+  try {
+    parse_merge_rule("max");
+    ADD_FAILURE() << "accepted 'max'";
+  } catch (const ifq::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--merge 'max'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(FilteredDetector, BadScalesAreRefusedWithTheListNamed) {
   EXPECT_EQ(parse_scales("1,1.5,0.5"), (std::vector<double>{1, 1.5, 0.5}));
   for (const std::string bad : {"", "1,,2", "1,x", "0", "9", "-1", "1,2,"}) {

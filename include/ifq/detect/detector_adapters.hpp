@@ -9,6 +9,28 @@
 
 namespace ifq::detect {
 
+// How the detections of several views of one photo (pyramid levels, the
+// mirror) become one list. Each rule clusters greedily by score: the best
+// remaining detection and every other one with IoU >= nms_iou with it.
+//   Nms:  the cluster's best detection, as it is (greedy NMS).
+//   Vote: the cluster's box is the score-weighted mean of its boxes (box
+//         voting, as S3FD and PyramidBox evaluate), its score the best one:
+//         views agreeing on a face sharpen its box.
+//   Mean: box as Vote; score the mean over views of each view's best score
+//         in the cluster (0 for a view without one): a face every view sees
+//         keeps its score, a false positive one view alone makes loses it.
+enum class MergeRule { Nms, Vote, Mean };
+
+// "nms" | "vote" | "mean" (--merge); anything else is an ifq::Error.
+MergeRule parse_merge_rule(const std::string& text);
+
+// Merges detections tagged with the view they came from (0 .. views-1).
+struct ViewDetection {
+  Detection detection;
+  int view = 0;
+};
+std::vector<Detection> merge_views(std::vector<ViewDetection> all, int views, MergeRule rule, double iou_threshold);
+
 struct FaceFilter {
   // Letterbox: the image is centred on a grey (127) square of its longer
   // side before the detector stretches it to its input, so faces keep their
@@ -30,6 +52,12 @@ struct FaceFilter {
   // shrinks giant faces into the largest anchors. Tiles, if any, apply at
   // each level. Empty: the photo as it is.
   std::vector<double> scales;
+  // Flip: every level also runs on its mirror image, boxes mirrored back
+  // (test-time augmentation: a face the network scores low one way round
+  // may score high the other).
+  bool flip = false;
+  // How the views (pyramid levels, mirror) are merged; see MergeRule.
+  MergeRule merge = MergeRule::Nms;
   double nms_iou = 0.45;
   double min_face = 0;  // drop detections whose sqrt(w * h) is below this many pixels
   int max_faces = 0;    // keep at most this many, best first (0: all)
@@ -44,6 +72,8 @@ class FilteredDetector : public Detector {
   std::vector<Detection> detect_tiled(const Image& image);
   std::vector<Detection> detect_level(const Image& image);
   std::vector<Detection> detect_pyramid(const Image& image);
+  // One level and, with flip, its mirror, tagged from view `first` on.
+  void detect_views(const Image& level, double back_x, double back_y, int first, std::vector<ViewDetection>& all);
   std::unique_ptr<Detector> inner_;
   FaceFilter filter_;
 };

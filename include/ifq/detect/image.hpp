@@ -48,6 +48,9 @@ Image shrink_by(const Image& image, int factor);
 // detectors feed their networks and what packed training photos hold.
 Image resize_area_bilinear(const Image& image, int width, int height);
 
+// The image mirrored left to right (test-time flip: ifq detect --flip).
+Image mirror_horizontal(const Image& image);
+
 // Network input: CHW bytes with `channels` planes (3: RGB, 1: luma).
 std::vector<uint8_t> to_chw(const Image& image, int channels);
 
