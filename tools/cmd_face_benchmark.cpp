@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <nlohmann/json.hpp>

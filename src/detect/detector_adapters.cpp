@@ -56,18 +56,14 @@ std::vector<Detection> FilteredDetector::detect_level(const Image& image) {
 
 void FilteredDetector::detect_views(const Image& level, double back_x, double back_y, int first,
                                     std::vector<ViewDetection>& all) {
-  for (const Detection& d : detect_level(level)) {
-    ViewDetection v{d, first};
-    v.detection.box = {d.box.x * back_x, d.box.y * back_y, d.box.w * back_x, d.box.h * back_y};
-    all.push_back(v);
-  }
-  if (!filter_.flip) return;
-  for (const Detection& d : detect_level(mirror_horizontal(level))) {
-    ViewDetection v{d, first + 1};
-    const double x = level.width - d.box.right();  // the mirror's box, mirrored back
-    v.detection.box = {x * back_x, d.box.y * back_y, d.box.w * back_x, d.box.h * back_y};
-    all.push_back(v);
-  }
+  const Image mirror = filter_.flip ? mirror_horizontal(level) : Image{};
+  for (int mirrored = 0; mirrored <= int(filter_.flip); ++mirrored)
+    for (const Detection& d : detect_level(mirrored ? mirror : level)) {  // both lvalues: no copy
+      const double x = mirrored ? level.width - d.box.right() : d.box.x;  // a mirror's box, mirrored back
+      ViewDetection v{d, first + mirrored};
+      v.detection.box = {x * back_x, d.box.y * back_y, d.box.w * back_x, d.box.h * back_y};
+      all.push_back(v);
+    }
 }
 
 std::vector<Detection> FilteredDetector::detect_pyramid(const Image& image) {
@@ -78,14 +74,14 @@ std::vector<Detection> FilteredDetector::detect_pyramid(const Image& image) {
   std::vector<ViewDetection> all;
   for (size_t i = 0; i < scales.size(); ++i) {
     const double s = scales[i];
-    const int first = int(i) * per_level;
-    if (s == 1.0) {
-      detect_views(image, 1, 1, first, all);
-      continue;
+    Image resized;  // scale 1 runs on the photo itself, without a copy
+    if (s != 1.0) {
+      const int w = std::max(1, int(std::lround(image.width * s))), h = std::max(1, int(std::lround(image.height * s)));
+      resized = s < 1 ? resize_area_bilinear(image, w, h) : resize_bilinear(image, w, h);
     }
-    const int w = std::max(1, int(std::lround(image.width * s))), h = std::max(1, int(std::lround(image.height * s)));
-    const Image level = s < 1 ? resize_area_bilinear(image, w, h) : resize_bilinear(image, w, h);
-    detect_views(level, double(image.width) / w, double(image.height) / h, first, all);
+    const Image& level = s != 1.0 ? resized : image;
+    detect_views(level, double(image.width) / level.width, double(image.height) / level.height, int(i) * per_level,
+                 all);
   }
   return merge_views(std::move(all), int(scales.size()) * per_level, filter_.merge, filter_.nms_iou);
 }

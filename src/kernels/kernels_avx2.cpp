@@ -134,6 +134,7 @@ uint64_t popcount_probe(const uint64_t* a, int64_t words, const uint64_t* w, int
 
 }  // namespace
 
+#include "pixconv_u8_common.inc"
 #include "pixconv_avx2.inc"
 #include "epilogue_avx2.inc"
 

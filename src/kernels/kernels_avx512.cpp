@@ -248,6 +248,7 @@ inline void narrow_band(const BconvArgs& a, int64_t rb, int64_t pb) {
 
 }  // namespace
 
+#include "pixconv_u8_common.inc"
 #include "pixconv_vnni.inc"
 #include "epilogue_avx512.inc"
 
