@@ -4,10 +4,12 @@
 // Counters: binary_ops/s (bit pairs AND+popcount) and MAC/s.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <random>
 
 #include "ifq/convert.hpp"
 #include "ifq/fast_runtime.hpp"
+#include "ifq/int_model.hpp"
 #include "ifq/kernels/bench_models.hpp"
 #include "ifq/kernels/kernel_list.hpp"
 
@@ -320,6 +322,75 @@ void BM_TinierYolo416(benchmark::State& state) {
   state.SetLabel(std::string(isa_name(isa)) + " threads=" + std::to_string(state.range(1)));
 }
 
+// Multi-bit weights on the binary kernel (digit planes, fast_stage_types.hpp
+// SharedFilters) against the binary conv, same layer: a Tinier-YOLO-sized
+// hidden layer, 128 -> 256 3x3 pad 1 on 26x26 2-bit levels + 2-bit threshold,
+// run by the fast runtime (input -> threshold -> pack -> conv stage). The
+// iteration time is the conv stage's wall time alone (time_stages); the
+// whole run is the "run_ms" counter. Arguments: path, weight bits (1: +1/-1
+// weights, the plain binary path; B >= 2: integers in [-2^(B-1), 2^(B-1) - 1];
+// 17: more bits than the digit planes take, the reference op, for scale),
+// threads.
+ifq::IntModel multibit_layer_model(int weight_bits) {
+  constexpr int C = 128, O = 256, H = 26, k = 3, bits = 2;
+  std::mt19937 rng(11);
+  ifq::IntModel m;
+  m.name = "multibit-layer";
+  m.ops.push_back(ifq::IntInputOp{ifq::Shape3{C, H, H}, std::vector<int32_t>(C, 128)});
+  ifq::IntThresholdOp levels;  // pixel - 128 -> 2-bit levels
+  levels.bits = bits;
+  levels.channels = C;
+  for (int c = 0; c < C; ++c) levels.thresholds.insert(levels.thresholds.end(), {-64, 0, 64});
+  m.ops.push_back(levels);
+  ifq::IntConvOp conv;
+  conv.in_channels = C;
+  conv.out_channels = O;
+  conv.kernel = k;
+  conv.pad = 1;
+  conv.weight_bits = weight_bits;
+  conv.weight.resize(size_t(O) * C * k * k);
+  const int lo = weight_bits == 1 ? -1 : -(1 << (weight_bits - 1)), hi = weight_bits == 1 ? 1 : -lo - 1;
+  std::uniform_int_distribution<int> w(lo, hi);
+  for (auto& v : conv.weight) v = weight_bits == 1 ? (rng() % 2 ? 1 : -1) : w(rng);
+  m.ops.push_back(conv);
+  ifq::IntThresholdOp out;
+  out.bits = bits;
+  out.channels = O;
+  const int32_t spread = 40 * (weight_bits == 1 ? 1 : 1 << (weight_bits - 1));
+  for (int c = 0; c < O; ++c) out.thresholds.insert(out.thresholds.end(), {-spread, 0, spread});
+  m.ops.push_back(out);
+  return m;
+}
+
+void BM_MultiBitHiddenLayer(benchmark::State& state) {
+  const Isa isa = Isa(state.range(0));
+  if (skip_unsupported(state, isa)) return;
+  const int weight_bits = int(state.range(1));
+  ifq::FastRuntime fast(multibit_layer_model(weight_bits), {int(state.range(2)), isa, true});
+  int conv_stage = -1;  // the stage running op 2, the conv
+  for (size_t s = 0; s < fast.stages().size(); ++s)
+    if (fast.stages()[s].op_begin <= 2 && 2 < fast.stages()[s].op_end) conv_stage = int(s);
+  if (conv_stage < 0 || (weight_bits <= 16) != (fast.stages()[size_t(conv_stage)].kind == "bconv")) {
+    state.SkipWithError("the conv did not run on the expected stage");
+    return;
+  }
+  std::vector<uint8_t> image(128 * 26 * 26);
+  std::mt19937 rng(12);
+  for (auto& v : image) v = uint8_t(rng());
+  fast.run(image);
+  double run_ms = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(fast.run(image).data.data());
+    run_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    state.SetIterationTime(fast.stages()[size_t(conv_stage)].last_ms / 1000);
+  }
+  const auto& st = fast.stages()[size_t(conv_stage)];
+  state.counters["run_ms"] = run_ms / double(state.iterations());
+  state.counters["MAC/s"] = benchmark::Counter(double(st.macs) * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(st.variant + " threads=" + std::to_string(state.range(2)));
+}
+
 void isa_args(benchmark::internal::Benchmark* b) {
   for (Isa isa : all_isas()) b->Arg(int(isa));
 }
@@ -341,6 +412,11 @@ BENCHMARK(BM_PixconvFirstLayer)
 BENCHMARK(BM_PixconvFirstLayerBands)
     ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}, {8, 16}})
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MultiBitHiddenLayer)
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1, 2, 4, 8}, {1, 2}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseManualTime();
+BENCHMARK(BM_MultiBitHiddenLayer)->Args({int(Isa::portable), 17, 1})->Unit(benchmark::kMicrosecond)->UseManualTime();
 BENCHMARK(BM_TinierYolo416)
     ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1, 2}})
     ->Unit(benchmark::kMillisecond)

@@ -301,6 +301,25 @@ try "launcher environment" "RANK=5 with WORLD_SIZE=2" env RANK=5 WORLD_SIZE=2 MA
 try "launcher environment" "MASTER_PORT=http" env RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=http "${dist_train[@]}"
 try "launcher environment" "--dist-backend mpi" "$ifq" train --cfg "$seeds/cfg/tiny-detector.cfg" --out m.ifqf --dist-backend mpi
 
+# ---- weight quantizers (issue 13: ifq train --weight-quant, ifq bench --weight-bits, ifq study)
+fashion_cfg=$PWD/models/fashion-hwgq.cfg
+flag "--weight-quant bogus" train --cfg "$fashion_cfg" --out m.ifqf --weight-quant bogus
+flag "--weight-bits 9" train --cfg "$fashion_cfg" --out m.ifqf --weight-quant zero-centred --weight-bits 9
+flag "--retrain-rounds 0" train --cfg "$fashion_cfg" --out m.ifqf --weight-quant zero-centred --retrain-rounds 0
+flag "--step-rule bogus" train --cfg "$fashion_cfg" --out m.ifqf --step-rule bogus
+try "launcher environment" "--step-rule with --dist-backend gloo" env RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=29512 \
+  "$ifq" train --cfg "$fashion_cfg" --steps 1 --out m.ifqf --dist-backend gloo --step-rule piecewise-gaussian
+flag "bench --weight-bits on a model file" bench --model "$good_float" --weight-bits 4 --no-peers
+flag "bench --weight-bits 9" bench --weight-bits 9 --no-peers
+flag "study without a subject" study
+flag "study quantizers --steps 0" study quantizers --steps 0
+# A 4-bit fixed-weight float model (version 3) whose graph claims 9 bits.
+if "$ifq" train --cfg "$fashion_cfg" --steps 1 --out "$tmp/fixed.ifqf" --weight-quant zero-centred --weight-bits 4 \
+     --no-progress --no-test > /dev/null 2>&1; then
+  edit "$tmp/fixed.ifqf" f-fixed-bits.ifqf 's/\\"weight_bits\\":4/\\"weight_bits\\":9/'
+  convert_in "fixed weights claiming 9 bits" f-fixed-bits.ifqf
+fi
+
 # ---- the table -----------------------------------------------------------------
 mkdir -p "$(dirname "$table")"
 {

@@ -29,7 +29,7 @@ using nlohmann::json;
 
 struct BenchFlags {
   std::string model = "tinier-yolo";
-  int threads = 1, runs = 50, warmup = 5, input = 416, bits = 2;
+  int threads = 1, runs = 50, warmup = 5, input = 416, bits = 2, weight_bits = 1;
   bool json = false, no_peers = false;
   std::string isa;
   std::string yunet;  // --yunet; empty: $IFQ_YUNET_ONNX or the shared data's copy
@@ -45,9 +45,13 @@ int input_side(const ifq::IntModel& model) {
 ifq::IntModel resolve_model(const BenchFlags& f, std::string& description) {
   if (f.model == "tinier-yolo") {
     description = "IFQ-Tinier-YOLO " + std::to_string(f.input) + "x" + std::to_string(f.input) + " k=" +
-                  std::to_string(f.bits) + " (random weights)";
-    return ifq::convert(ifq::kernels::random_quant_net(ifq::kernels::tinier_yolo_spec(f.input, f.bits, 1))).model;
+                  std::to_string(f.bits) +
+                  (f.weight_bits > 1 ? ", " + std::to_string(f.weight_bits) + "-bit weights" : "") + " (random weights)";
+    ifq::kernels::QuantNetSpec spec = ifq::kernels::tinier_yolo_spec(f.input, f.bits, 1);
+    spec.weight_bits = f.weight_bits;
+    return ifq::convert(ifq::kernels::random_quant_net(spec)).model;
   }
+  if (f.weight_bits != 1) throw ifq::Error("bench: --weight-bits is for the built-in --model tinier-yolo only");
   if (!fs::exists(f.model))
     throw ifq::Error("bench: --model '" + f.model + "' is neither 'tinier-yolo' nor an existing model file");
   description = f.model;
@@ -188,6 +192,7 @@ int bench_main(const BenchFlags& f) {
   }
   json j = {
       {"model", description},
+      {"weight_bits", f.model == "tinier-yolo" ? f.weight_bits : 0},
       {"input", std::get<ifq::IntInputOp>(model.ops[0]).shape.str()},
       {"ms_per_image", b.median_ms},
       {"ms_min", b.min_ms},
@@ -267,6 +272,10 @@ IFQ_REGISTER_COMMAND("bench", "benchmark the fast integer runtime (per layer, pe
                        sub.add_option("--warmup", f->warmup, "untimed runs first")->capture_default_str();
                        sub.add_option("--input", f->input, "input size of the built-in network")->capture_default_str();
                        sub.add_option("--bits", f->bits, "activation bits of the built-in network")->capture_default_str();
+                       sub.add_option("--weight-bits", f->weight_bits,
+                                      "weight bits of the built-in network: 1 binary, 2..8 fixed (multi-bit) weights")
+                           ->check(CLI::Range(1, 8))
+                           ->capture_default_str();
                        sub.add_option("--isa", f->isa, "force a kernel path: portable, avx2, avx512, neon (default: IFQ_ISA or cpuid)");
                        sub.add_flag("--json", f->json, "print JSON");
                        sub.add_flag("--no-peers", f->no_peers, "skip the LibTorch / OpenCV peers");

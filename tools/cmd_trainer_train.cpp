@@ -82,6 +82,8 @@ struct TrainFlags {
   double dist_timeout = 120;
   bool no_sync_bn = false;
   bool no_test = false;
+  std::string weight_quant, step_rule;  // docs/quantizers.md
+  int weight_bits = 4, retrain_rounds = 2;
 };
 
 ifq::trainer::Dataset load_data(const TrainFlags& f, const std::string& split, ifq::Shape3 shape) {
@@ -172,6 +174,17 @@ IFQ_REGISTER_COMMAND(
           ->check(CLI::Range(1.0, 10.0));
       sub.add_option("--exposure", f->exposure, "detectors: exposure factor range [1/E, E] (darknet: 1.5)")
           ->check(CLI::Range(1.0, 10.0));
+      sub.add_option("--weight-quant", f->weight_quant,
+                     "zero-centred | piecewise-gaussian: multi-bit weights instead of the cfg's binary layers; "
+                     "quantnet: binarize them with QuantNet's sub-network (docs/quantizers.md)")
+          ->check(CLI::IsMember({"zero-centred", "piecewise-gaussian", "quantnet"}));
+      sub.add_option("--step-rule", f->step_rule,
+                     "piecewise-gaussian: refit every HWGQ step to its inputs at each retraining round (docs/quantizers.md)")
+          ->check(CLI::IsMember({"piecewise-gaussian"}));
+      sub.add_option("--weight-bits", f->weight_bits, "--weight-quant: bits per weight")->check(CLI::Range(2, 8))->capture_default_str();
+      sub.add_option("--retrain-rounds", f->retrain_rounds,
+                     "--weight-quant: quantize / fine-tune rounds after the float phase")
+          ->check(CLI::Range(1, 100))->capture_default_str();
       sub.add_option("--burn-in", f->burn_in, "learning-rate warm-up steps (default: the cfg's burn_in)")
           ->check(CLI::Range(0, 1 << 30));
       sub.add_option("--lr-steps", f->lr_steps,
@@ -299,6 +312,10 @@ IFQ_REGISTER_COMMAND(
         }
         if (!f->multi_scale.empty()) o.multi_scale_min = f->multi_scale[0], o.multi_scale_max = f->multi_scale[1];
         o.burn_in = f->burn_in;
+        o.weight_quant = f->weight_quant;
+        o.weight_bits = f->weight_bits;
+        o.retrain_rounds = f->retrain_rounds;
+        o.step_rule = f->step_rule;
         o.log_every = f->log_every;
         o.augment.crop_pad = f->crop_pad;
         o.checkpoint_path = f->checkpoint;

@@ -21,10 +21,31 @@ struct InputLayer {
   std::vector<float> std;     // one per channel, > 0
 };
 
-enum class WeightKind { Float, Binary };
+enum class WeightKind { Float, Binary, Fixed };
 
 // Binary weights are alpha[o] * sign(w), sign(0) = +1 (the trainer and the
 // converter use the same rule; tests pin it).
+//
+// Fixed weights (multi-bit, docs/quantizers.md) are alpha[o] * (q - zero_point)
+// for integer codes q in [-2^(bits-1), 2^(bits-1) - 1], stored in `weight` as
+// floats (exact: |q| <= 128). The integer network multiplies by q - zero_point
+// and folds alpha into its thresholds, so integrated conversion stays exact as
+// for binary weights. A per-output alpha covers per-channel scales; the one
+// zero point per layer is how a subtracted weight mean is kept (zero-centred
+// quantization: mean ~ -zero_point * alpha).
+struct FixedWeights {
+  int bits = 0;        // 2..limits::kMaxFixedWeightBits; 0 unless weight_kind is Fixed
+  int zero_point = 0;  // within the code range
+};
+// The codes a `bits`-bit weight may take.
+int fixed_code_min(int bits);
+int fixed_code_max(int bits);
+// The integer an integer network multiplies by: +-1 (binary) or q - zero_point
+// (fixed). Not defined for float weights.
+int32_t integer_weight(WeightKind kind, float w, const FixedWeights& fixed);
+// The real weight a layer applies: w (float), alpha * sign(w) (binary) or
+// alpha * (q - zero_point) (fixed). alpha is ignored for float weights.
+double real_weight(WeightKind kind, float w, float alpha, const FixedWeights& fixed);
 //
 // DupNet (algorithms.md §10, docs/dupnet.md) adds two ways to share weights:
 //   duplicate = d:     the out_channels filters are d copies of the
@@ -38,8 +59,9 @@ struct ConvLayer {
   int out_channels = 0, kernel = 1, stride = 1, pad = 0;
   int duplicate = 1, input_repeat = 1;
   WeightKind weight_kind = WeightKind::Float;
+  FixedWeights fixed;         // fixed only
   std::vector<float> weight;  // [out / duplicate][input_repeat * in][kernel][kernel]
-  std::vector<float> alpha;   // [out], binary only
+  std::vector<float> alpha;   // [out], binary and fixed only
   std::vector<float> bias;    // [out] or empty
 
   int unique_filters() const { return out_channels / duplicate; }
@@ -51,8 +73,9 @@ struct ConvLayer {
 struct FcLayer {
   int out_features = 0;
   WeightKind weight_kind = WeightKind::Float;
+  FixedWeights fixed;         // fixed only
   std::vector<float> weight;  // [out][in]
-  std::vector<float> alpha;   // [out], binary only
+  std::vector<float> alpha;   // [out], binary and fixed only
   std::vector<float> bias;    // [out] or empty
 };
 

@@ -16,6 +16,7 @@ inline constexpr int kMaxPadBeyondWindow = 64;
 inline constexpr int kMaxPad = kMaxWindow + kMaxPadBeyondWindow - 1;
 inline constexpr int kMaxFeatures = 1 << 24;  // fully connected outputs
 inline constexpr int kMaxWeightBits = 24;     // integer weights (1: binary)
+inline constexpr int kMaxFixedWeightBits = 8;  // codes of a float model's fixed (multi-bit) weights
 inline constexpr int kMaxLevelBits = 8;       // k of a quantizer's levels
 inline constexpr int kMaxInputRepeat = 64;    // DupNet: times a conv reads its input map
 // Weights of a whole network built from a cfg (4 GiB of float32): refused

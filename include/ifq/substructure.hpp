@@ -1,6 +1,6 @@
 #pragma once
 // Substructure division (paper §3.1, Table 1). A quantized substructure is
-// {conv|fc with binary weights on an integer input, [maxpool], [BN],
+// {conv|fc with binary or fixed (multi-bit) weights on an integer input, [maxpool], [BN],
 // [maxpool], HWGQ}: exactly one weight layer and one quantizer. Everything
 // between quantized substructures is grouped into non-quantized ones.
 #include <string>

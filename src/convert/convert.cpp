@@ -30,6 +30,7 @@ WeightView view_of(const Layer& layer, const Shape3& in) {
   if (auto* c = std::get_if<ConvLayer>(&layer)) {
     v = {true, c->out_channels, int(c->filter_size(in.c)), c->kernel, c->stride, c->pad, c->weight_kind,
          &c->weight, &c->alpha, &c->bias};
+    v.fixed = c->fixed;
     v.rows = c->unique_filters();
     v.duplicate = c->duplicate;
     v.input_repeat = c->input_repeat;
@@ -37,6 +38,7 @@ WeightView view_of(const Layer& layer, const Shape3& in) {
   } else {
     auto& f = std::get<FcLayer>(layer);
     v = {false, f.out_features, int(in.elements()), 1, 1, 0, f.weight_kind, &f.weight, &f.alpha, &f.bias};
+    v.fixed = f.fixed;
     v.rows = f.out_features;
     v.in_channels = in.c;
     v.spatial = in.h * in.w;

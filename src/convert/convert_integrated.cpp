@@ -29,16 +29,15 @@ void Converter::convert_folded(const Substructure& s, int weight_m) {
   std::vector<int32_t> weights(size_t(v.out) * size_t(v.fan_in));
   std::vector<double> unit(size_t(v.out));  // a: real value of one accumulator unit
   if (weight_m < 0) {
-    // Binary weights: acc = sum(sign(w) * x); a = alpha * input unit, the
-    // same for every input channel (the division checked it).
-    for (size_t i = 0; i < weights.size(); ++i) weights[i] = v.w(i) >= 0 ? 1 : -1;
+    // Binary or fixed weights: acc = sum(integer weight * x); a = alpha *
+    // input unit, the same for every input channel (the division checked it).
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = v.integer(i);
     for (int o = 0; o < v.out; ++o) unit[size_t(o)] = double((*v.alpha)[size_t(o)]) * min_unit;
   } else {
     for (int o = 0; o < v.out; ++o)
       for (int i = 0; i < v.fan_in; ++i) {
         const size_t idx = size_t(o) * v.fan_in + i;
-        double w = v.kind == WeightKind::Binary ? (v.w(idx) >= 0 ? 1.0 : -1.0) * double((*v.alpha)[size_t(o)]) : v.w(idx);
-        w *= input_unit(v.channel_of(i)) / min_unit;
+        const double w = v.real(idx) * input_unit(v.channel_of(i)) / min_unit;
         const int64_t q = floor_scaled(w, weight_m, where(wl));
         if (q < -(int64_t(1) << 23) || q >= (int64_t(1) << 23))
           throw Error(where(wl) + ": weight needs more than 24 bits at m=" + std::to_string(weight_m) + "; lower m");
@@ -80,7 +79,7 @@ void Converter::convert_folded(const Substructure& s, int weight_m) {
 
   // Bits after the negation: -(-2^(b-1)) needs one more bit.
   int weight_bits = 1;
-  if (weight_m >= 0) {
+  if (weight_m >= 0 || v.kind == WeightKind::Fixed) {
     const auto [lo, hi] = std::minmax_element(weights.begin(), weights.end());
     weight_bits = std::max(2, signed_bits_for(*lo, *hi));
   }

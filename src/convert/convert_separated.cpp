@@ -110,7 +110,8 @@ void Converter::separated_weight_layer(int i, int m) {
   std::vector<int32_t> weights(size_t(v.out) * size_t(v.fan_in));
   std::vector<int64_t> multiplier(size_t(v.out));
   int bits = 1, shift = 0, acc_shift = 0;
-  const bool binary = v.kind == WeightKind::Binary;
+  // Binary or fixed: integer weights times a per-output alpha.
+  const bool integer_weights = v.kind != WeightKind::Float;
   const bool pixels = repr_.kind == Repr::Pixels;
   const double min_pixel_unit =
       pixels ? *std::min_element(repr_.pixel_scale.begin(), repr_.pixel_scale.end()) : 1.0;
@@ -118,13 +119,14 @@ void Converter::separated_weight_layer(int i, int m) {
   for (int o = 0; o < v.out; ++o)
     for (int k = 0; k < v.fan_in; ++k) {
       const size_t idx = size_t(o) * v.fan_in + k;
-      if (binary && !pixels) {
-        weights[idx] = v.w(idx) >= 0 ? 1 : -1;
+      if (integer_weights && !pixels) {
+        weights[idx] = v.integer(idx);
+        lo = std::min<int64_t>(lo, weights[idx]), hi = std::max<int64_t>(hi, weights[idx]);
         continue;
       }
-      // Float weights (or binary weights on pixels with per-channel std):
+      // Float weights (or integer weights on pixels with per-channel std):
       // floor(W_eff * 2^m), the pixel scale folded in.
-      double w = binary ? (v.w(idx) >= 0 ? 1.0 : -1.0) * double((*v.alpha)[size_t(o)]) : v.w(idx);
+      double w = v.real(idx);
       if (pixels) w *= repr_.pixel_scale[size_t(v.channel_of(k))] / min_pixel_unit;
       const int64_t q = floor_scaled(w, m, where(i));
       if (q < -(int64_t(1) << 23) || q >= (int64_t(1) << 23))
@@ -132,7 +134,7 @@ void Converter::separated_weight_layer(int i, int m) {
       weights[idx] = int32_t(q);
       lo = std::min(lo, q), hi = std::max(hi, q);
     }
-  if (!(binary && !pixels)) bits = std::max(2, signed_bits_for(lo, hi));
+  if (!(v.kind == WeightKind::Binary && !pixels)) bits = std::max(2, signed_bits_for(lo, hi));
   for (int o = 0; o < v.out; ++o) {
     if (pixels) {
       // acc ~ 2^m * real / min_unit: the input normalisation 1/std is a
@@ -141,10 +143,10 @@ void Converter::separated_weight_layer(int i, int m) {
       shift = 2 * m;
     } else if (repr_.kind == Repr::Levels) {
       const int64_t step_q = floor_scaled(repr_.step, m, where(i));
-      multiplier[size_t(o)] = binary ? floor_scaled((*v.alpha)[size_t(o)], m, where(i)) * step_q : step_q;
+      multiplier[size_t(o)] = integer_weights ? floor_scaled((*v.alpha)[size_t(o)], m, where(i)) * step_q : step_q;
       shift = m;
     } else {  // fixed input with frac bits f: acc scale 2^(f+m) for float weights
-      if (binary) {
+      if (integer_weights) {
         multiplier[size_t(o)] = floor_scaled((*v.alpha)[size_t(o)], m, where(i));
         shift = repr_.frac;
       } else {

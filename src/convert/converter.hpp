@@ -37,11 +37,17 @@ struct WeightView {
   int rows = 0;                        // stored rows (out / duplicate)
   int duplicate = 1, input_repeat = 1;
   int in_channels = 1, spatial = 1;    // the input's channels; fc: pixels per channel
+  FixedWeights fixed;                  // fixed weights only
   double w(size_t i) const {
     const size_t o = i / size_t(fan_in), col = i % size_t(fan_in);
     return (*weight)[(o % size_t(rows)) * size_t(fan_in) + col];
   }
   double b(int o) const { return bias->empty() ? 0.0 : double((*bias)[size_t(o)]); }
+  // The integer weight (binary or fixed) and the real one (float_model.hpp).
+  int32_t integer(size_t i) const { return integer_weight(kind, float(w(i)), fixed); }
+  double real(size_t i) const {
+    return real_weight(kind, float(w(i)), alpha->empty() ? 0.0f : (*alpha)[i / size_t(fan_in)], fixed);
+  }
   // The input channel that column `col` reads.
   int channel_of(int col) const { return is_conv ? (col / (kernel * kernel)) % in_channels : col / spatial; }
 };
@@ -70,7 +76,7 @@ class Converter {
   }
 
   // ---- integrated: {weight, [pool], [bn], [pool], hwgq, [pools]} ----------
-  // weight_m < 0: binary weights taken as they are (quantized substructure).
+  // weight_m < 0: binary or fixed weights taken as integers (quantized substructure).
   // weight_m >= 0: weights converted to floor(W_eff * 2^m) first.
   void convert_folded(const Substructure& s, int weight_m);
 

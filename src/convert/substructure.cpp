@@ -1,7 +1,7 @@
 // Substructure division (paper §3.1). The layer list is cut after every HWGQ
 // layer (and the max pools / flatten that directly follow it, which work on
 // levels and are exact integer operations). Each piece that has the shape
-// [flatten] {conv|fc binary} [maxpool] [bn] [maxpool] hwgq, and whose input is
+// [flatten] {conv|fc binary or fixed} [maxpool] [bn] [maxpool] hwgq, and whose input is
 // integer (levels of the previous quantizer, or the 8-bit image when every
 // channel has the same std), is a quantized substructure; every other piece is
 // non-quantized.
@@ -16,10 +16,24 @@ namespace {
 
 bool is_weight(const Layer& l) { return std::holds_alternative<ConvLayer>(l) || std::holds_alternative<FcLayer>(l); }
 
-bool is_binary(const Layer& l) {
-  if (auto* c = std::get_if<ConvLayer>(&l)) return c->weight_kind == WeightKind::Binary;
-  if (auto* f = std::get_if<FcLayer>(&l)) return f->weight_kind == WeightKind::Binary;
-  return false;
+// Binary or fixed weights are integers times a per-output scale.
+struct WeightInfo {
+  WeightKind kind = WeightKind::Float;
+  int fixed_bits = 0;
+};
+WeightInfo weight_info(const Layer& l) {
+  if (auto* c = std::get_if<ConvLayer>(&l)) return {c->weight_kind, c->fixed.bits};
+  if (auto* f = std::get_if<FcLayer>(&l)) return {f->weight_kind, f->fixed.bits};
+  return {};
+}
+bool has_integer_weights(const Layer& l) { return weight_info(l).kind != WeightKind::Float; }
+
+// "(b)" for binary weights, "(w4)" for 4-bit fixed ones.
+std::string weight_tag(const Layer& l) {
+  const WeightInfo w = weight_info(l);
+  if (w.kind == WeightKind::Binary) return "(b)";
+  if (w.kind == WeightKind::Fixed) return "(w" + std::to_string(w.fixed_bits) + ")";
+  return "";
 }
 
 bool uniform_std(const InputLayer& in) {
@@ -55,7 +69,7 @@ std::string Substructure::describe(const FloatModel& model) const {
     if (!out.empty()) out += ",";
     const Layer& l = model.layers[size_t(i)];
     out += layer_type_name(l);
-    if (is_binary(l)) out += "(b)";
+    out += weight_tag(l);
   }
   return out;
 }
@@ -81,7 +95,7 @@ std::vector<Substructure> divide_substructures(const FloatModel& model) {
       const bool input_is_image = begin == 0;
       const bool integer_input =
           input_is_image ? uniform_std(std::get<InputLayer>(model.layers[0])) : true;
-      s.kind = is_binary(model.layers[size_t(s.weight_layer)]) && integer_input ? SubstructureKind::Quantized
+      s.kind = has_integer_weights(model.layers[size_t(s.weight_layer)]) && integer_input ? SubstructureKind::Quantized
                                                                                  : SubstructureKind::NonQuantized;
     }
     out.push_back(s);

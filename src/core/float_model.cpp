@@ -32,24 +32,53 @@ void require_finite(size_t index, const Layer& layer, const char* name, const st
     if (!std::isfinite(x)) fail(index, layer, std::string(name) + " holds a non-finite value");
 }
 
-void check_weights(size_t index, const Layer& layer, WeightKind kind, const std::vector<float>& weight,
-                   const std::vector<float>& alpha, const std::vector<float>& bias, size_t out, size_t fan_in,
-                   size_t weight_rows) {
+void check_weights(size_t index, const Layer& layer, WeightKind kind, const FixedWeights& fixed,
+                   const std::vector<float>& weight, const std::vector<float>& alpha, const std::vector<float>& bias,
+                   size_t out, size_t fan_in, size_t weight_rows) {
   const size_t weights = weight.size(), alphas = alpha.size(), biases = bias.size();
   require_finite(index, layer, "weight", weight);
   require_finite(index, layer, "alpha", alpha);
   require_finite(index, layer, "bias", bias);
   for (float a : alpha)
-    if (a < 0) fail(index, layer, "alpha must be >= 0 (it is a mean of |W|)");
+    if (a < 0) fail(index, layer, "alpha must be >= 0 (a per-output weight scale)");
   require_size(index, layer, "weight", weights, weight_rows * fan_in);
-  if (kind == WeightKind::Binary)
+  if (kind != WeightKind::Float)
     require_size(index, layer, "alpha", alphas, out);
   else if (alphas != 0)
     fail(index, layer, "alpha given for float weights");
   require_optional_size(index, layer, "bias", biases, out);
+  if (kind != WeightKind::Fixed) {
+    if (fixed.bits != 0 || fixed.zero_point != 0) fail(index, layer, "weight bits / zero point given for non-fixed weights");
+    return;
+  }
+  if (fixed.bits < 2 || fixed.bits > limits::kMaxFixedWeightBits)
+    fail(index, layer, "fixed weights need 2.." + std::to_string(limits::kMaxFixedWeightBits) + " bits, got " +
+                           std::to_string(fixed.bits));
+  const int lo = fixed_code_min(fixed.bits), hi = fixed_code_max(fixed.bits);
+  if (fixed.zero_point < lo || fixed.zero_point > hi)
+    fail(index, layer, "zero point " + std::to_string(fixed.zero_point) + " outside the code range " +
+                           std::to_string(lo) + ".." + std::to_string(hi));
+  for (float q : weight)
+    if (q != std::floor(q) || q < float(lo) || q > float(hi))
+      fail(index, layer, "fixed weight " + std::to_string(q) + " is not an integer code in " + std::to_string(lo) +
+                             ".." + std::to_string(hi));
 }
 
 }  // namespace
+
+int fixed_code_min(int bits) { return -(1 << (bits - 1)); }
+int fixed_code_max(int bits) { return (1 << (bits - 1)) - 1; }
+
+int32_t integer_weight(WeightKind kind, float w, const FixedWeights& fixed) {
+  if (kind == WeightKind::Binary) return w >= 0.0f ? 1 : -1;  // sign(0) = +1
+  if (kind == WeightKind::Fixed) return int32_t(w) - fixed.zero_point;
+  throw Error("internal: integer_weight of float weights");
+}
+
+double real_weight(WeightKind kind, float w, float alpha, const FixedWeights& fixed) {
+  if (kind == WeightKind::Float) return double(w);
+  return double(alpha) * double(integer_weight(kind, w, fixed));
+}
 
 const char* layer_type_name(const Layer& layer) {
   return std::visit(Overloaded{
@@ -95,7 +124,7 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
               if (l.input_repeat < 1 || l.input_repeat > limits::kMaxInputRepeat)
                 fail(i, layer, "input_repeat " + std::to_string(l.input_repeat) + " outside 1.." +
                                    std::to_string(limits::kMaxInputRepeat));
-              check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias, size_t(l.out_channels),
+              check_weights(i, layer, l.weight_kind, l.fixed, l.weight, l.alpha, l.bias, size_t(l.out_channels),
                             size_t(l.filter_size(cur.c)), size_t(l.unique_filters()));
               if (cur.h + 2 * l.pad < l.kernel || cur.w + 2 * l.pad < l.kernel)
                 fail(i, layer, "kernel larger than padded input " + cur.str());
@@ -104,7 +133,7 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
             },
             [&](const FcLayer& l) {
               if (l.out_features <= 0 || l.out_features > limits::kMaxFeatures) fail(i, layer, "bad output count");
-              check_weights(i, layer, l.weight_kind, l.weight, l.alpha, l.bias,
+              check_weights(i, layer, l.weight_kind, l.fixed, l.weight, l.alpha, l.bias,
                             size_t(l.out_features), size_t(cur.elements()), size_t(l.out_features));
               cur = {l.out_features, 1, 1};
             },

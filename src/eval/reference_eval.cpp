@@ -14,11 +14,10 @@ namespace {
 
 using Map = std::vector<double>;
 
-double weight_value(WeightKind kind, const std::vector<float>& w, const std::vector<float>& alpha,
-                    size_t index, size_t out) {
-  if (kind == WeightKind::Float) return w[index];
-  // Binary: alpha * sign(w), with sign(0) = +1.
-  return w[index] >= 0.0f ? double(alpha[out]) : -double(alpha[out]);
+// Element `index` of a weight tensor whose output is `out` (float_model.hpp).
+template <class L>
+double weight_value(const L& l, size_t index, size_t out) {
+  return real_weight(l.weight_kind, l.weight[index], l.alpha.empty() ? 0.0f : l.alpha[out], l.fixed);
 }
 
 Map conv(const ConvLayer& l, const Map& x, const Shape3& in, const Shape3& out) {
@@ -35,7 +34,7 @@ Map conv(const ConvLayer& l, const Map& x, const Shape3& in, const Shape3& out) 
         for (int kx = 0; kx < k; ++kx) {
           const int c = int(j % size_t(in.c));
           const size_t wi = ((row * columns + j) * k + ky) * k + kx;
-          const double w = weight_value(l.weight_kind, l.weight, l.alpha, wi, size_t(o));
+          const double w = weight_value(l, wi, size_t(o));
           // Output columns whose input column lies inside the image; the
           // bounds are hoisted out of the loop (same sums in the same order)
           // so the compiler can vectorise it.
@@ -62,7 +61,7 @@ Map fc(const FcLayer& l, const Map& x) {
   for (int o = 0; o < l.out_features; ++o) {
     double s = l.bias.empty() ? 0.0 : double(l.bias[o]);
     for (size_t i = 0; i < x.size(); ++i)
-      s += weight_value(l.weight_kind, l.weight, l.alpha, size_t(o) * x.size() + i, size_t(o)) * x[i];
+      s += weight_value(l, size_t(o) * x.size() + i, size_t(o)) * x[i];
     y[o] = s;
   }
   return y;

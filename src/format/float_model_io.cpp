@@ -16,12 +16,29 @@ constexpr const char* kFloatFormat = "ifq-float-model";
 
 std::string key(size_t i, const char* param) { return "layers." + std::to_string(i) + "." + param; }
 
-const char* kind_name(WeightKind k) { return k == WeightKind::Binary ? "binary" : "float"; }
+const char* kind_name(WeightKind k) {
+  return k == WeightKind::Binary ? "binary" : k == WeightKind::Fixed ? "fixed" : "float";
+}
 
-WeightKind parse_kind(const nlohmann::json& j, const std::string& where) {
+// "weights": "float" | "binary" | "fixed"; fixed ones add "weight_bits" and
+// "zero_point" (written only then, so older files are unchanged).
+void write_kind(nlohmann::json& j, WeightKind kind, const FixedWeights& fixed) {
+  j["weights"] = kind_name(kind);
+  if (kind != WeightKind::Fixed) return;
+  j["weight_bits"] = fixed.bits;
+  j["zero_point"] = fixed.zero_point;
+}
+
+WeightKind read_kind(const nlohmann::json& j, const std::string& where, FixedWeights& fixed) {
   const std::string s = format::json_string(j, "weights", where);
   if (s == "binary") return WeightKind::Binary;
   if (s == "float") return WeightKind::Float;
+  if (s == "fixed") {
+    fixed.bits = int(format::json_int(j, "weight_bits", where, 2, limits::kMaxFixedWeightBits));
+    fixed.zero_point = int(format::json_int(j, "zero_point", where, fixed_code_min(fixed.bits),
+                                            fixed_code_max(fixed.bits)));
+    return WeightKind::Fixed;
+  }
   throw Error(where + ": unknown weight kind '" + s + "'");
 }
 
@@ -54,7 +71,7 @@ void save_float_model(const FloatModel& model, const std::string& path) {
                      // Written only when used, so files without DupNet layers are unchanged.
                      if (l.duplicate != 1) j["duplicate"] = l.duplicate;
                      if (l.input_repeat != 1) j["input_repeat"] = l.input_repeat;
-                     j["weights"] = kind_name(l.weight_kind);
+                     write_kind(j, l.weight_kind, l.fixed);
                      j["bias"] = !l.bias.empty();
                      w.add_f32(key(i, "weight"), l.weight);
                      add_optional(w, key(i, "alpha"), l.alpha);
@@ -62,7 +79,7 @@ void save_float_model(const FloatModel& model, const std::string& path) {
                    },
                    [&](const FcLayer& l) {
                      j["outputs"] = l.out_features;
-                     j["weights"] = kind_name(l.weight_kind);
+                     write_kind(j, l.weight_kind, l.fixed);
                      j["bias"] = !l.bias.empty();
                      w.add_f32(key(i, "weight"), l.weight);
                      add_optional(w, key(i, "alpha"), l.alpha);
@@ -101,10 +118,17 @@ void save_float_model(const FloatModel& model, const std::string& path) {
   }
   nlohmann::json graph = {{"name", model.name}, {"layers", layers}};
   w.set_meta("ifq.format", kFloatFormat);
-  bool shares_weights = false;
-  for (const Layer& l : model.layers)
-    if (auto* c = std::get_if<ConvLayer>(&l)) shares_weights |= c->duplicate != 1 || c->input_repeat != 1;
-  w.set_meta("ifq.version", shares_weights ? "2" : "1");
+  // The oldest version that can read the file: an older reader then rejects
+  // it as newer instead of misreading shared filters or fixed weights.
+  bool shares_weights = false, fixed_weights = false;
+  for (const Layer& l : model.layers) {
+    if (auto* c = std::get_if<ConvLayer>(&l)) {
+      shares_weights |= c->duplicate != 1 || c->input_repeat != 1;
+      fixed_weights |= c->weight_kind == WeightKind::Fixed;
+    }
+    if (auto* f = std::get_if<FcLayer>(&l)) fixed_weights |= f->weight_kind == WeightKind::Fixed;
+  }
+  w.set_meta("ifq.version", fixed_weights ? "3" : shares_weights ? "2" : "1");
   w.set_meta("ifq.graph", graph.dump());
   w.write(path);
 }
@@ -152,17 +176,17 @@ FloatModel load_float_model(const std::string& path) {
         throw Error(where + ": duplicate " + std::to_string(l.duplicate) + " does not divide the filters");
       if (j.contains("input_repeat"))
         l.input_repeat = int(json_int(j, "input_repeat", where, 1, limits::kMaxInputRepeat));
-      l.weight_kind = parse_kind(j, where);
+      l.weight_kind = read_kind(j, where, l.fixed);
       l.weight = r.f32(key(i, "weight"), check_count(size_t(l.unique_filters()) * size_t(l.filter_size(cur.c))));
-      if (l.weight_kind == WeightKind::Binary) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_channels));
+      if (l.weight_kind != WeightKind::Float) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_channels));
       if (j.value("bias", false)) l.bias = r.f32(key(i, "bias"), size_t(l.out_channels));
       model.layers.push_back(l);
     } else if (type == "fc") {
       FcLayer l;
       l.out_features = int(json_int(j, "outputs", where, 1, limits::kMaxFeatures));
-      l.weight_kind = parse_kind(j, where);
+      l.weight_kind = read_kind(j, where, l.fixed);
       l.weight = r.f32(key(i, "weight"), check_count(size_t(l.out_features) * size_t(cur.elements())));
-      if (l.weight_kind == WeightKind::Binary) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_features));
+      if (l.weight_kind != WeightKind::Float) l.alpha = r.f32(key(i, "alpha"), size_t(l.out_features));
       if (j.value("bias", false)) l.bias = r.f32(key(i, "bias"), size_t(l.out_features));
       model.layers.push_back(l);
     } else if (type == "maxpool") {

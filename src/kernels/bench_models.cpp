@@ -58,6 +58,16 @@ FloatModel random_quant_net(const QuantNetSpec& spec) {
       for (int t = 0; t < fan_in; ++t) a += std::fabs(conv.weight[size_t(o) * fan_in + t]);
       conv.alpha.push_back(float(a / fan_in));
     }
+    if (spec.weight_bits > 1) {
+      // Codes uniform over the b-bit range (RMS ~ 2^(b-1) / sqrt(3)), alpha
+      // scaled so each weight's RMS stays the binary layer's alpha.
+      const int lo = fixed_code_min(spec.weight_bits), hi = fixed_code_max(spec.weight_bits);
+      std::uniform_int_distribution<int> code(lo, hi);
+      conv.weight_kind = WeightKind::Fixed;
+      conv.fixed = {spec.weight_bits, 0};
+      for (auto& w : conv.weight) w = float(code(rng));
+      for (float& a : conv.alpha) a *= float(std::sqrt(3.0) / std::ldexp(1.0, spec.weight_bits - 1));
+    }
     if (last)
       for (int o = 0; o < cs.out_channels; ++o) conv.bias.push_back(0.1f * normal(rng));
     m.layers.push_back(conv);
@@ -70,9 +80,11 @@ FloatModel random_quant_net(const QuantNetSpec& spec) {
     }
     if (!last) {
       // Pre-activation std of a +-alpha sum of fan_in terms with random signs.
+      // (Fixed weights: alpha * code has about the binary alpha's RMS.)
       double alpha_mean = 0;
       for (float a : conv.alpha) alpha_mean += a;
       alpha_mean /= conv.alpha.size();
+      if (spec.weight_bits > 1) alpha_mean *= std::ldexp(1.0, spec.weight_bits - 1) / std::sqrt(3.0);
       const double sigma = alpha_mean * std::sqrt(fan_in * in_mean_sq);
       BatchNormLayer bn;
       for (int o = 0; o < cs.out_channels; ++o) {

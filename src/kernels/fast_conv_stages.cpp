@@ -37,19 +37,50 @@ std::string sharing_label(const IntConvOp& op) {
 
 }  // namespace
 
-SharedFilters::SharedFilters(const IntConvOp& op, int repeat_blocks)
-    : active(op.shares_weights()), computed(op.stored_filters() * repeat_blocks), repeat(repeat_blocks) {
+SharedFilters::SharedFilters(const IntConvOp& op, int repeat_blocks, int digits_)
+    : active(op.shares_weights() || digits_ > 0),
+      computed(op.stored_filters() * repeat_blocks * std::max(digits_, 1) + (digits_ > 0)),
+      repeat(repeat_blocks * std::max(digits_, 1)),
+      digits(digits_) {
+  const int stored = op.stored_filters();
   first.resize(size_t(op.out_channels));
   sign.resize(size_t(op.out_channels));
   for (int o = 0; o < op.out_channels; ++o) {
-    first[size_t(o)] = (o % op.stored_filters()) * repeat_blocks;
+    first[size_t(o)] = digits > 0 ? o % stored : (o % stored) * repeat_blocks;
     sign[size_t(o)] = !op.negate.empty() && op.negate[size_t(o)] ? -1 : 1;
+  }
+  if (digits > 0) {
+    step = stored;
+    ones = computed - 1;
+    ones_scale = -repeat_blocks;
+    shift = 1;
+    for (int t = 0; t < repeat; ++t) scale.push_back(int32_t(1) << (t % digits));
   }
 }
 
 void SharedFilters::expand(const int32_t* in, int32_t* acc, int64_t pixels, int64_t in_stride, int64_t acc_stride,
                            bool pixel_major) const {
   const int channels = int(first.size());
+  if (pixel_major && digits > 0) {
+    // The stored filters' values once (contiguous over u: vectorises), then
+    // the copies, then the first copy's signs.
+    for (int64_t p = 0; p < pixels; ++p) {
+      const int32_t* src = in + p * in_stride;
+      int32_t* dst = acc + p * acc_stride;
+      const int32_t base = ones_scale * src[ones];
+      for (int u = 0; u < step; ++u) dst[u] = base;
+      for (int t = 0; t < repeat; ++t) {
+        const int32_t s = scale[size_t(t)];
+        const int32_t* plane = src + int64_t(t) * step;
+        for (int u = 0; u < step; ++u) dst[u] += s * plane[u];
+      }
+      for (int u = 0; u < step; ++u) dst[u] >>= shift;
+      for (int o = step; o < channels; ++o) dst[o] = sign[size_t(o)] * dst[o % step];
+      for (int u = 0; u < step; ++u) dst[u] *= sign[size_t(u)];
+    }
+    return;
+  }
+  IFQ_DCHECK(digits == 0);
   if (pixel_major) {
     for (int64_t p = 0; p < pixels; ++p) {
       const int32_t* src = in + p * in_stride;
@@ -74,22 +105,53 @@ void SharedFilters::expand(const int32_t* in, int32_t* acc, int64_t pixels, int6
   }
 }
 
-BinaryConvStage::BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out)
-    : g_(geometry_of(op)), shared_(op, op.input_repeat) {
+namespace {
+
+// The +1/-1 filters the binary kernel runs for a multi-bit conv, in
+// SharedFilters' order: plane t * U + u is digit t % B of input block t / B
+// of stored filter u, then one all-(+1) filter; each C * k * k.
+std::vector<int32_t> digit_plane_weights(const IntConvOp& op, int digits) {
+  const int U = op.stored_filters(), r = op.input_repeat;
+  const int64_t block = int64_t(op.in_channels) * op.kernel * op.kernel;
+  const int64_t offset = int64_t(1) << (digits - 1);
+  std::vector<int32_t> planes(size_t((int64_t(U) * r * digits + 1) * block));
+  for (int u = 0; u < U; ++u)
+    for (int b = 0; b < r; ++b)
+      for (int j = 0; j < digits; ++j) {
+        int32_t* dst = &planes[size_t((int64_t(b * digits + j) * U + u) * block)];
+        const int32_t* w = &op.weight[size_t((int64_t(u) * r + b) * block)];
+        for (int64_t i = 0; i < block; ++i) dst[i] = ((int64_t(w[i]) + offset) >> j) & 1 ? 1 : -1;
+      }
+  std::fill(planes.end() - block, planes.end(), 1);
+  return planes;
+}
+
+}  // namespace
+
+BinaryConvStage::BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out,
+                                 int digits)
+    : g_(geometry_of(op)), shared_(op, op.input_repeat, digits) {
   // Stored filters [U][r*C][k][k] are, in memory, U*r binary filters of C
-  // channels each, all reading the same packed input.
+  // channels each, all reading the same packed input; multi-bit ones become
+  // U*r*B digit-plane filters and one all-(+1) filter.
   const int filters = shared_.computed;
-  init_conv(*this, g_, in, conv_out, filters);
+  std::vector<int32_t> planes;
+  if (digits > 0) planes = digit_plane_weights(op, digits);
+  init_conv(*this, g_, in, conv_out, digits > 0 ? op.stored_filters() * op.input_repeat : filters);
   in_fmt = BufFmt::Packed;
   this->in_bits = in_bits;
   wbits_ = kernels::group_binary_weights(
-      kernels::pack_binary_weights(op.weight.data(), filters, op.in_channels, op.kernel), filters,
-      kernels::window_words(op.kernel, op.in_channels));
+      kernels::pack_binary_weights(digits > 0 ? planes.data() : op.weight.data(), filters, op.in_channels, op.kernel),
+      filters, kernels::window_words(op.kernel, op.in_channels));
   info.kind = "bconv";
-  info.binary_ops = info.macs * in_bits;
-  info.label = "bconv " + geometry_label(g_) + sharing_label(op) + " k" + std::to_string(in_bits);
+  // macs: the op's; binary_ops: the popcount kernel's (every plane's).
+  info.binary_ops = int64_t(conv_out.h) * conv_out.w * filters * g_.in_channels * g_.kernel * g_.kernel * in_bits;
+  const std::string weights = digits > 0 ? "_w" + std::to_string(digits) : "";
+  info.label = "bconv " + geometry_label(g_) + sharing_label(op) + " k" + std::to_string(in_bits) +
+               (digits > 0 ? " w" + std::to_string(digits) : "");
   info.variant = "bconv_" + std::to_string(g_.kernel) + "x" + std::to_string(g_.kernel) + "s" +
-                 std::to_string(g_.stride) + "_k" + std::to_string(in_bits) + (shared_.active ? "_shared" : "");
+                 std::to_string(g_.stride) + "_k" + std::to_string(in_bits) + weights +
+                 (op.shares_weights() ? "_shared" : "");
 }
 
 void BinaryConvStage::prepare(const Buffer& out, int threads, const kernels::KernelTable& table) {

@@ -24,8 +24,9 @@ ValueKind kind_after(const IntOp& op, ValueRange range) {
   return {};
 }
 
+// Every weight +-1, whatever weight_bits says (a wider declared type holding
+// only +-1 runs as binary: the same sums, half the digit-plane work).
 bool binary_weights(const IntConvOp& conv) {
-  if (conv.weight_bits != 1) return false;
   for (int32_t w : conv.weight)
     if (w != 1 && w != -1) return false;
   return true;
@@ -70,6 +71,29 @@ bool sharing_fits_kernels(const IntConvOp& conv, int in_bits) {
   return double(conv.filter_size()) * double(max_level) <= double(INT32_MAX);
 }
 
+// Multi-bit weights on the binary kernel (SharedFilters' digit planes): the
+// digits B of the narrowest two's-complement range [-2^(B-1), 2^(B-1) - 1]
+// holding every stored weight (negate flips the combined sum, not the
+// weights), or 0 above kMaxWeightDigits.
+constexpr int kMaxWeightDigits = 16;
+int weight_digits(const IntConvOp& conv) {
+  if (conv.weight.empty()) return 0;
+  const auto [lo, hi] = std::minmax_element(conv.weight.begin(), conv.weight.end());
+  for (int b = 1; b <= kMaxWeightDigits; ++b)
+    if (*lo >= -(int64_t(1) << (b - 1)) && *hi <= (int64_t(1) << (b - 1)) - 1) return b;
+  return 0;
+}
+
+// Every sum of the digit-plane path fits int32 (so it equals the reference's
+// int64 sum): each plane's |Σ s x| and the all-(+1) filter's Σ x are at most
+// C k k max_level; the combination's partial sums at most
+// filter_size * max_level * (2^B - 1 + 1).
+bool digits_fit_kernels(const IntConvOp& conv, int in_bits, int digits) {
+  if (digits < 1 || conv.acc_shift != 0) return false;
+  const double max_level = double((int64_t(1) << in_bits) - 1);
+  return double(conv.filter_size()) * max_level * double(int64_t(1) << digits) <= double(INT32_MAX);
+}
+
 // A pool the epilogue can take (its row list holds kMaxFusedPoolWindow rows).
 const IntMaxPoolOp* fusable_pool(const IntModel& m, int k) {
   if (k >= int(m.ops.size())) return nullptr;
@@ -103,9 +127,16 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
   next = i + 1;
   if (auto* input = std::get_if<IntInputOp>(&ops[size_t(i)])) return std::make_unique<InputStage>(*input);
   if (auto* conv = std::get_if<IntConvOp>(&ops[size_t(i)])) {
-    const bool bin = in_kind.kind == ValueKind::Levels && in_kind.bits >= 1 &&
-                     in_kind.bits <= kernels::kMaxPackedBits && conv->kernel <= kernels::kMaxBinaryKernel &&
-                     binary_weights(*conv) && sharing_fits_kernels(*conv, in_kind.bits);
+    const bool on_levels = in_kind.kind == ValueKind::Levels && in_kind.bits >= 1 &&
+                           in_kind.bits <= kernels::kMaxPackedBits && conv->kernel <= kernels::kMaxBinaryKernel;
+    const bool binary = on_levels && binary_weights(*conv);
+    // +1/-1 weights on the plain binary path; other integer weights as digit planes.
+    int digits = 0;
+    if (on_levels && !binary) {
+      digits = weight_digits(*conv);
+      if (!digits_fit_kernels(*conv, in_kind.bits, digits)) digits = 0;
+    }
+    const bool bin = (binary && sharing_fits_kernels(*conv, in_kind.bits)) || digits > 0;
     PixelBound px;
     // The pixel kernel reads the image once per filter: repeated input
     // blocks are summed first (a copy only when there are blocks to sum).
@@ -118,7 +149,7 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
     if (bin || px.fits32) {
       std::unique_ptr<BandStage> s;
       if (bin)
-        s = std::make_unique<BinaryConvStage>(*conv, in_kind.bits, in, shapes[size_t(i)]);
+        s = std::make_unique<BinaryConvStage>(*conv, in_kind.bits, in, shapes[size_t(i)], digits);
       else
         s = std::make_unique<PixelConvStage>(pixel_conv, px.fits16, std::get<IntInputOp>(ops[0]).mean, in,
                                              shapes[size_t(i)]);

@@ -90,28 +90,53 @@ struct ConvGeometry {
   int kernel = 1, stride = 1, pad = 0, acc_shift = 0, in_channels = 0, out_channels = 0;
 };
 
-// DupNet weight sharing (IntConvOp) as the conv stages run it: the kernel
-// computes `computed` accumulators per pixel (the stored filters, or for the
-// binary kernel each stored filter's input_repeat blocks), once; expand()
-// sums each output's `repeat` consecutive ones, applies its sign and writes
-// the stage's out_channels accumulators. Only used with acc_shift 0 and sums
-// proven to fit int32 (fast_grouping.cpp), where that equals the reference.
+// DupNet weight sharing (IntConvOp) and multi-bit weights as the conv stages
+// run them: the kernel computes `computed` accumulators per pixel, once;
+// expand() combines them into the stage's out_channels accumulators. Only
+// used with acc_shift 0 and sums proven to fit int32 (fast_grouping.cpp),
+// where that equals the reference.
+//
+// Binary or pixel weights (`digits` 0): the computed accumulators are the
+// stored filters, or for the binary kernel each stored filter's input_repeat
+// blocks; output o sums its `repeat` consecutive ones from first[o] and
+// applies its sign.
+//
+// Multi-bit weights as B = `digits` planes of +1/-1 digits (the binary
+// kernel): w in [-2^(B-1), 2^(B-1) - 1] has 2w + 1 = Σ_{j<B} 2^j s_j with
+// s_j = 2 * bit_j(w + 2^(B-1)) - 1, so on levels x >= 0 (padding 0)
+//   Σ w x = (Σ_j 2^j Σ s_j x - Σ x) / 2, exactly (the numerator is even).
+// Computed accumulator t * step + u is digit plane t % B of input block
+// t / B of stored filter u (step = stored filters, t < repeat = input_repeat * B),
+// and accumulator `ones` is one all-(+1) filter (Σ x over a block, the same
+// for every filter and block: computed once per pixel). Output o takes
+// first[o] = o % step and is
+//   sign[o] * ((Σ_t scale[t] * acc[t * step + o % step] + ones_scale * acc[ones]) >> shift)
+// with scale[t] = 2^(t % B), ones_scale = -input_repeat, shift 1.
 struct SharedFilters {
   bool active = false;
   int computed = 0, repeat = 1;
   std::vector<int32_t> first;  // [out_channels]: its first computed accumulator
   std::vector<int32_t> sign;   // [out_channels]: +1 or -1
+  // Digit planes only (empty scale: binary or pixel weights).
+  int digits = 0, step = 1, ones = -1, ones_scale = 0, shift = 0;
+  std::vector<int32_t> scale;  // [repeat]
   SharedFilters() = default;
-  SharedFilters(const IntConvOp& op, int repeat_blocks);
-  // Accumulators of `pixels` pixels; pixel-major: [p * stride + channel], else [channel * stride + p].
+  // digits 0: `repeat_blocks` consecutive accumulators per stored filter;
+  // digits B >= 1: the planes above (repeat_blocks is then input_repeat).
+  SharedFilters(const IntConvOp& op, int repeat_blocks, int digits = 0);
+  // Accumulators of `pixels` pixels; pixel-major: [p * stride + channel], else
+  // [channel * stride + p] (binary or pixel weights only).
   void expand(const int32_t* computed_acc, int32_t* acc, int64_t pixels, int64_t computed_stride,
               int64_t acc_stride, bool pixel_major) const;
 };
 
-// Binary weights on packed k-bit levels (bit-serial popcount).
+// Binary weights, or multi-bit ones as digit planes, on packed k-bit levels
+// (bit-serial popcount).
 class BinaryConvStage final : public BandStage {
  public:
-  BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out);
+  // digits 0: +1/-1 weights; B >= 1: integer weights in [-2^(B-1), 2^(B-1) - 1]
+  // as B digit planes and an all-(+1) filter (SharedFilters).
+  BinaryConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out, int digits = 0);
   // Chooses bconv_band or, for narrow windows on a path that prefers it,
   // bconv_narrow_band (channel-major accumulators), then plans as a band stage.
   void prepare(const Buffer& out, int threads, const kernels::KernelTable& table) override;

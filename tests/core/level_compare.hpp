@@ -58,4 +58,24 @@ inline LevelCount compare_substructures(const FloatModel& fm, const IntModel& im
   return total;
 }
 
+// Without teacher forcing: the whole integer network on `image`, every
+// threshold op's levels against the float network's quantizer at the same
+// position (a network whose every substructure is integrated: the first conv
+// reads the image). `rt` must record (set_record(true)).
+inline LevelCount compare_every_quantizer(const FloatModel& fm, const IntModel& im, ReferenceRuntime& rt,
+                                          const std::vector<uint8_t>& image) {
+  const FloatTrace trace = evaluate_float(fm, image);
+  rt.run(image);
+  LevelCount total;
+  size_t q = 0;
+  for (size_t op = 0; op < im.ops.size(); ++op)
+    if (std::holds_alternative<IntThresholdOp>(im.ops[op])) {
+      if (q >= trace.quant_levels.size()) return {total.compared, total.mismatched + 1};
+      total.add(count_mismatches(rt.recorded()[op].data, trace.quant_levels[q++]));
+    }
+  // Every quantizer became one threshold op.
+  if (q != trace.quant_levels.size()) total.mismatched += 1;
+  return total;
+}
+
 }  // namespace ifq::testing

@@ -67,7 +67,21 @@ BatchNormLayer random_bn(std::mt19937& rng, const FloatModel& m) {
 // share: DupNet weight sharing (ConvLayer): a random duplicate dividing
 // out_c and input_repeat 1..3; each copy's alpha is its stored filter's mean
 // |w| (as trained) or, sometimes, its own.
-ConvLayer random_conv(std::mt19937& rng, const Shape3& in, int out_c, WeightKind kind, bool bias, bool share = false) {
+// Fixed codes uniform over the whole b-bit range (both ends reached), a
+// random zero point, alpha per output scaled so the real weights are ~0.5.
+void random_fixed(std::mt19937& rng, int bits, std::vector<float>& weight, std::vector<float>& alpha, int outputs,
+                  FixedWeights& fixed) {
+  fixed.bits = bits;
+  const int lo = fixed_code_min(bits), hi = fixed_code_max(bits);
+  fixed.zero_point = uniform_int(rng, 0, 1) ? 0 : uniform_int(rng, lo, hi);
+  for (float& w : weight) w = float(uniform_int(rng, lo, hi));
+  weight[0] = float(lo);
+  weight.back() = float(hi);
+  for (int o = 0; o < outputs; ++o) alpha.push_back(float(uniform(rng, 0.5, 1.5) / double(1 << (bits - 1))));
+}
+
+ConvLayer random_conv(std::mt19937& rng, const Shape3& in, int out_c, WeightKind kind, bool bias, bool share = false,
+                      int fixed_bits = 0) {
   const int side = std::min(in.h, in.w);
   ConvLayer c;
   c.out_channels = out_c;
@@ -94,6 +108,7 @@ ConvLayer random_conv(std::mt19937& rng, const Shape3& in, int out_c, WeightKind
     // Exact zeros pin the sign(0) = +1 rule.
     c.weight[0] = 0.0f;
   }
+  if (kind == WeightKind::Fixed) random_fixed(rng, fixed_bits, c.weight, c.alpha, out_c, c.fixed);
   if (bias) c.bias = gaussian(rng, size_t(out_c), 0.3);
   return c;
 }
@@ -104,12 +119,12 @@ HwgqLayer random_hwgq(std::mt19937& rng) {
 }
 
 // conv [pool] bn [pool] hwgq [pool], the pool in at most one place.
-void add_block(std::mt19937& rng, FloatModel& m, WeightKind kind, bool share) {
+void add_block(std::mt19937& rng, FloatModel& m, WeightKind kind, bool share, int fixed_bits) {
   const Shape3 in = infer_shapes(m).back();
   // Odd: 1..13; sharing also takes multiples of 2 and 3 up to 18.
   const int out_c = share && uniform_int(rng, 0, 1) ? uniform_int(rng, 1, 6) * uniform_int(rng, 2, 3)
                                                     : 2 * uniform_int(rng, 0, 6) + 1;
-  m.layers.push_back(random_conv(rng, in, out_c, kind, uniform_int(rng, 0, 1) == 1, share));
+  m.layers.push_back(random_conv(rng, in, out_c, kind, uniform_int(rng, 0, 1) == 1, share, fixed_bits));
   const Shape3 cur = infer_shapes(m).back();
   const int pool_at = cur.h >= 4 && cur.w >= 4 ? uniform_int(rng, 0, 3) : 0;  // 0 none, 1 before BN, 2 after BN, 3 after quant
   auto pool = [&] {
@@ -143,9 +158,11 @@ FloatModel random_network(std::mt19937& rng, const RandomNetworkSpec& spec) {
     in.std.push_back(uniform_std ? common : float(uniform(rng, 40, 255)));
   }
   m.layers.push_back(in);
-  add_block(rng, m, spec.quantized_first ? WeightKind::Binary : WeightKind::Float, spec.share_weights);
-  for (int b = 0; b < spec.quantized_blocks; ++b) add_block(rng, m, WeightKind::Binary, spec.share_weights);
-  const WeightKind last = spec.binary_last ? WeightKind::Binary : WeightKind::Float;
+  const int fb = spec.fixed_weight_bits;
+  const WeightKind integer_kind = fb > 0 ? WeightKind::Fixed : WeightKind::Binary;
+  add_block(rng, m, spec.quantized_first ? integer_kind : WeightKind::Float, spec.share_weights, fb);
+  for (int b = 0; b < spec.quantized_blocks; ++b) add_block(rng, m, integer_kind, spec.share_weights, fb);
+  const WeightKind last = spec.binary_last ? integer_kind : WeightKind::Float;
   const Shape3 cur = infer_shapes(m).back();
   if (spec.fc_last) {
     m.layers.push_back(FlattenLayer{});
@@ -154,12 +171,17 @@ FloatModel random_network(std::mt19937& rng, const RandomNetworkSpec& spec) {
     fc.weight_kind = last;
     fc.weight = gaussian(rng, size_t(fc.out_features) * size_t(cur.elements()), 0.2);
     if (last == WeightKind::Binary) fc.alpha.assign(size_t(fc.out_features), float(uniform(rng, 0.05, 0.3)));
+    if (last == WeightKind::Fixed) random_fixed(rng, fb, fc.weight, fc.alpha, fc.out_features, fc.fixed);
     fc.bias = gaussian(rng, size_t(fc.out_features), 0.5);
     m.layers.push_back(fc);
   } else {
-    ConvLayer head = random_conv(rng, cur, 2 * uniform_int(rng, 1, 5) + 1, last, true);
+    ConvLayer head = random_conv(rng, cur, 2 * uniform_int(rng, 1, 5) + 1, last, true, false, fb);
     head.kernel = 1, head.pad = 0, head.stride = 1;
     head.weight = gaussian(rng, size_t(head.out_channels) * cur.c, 0.3);
+    if (last == WeightKind::Fixed) {
+      head.alpha.clear();
+      random_fixed(rng, fb, head.weight, head.alpha, head.out_channels, head.fixed);
+    }
     m.layers.push_back(head);
     m.layers.push_back(LeakyLayer{0.1f});
   }

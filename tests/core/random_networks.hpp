@@ -18,6 +18,10 @@ struct RandomNetworkSpec {
   bool binary_last = false;      // the output layer has binary weights
   int quantized_blocks = 3;
   bool share_weights = false;    // DupNet: duplicated filters and repeated inputs in the blocks
+  // > 0: the blocks, and a quantized first or last layer, have fixed weights
+  // of this many bits (random codes over the whole range, a random zero point,
+  // per-output alpha) instead of binary ones.
+  int fixed_weight_bits = 0;
 };
 
 FloatModel random_network(std::mt19937& rng, const RandomNetworkSpec& spec);

@@ -140,16 +140,9 @@ TEST(IntegratedExact, DupNetSharedWeightsEndToEnd) {
     EXPECT_EQ(int_dups, float_dups) << "network " << n;
     ReferenceRuntime rt(im);
     rt.set_record(true);
-    for (int i = 0; i < kImagesPerNetwork; ++i) {
-      const auto image = testing::random_image(rng, std::get<InputLayer>(fm.layers[0]).shape);
-      const auto trace = evaluate_float(fm, image);
-      rt.run(image);
-      size_t q = 0;
-      for (size_t op = 0; op < im.ops.size(); ++op)
-        if (std::holds_alternative<IntThresholdOp>(im.ops[op]))
-          total.add(testing::count_mismatches(rt.recorded()[op].data, trace.quant_levels[q++]));
-      ASSERT_EQ(q, trace.quant_levels.size());
-    }
+    for (int i = 0; i < kImagesPerNetwork; ++i)
+      total.add(testing::compare_every_quantizer(
+          fm, im, rt, testing::random_image(rng, std::get<InputLayer>(fm.layers[0]).shape)));
   }
   std::printf("integrated, DupNet sharing: %lld mismatched levels of %lld\n", (long long)total.mismatched,
               (long long)total.compared);
@@ -159,6 +152,47 @@ TEST(IntegratedExact, DupNetSharedWeightsEndToEnd) {
   EXPECT_GT(repeated, 10);
   EXPECT_GT(negated_copies, 0) << "no duplicated copy with a negative BN scale was generated";
   EXPECT_GT(pools_with_min, 0);
+}
+
+// Fixed (multi-bit) weights (issue 13): the integer conv multiplies by
+// q - zero_point and each output's alpha is folded into its thresholds, so
+// integrated conversion is exact as for binary weights, for every bit width,
+// with zero points, DupNet sharing, negative/zero BN scales and pools before BN,
+// from the 8-bit image on (a fixed first conv on pixels is integrated too).
+TEST(IntegratedExact, FixedWeightsEndToEnd) {
+  std::mt19937 rng(4242);
+  LevelCount total;
+  int with_zero_point = 0, shared = 0, widest_bits = 0;
+  for (int n = 0; n < kNetworks; ++n) {
+    testing::RandomNetworkSpec spec;
+    spec.fixed_weight_bits = 2 + n % 7;
+    spec.quantized_first = true;  // every level reproduced without teacher forcing
+    spec.share_weights = n % 4 == 1;
+    spec.binary_last = n % 5 == 0;
+    spec.quantized_blocks = 1 + n % 3;
+    spec.fc_last = n % 2 == 0;
+    const FloatModel fm = testing::random_network(rng, spec);
+    for (const auto& l : fm.layers)
+      if (auto* c = std::get_if<ConvLayer>(&l); c && c->weight_kind == WeightKind::Fixed) {
+        with_zero_point += c->fixed.zero_point != 0;
+        shared += c->duplicate > 1 || c->input_repeat > 1;
+      }
+    const IntModel im = convert(fm).model;
+    for (const auto& op : im.ops)
+      if (auto* c = std::get_if<IntConvOp>(&op)) widest_bits = std::max(widest_bits, c->weight_bits);
+    ReferenceRuntime rt(im);
+    rt.set_record(true);
+    for (int i = 0; i < kImagesPerNetwork; ++i)
+      total.add(testing::compare_every_quantizer(
+          fm, im, rt, testing::random_image(rng, std::get<InputLayer>(fm.layers[0]).shape)));
+  }
+  std::printf("integrated, fixed weights of 2..8 bits: %lld mismatched levels of %lld\n", (long long)total.mismatched,
+              (long long)total.compared);
+  EXPECT_GT(total.compared, 50000);
+  EXPECT_EQ(total.mismatched, 0);
+  EXPECT_GT(with_zero_point, 5);
+  EXPECT_GT(shared, 5);
+  EXPECT_GE(widest_bits, 9) << "an 8-bit code minus a zero point needs 9 bits";
 }
 
 }  // namespace

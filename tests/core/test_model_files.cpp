@@ -110,6 +110,49 @@ TEST(ModelFiles, SharedWeightsRoundTripAsVersion2AndOthersStayVersion1) {
   EXPECT_EQ(version_of(read_bytes(dir.file("plain.ifqf"))), "1");
 }
 
+// Fixed (multi-bit) weights are float format version 3: codes, bits and
+// zero point round-trip exactly; bad codes and bit counts are refused with
+// a message naming them.
+TEST(ModelFiles, FixedWeightsRoundTripAsVersion3AndBadCodesAreRefused) {
+  testing::TempDir dir;
+  for (int bits = 2; bits <= 8; bits += 3) {
+    std::mt19937 rng{uint32_t(bits)};
+    testing::RandomNetworkSpec spec;
+    spec.quantized_first = true;
+    spec.binary_last = true;
+    spec.fixed_weight_bits = bits;
+    const FloatModel m = testing::random_network(rng, spec);
+    save_float_model(m, dir.file("f.ifqf"));
+    EXPECT_NE(read_bytes(dir.file("f.ifqf")).find("\"ifq.version\":\"3\""), std::string::npos);
+    const FloatModel back = load_float_model(dir.file("f.ifqf"));
+    save_float_model(back, dir.file("g.ifqf"));
+    EXPECT_EQ(read_bytes(dir.file("f.ifqf")), read_bytes(dir.file("g.ifqf")));
+    const auto image = testing::random_image(rng, std::get<InputLayer>(m.layers[0]).shape);
+    EXPECT_EQ(evaluate_float(m, image).output, evaluate_float(back, image).output);
+  }
+  std::mt19937 rng(9);
+  testing::RandomNetworkSpec spec;
+  spec.quantized_first = true;
+  spec.fixed_weight_bits = 4;
+  const FloatModel good = testing::random_network(rng, spec);
+  auto first_conv = [](FloatModel& m) -> ConvLayer& { return std::get<ConvLayer>(m.layers[1]); };
+  FloatModel m = good;
+  first_conv(m).weight[0] = 8.0f;  // 4-bit codes end at 7
+  expect_error([&] { infer_shapes(m); }, "not an integer code in -8..7");
+  m = good;
+  first_conv(m).weight[0] = 0.5f;
+  expect_error([&] { infer_shapes(m); }, "not an integer code");
+  m = good;
+  first_conv(m).fixed.bits = 9;
+  expect_error([&] { infer_shapes(m); }, "fixed weights need 2..8 bits");
+  m = good;
+  first_conv(m).fixed.zero_point = -9;
+  expect_error([&] { infer_shapes(m); }, "zero point -9 outside the code range -8..7");
+  m = good;
+  first_conv(m).alpha.clear();
+  expect_error([&] { infer_shapes(m); }, "alpha");
+}
+
 TEST(ModelFiles, ARuntimeBuiltFromATemporaryModelOwnsIt) {
   // ReferenceRuntime(load_int_model(path)) once kept a reference to the
   // destroyed temporary; the runtime owns its model now.

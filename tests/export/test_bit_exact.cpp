@@ -230,5 +230,41 @@ TEST(ExportCBitExact, TinierYoloFace416x416) {
 
 TEST(ExportCBitExact, FashionClassifier) { expect_cases_bit_exact({fashion_classifier_case()}); }
 
+// Fixed (multi-bit) weights (issue 13): the binary layers of the classifier
+// given random b-bit codes over the whole range and a zero point; the
+// exported C holds the integer weights q - zero_point and must match too.
+FloatModel with_random_fixed_weights(FloatModel m, int bits, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> code(fixed_code_min(bits), fixed_code_max(bits));
+  auto make_fixed = [&](auto& l, int outputs) {
+    if (l.weight_kind != WeightKind::Binary) return;
+    l.weight_kind = WeightKind::Fixed;
+    l.fixed = {bits, code(rng)};
+    for (float& w : l.weight) w = float(code(rng));
+    l.weight.front() = float(fixed_code_min(bits));
+    l.weight.back() = float(fixed_code_max(bits));
+    l.alpha.assign(size_t(outputs), l.alpha.empty() ? 0.1f : l.alpha[0] / float(1 << (bits - 1)));
+  };
+  for (Layer& l : m.layers) {
+    if (auto* c = std::get_if<ConvLayer>(&l)) make_fixed(*c, c->out_channels);
+    if (auto* f = std::get_if<FcLayer>(&l)) make_fixed(*f, f->out_features);
+  }
+  return m;
+}
+
+TEST(ExportCBitExact, FixedWeightClassifiers) {
+  std::vector<HostCase> cases;
+  std::mt19937 rng(23);
+  for (int bits : {2, 5, 8}) {
+    const FloatModel fm = with_random_fixed_weights(fashion_classifier(21), bits, uint32_t(bits));
+    cases.push_back(exported_case(fm, "fixed" + std::to_string(bits), test_images(rng, {1, 28, 28})));
+    int widest = 0;
+    for (const auto& op : cases.back().model.ops)
+      if (auto* c = std::get_if<IntConvOp>(&op)) widest = std::max(widest, c->weight_bits);
+    EXPECT_GE(widest, bits) << "the fixed conv keeps its multi-bit weights";
+  }
+  expect_cases_bit_exact(cases);
+}
+
 }  // namespace
 }  // namespace ifq::export_test

@@ -13,17 +13,54 @@ IntTensor random_levels(Shape3 shape, int bits, std::mt19937& rng) {
   return t;
 }
 
-IntConvOp random_binary_conv(int in, int out, int kernel, int stride, int pad, std::mt19937& rng) {
+namespace {
+// A conv's geometry, no weights yet.
+IntConvOp conv_shape(int in, int out, int kernel, int stride, int pad, int weight_bits) {
   IntConvOp c;
   c.in_channels = in;
   c.out_channels = out;
   c.kernel = kernel;
   c.stride = stride;
   c.pad = pad;
-  c.weight_bits = 1;
+  c.weight_bits = weight_bits;
+  return c;
+}
+}  // namespace
+
+IntConvOp random_binary_conv(int in, int out, int kernel, int stride, int pad, std::mt19937& rng) {
+  IntConvOp c = conv_shape(in, out, kernel, stride, pad, 1);
   c.weight.resize(size_t(in) * out * kernel * kernel);
   std::bernoulli_distribution b(0.5);
   for (auto& w : c.weight) w = b(rng) ? 1 : -1;
+  return c;
+}
+
+IntConvOp random_multibit_conv(int in, int out, int kernel, int stride, int pad, int weight_bits, std::mt19937& rng,
+                               int duplicate, int input_repeat, bool negate) {
+  IntConvOp c = conv_shape(in, out, kernel, stride, pad, weight_bits);
+  c.duplicate = duplicate;
+  c.input_repeat = input_repeat;
+  const int64_t filter = c.filter_size();
+  c.weight.resize(size_t(c.stored_filters() * filter));
+  if (weight_bits == 1) {
+    std::bernoulli_distribution b(0.5);
+    for (auto& w : c.weight) w = b(rng) ? 1 : -1;
+  } else {
+    const int lo = -(1 << (weight_bits - 1)), hi = (1 << (weight_bits - 1)) - 1;
+    std::uniform_int_distribution<int> w(lo, hi);
+    for (auto& v : c.weight) v = w(rng);
+    std::uniform_int_distribution<int64_t> at(0, filter - 1);
+    for (int u = 0; u < c.stored_filters(); ++u) {
+      int32_t* f = &c.weight[size_t(u * filter)];
+      f[at(rng)] = lo;
+      f[at(rng)] = hi;  // may overwrite lo when filter is tiny; the next filter gets both
+    }
+    if (filter == 1 && c.stored_filters() >= 2) c.weight[0] = lo, c.weight[1] = hi;
+  }
+  if (negate) {
+    std::bernoulli_distribution coin(0.4);
+    for (int o = 0; o < out; ++o) c.negate.push_back(coin(rng) ? 1 : 0);
+  }
   return c;
 }
 
@@ -87,7 +124,14 @@ IntModel random_int_net(const RandomNetSpec& spec, std::mt19937& rng) {
   int channels = spec.first_out;
   const double level_rms = std::sqrt(((1 << spec.bits) - 1) * (2.0 * (1 << spec.bits) - 1) / 6.0);
   for (const auto& l : spec.layers) {
-    m.ops.push_back(random_binary_conv(channels, l.out, l.kernel, l.stride, l.pad, rng));
+    const bool plain = l.weight_bits == 1 && l.duplicate == 1 && l.input_repeat == 1 && !l.negate;
+    if (plain)
+      m.ops.push_back(random_binary_conv(channels, l.out, l.kernel, l.stride, l.pad, rng));
+    else
+      m.ops.push_back(random_multibit_conv(channels, l.out, l.kernel, l.stride, l.pad, l.weight_bits, rng,
+                                           l.duplicate, l.input_repeat, l.negate));
+    // RMS of uniform weights in [-2^(B-1), 2^(B-1) - 1]: about 2^(B-1) / sqrt(3).
+    const double w_rms = l.weight_bits == 1 ? 1.0 : double(1 << (l.weight_bits - 1)) / std::sqrt(3.0);
     IntMaxPoolOp p;
     p.size = l.pool_size;
     p.stride = l.pool_stride;
@@ -95,7 +139,8 @@ IntModel random_int_net(const RandomNetSpec& spec, std::mt19937& rng) {
     std::bernoulli_distribution coin(0.3);
     for (int c = 0; c < l.out; ++c) p.take_min.push_back(coin(rng) ? 1 : 0);
     if (l.pool_size && !l.pool_after_threshold) m.ops.push_back(p);
-    m.ops.push_back(random_thresholds(l.out, spec.bits, level_rms * std::sqrt(double(channels * l.kernel * l.kernel)), rng));
+    m.ops.push_back(random_thresholds(
+        l.out, spec.bits, w_rms * level_rms * std::sqrt(double(l.input_repeat * channels * l.kernel * l.kernel)), rng));
     if (l.pool_size && l.pool_after_threshold) m.ops.push_back(p);
     channels = l.out;
   }

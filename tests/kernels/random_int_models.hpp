@@ -14,6 +14,12 @@ namespace ifq::testing {
 IntTensor random_levels(Shape3 shape, int bits, std::mt19937& rng);
 // Binary (+1/-1) conv weights.
 IntConvOp random_binary_conv(int in, int out, int kernel, int stride, int pad, std::mt19937& rng);
+// Integer conv weights of `weight_bits` bits, uniform in
+// [-2^(bits-1), 2^(bits-1) - 1] with both ends in every stored filter
+// (weight_bits 1: +1/-1), with DupNet sharing: out / duplicate stored filters
+// of input_repeat * in channels; negate (0/1 per output) when `negate`.
+IntConvOp random_multibit_conv(int in, int out, int kernel, int stride, int pad, int weight_bits, std::mt19937& rng,
+                               int duplicate = 1, int input_repeat = 1, bool negate = false);
 // Ascending thresholds spread around an accumulator of standard deviation
 // `sigma`; some channels get INT32_MIN / INT32_MAX entries.
 IntThresholdOp random_thresholds(int channels, int bits, double sigma, std::mt19937& rng);
@@ -29,6 +35,10 @@ struct RandomNetSpec {
     int out, kernel, stride, pad;
     int pool_size = 0, pool_stride = 0, pool_pad = 0;
     bool pool_after_threshold = false;
+    // weight_bits > 1 or any sharing: random_multibit_conv (else random_binary_conv).
+    int weight_bits = 1;
+    int duplicate = 1, input_repeat = 1;
+    bool negate = false;
   };
   std::vector<Layer> layers;
   int last_out = 7;       // final 1x1 conv + requant

@@ -12,6 +12,7 @@
 #include "ifq/error.hpp"
 #include "ifq/fast_runtime.hpp"
 #include "ifq/kernels/bench_models.hpp"
+#include "ifq/kernels/kernel_list.hpp"
 #include "ifq/runtime.hpp"
 #include "core/random_networks.hpp"
 #include "op_samples/op_samples.hpp"
@@ -227,6 +228,200 @@ TEST_P(FastRuntimePaths, DupNetConvertedNetworksMatchTheReference) {
   EXPECT_GT(shared_stages, 20);
 }
 
+// Multi-bit hidden convs (issue: digit planes on the binary kernel). Variant
+// v sweeps weight bits 2..8, kernels 1..kMaxBinaryKernel, strides, pads,
+// pools before / after the threshold, level bits 1..kMaxPackedBits and
+// duplicate / input_repeat / negate.
+testing::RandomNetSpec multibit_variant(int v, std::mt19937& rng) {
+  testing::RandomNetSpec s;
+  s.bits = 1 + v % kernels::kMaxPackedBits;
+  s.input = {1 + v % 3, 18 + int(rng() % 16), 20 + int(rng() % 16)};
+  s.first_binary = v % 2 == 0;
+  s.first_out = 6 + int(rng() % 11);
+  s.first_pool = v % 3 == 0;
+  const int n = 1 + v % 2;
+  for (int l = 0; l < n; ++l) {
+    testing::RandomNetSpec::Layer layer;
+    layer.weight_bits = 2 + (v + 3 * l) % 7;
+    layer.kernel = l == 0 ? 1 + v % kernels::kMaxBinaryKernel : 1 + (7 * v + l) % 3;
+    layer.stride = (v + l) % 4 == 1 ? 2 : 1;
+    layer.pad = layer.kernel / 2 + (v % 5 == 3 ? 1 : 0);
+    layer.duplicate = 1 + (v + l) % 3;
+    layer.input_repeat = 1 + (v / 3 + l) % 3;
+    layer.negate = (v + l) % 2 == 1;
+    layer.out = layer.duplicate * (2 + int(rng() % 12));
+    if ((v + l) % 3 == 1) {
+      layer.pool_size = 2 + (v + l) % 2;
+      layer.pool_stride = (v + l) % 2 ? 1 : 2;
+      layer.pool_pad = layer.pool_stride == 1 ? layer.pool_size - 1 : 0;
+      layer.pool_after_threshold = (v / 2) % 2 == 0;
+    }
+    s.layers.push_back(layer);
+  }
+  s.last_out = 3 + int(rng() % 20);
+  return s;
+}
+
+TEST_P(FastRuntimePaths, MultiBitHiddenConvsMatchReferenceExactly) {
+  std::mt19937 rng(8086);
+  for (int v = 0; v < 48; ++v) {
+    const testing::RandomNetSpec spec = multibit_variant(v, rng);
+    const IntModel model = testing::random_int_net(spec, rng);
+    ReferenceRuntime ref(model);
+    for (int threads : {1, 3}) {
+      FastRuntime fast(model, {threads, GetParam(), false});
+      // Every multi-bit layer runs on the binary kernel with exactly its B.
+      std::string variants;
+      int digit_stages = 0;
+      for (const auto& st : fast.stages()) {
+        variants += st.variant + " ";
+        digit_stages += st.variant.find("_w") != std::string::npos;
+      }
+      ASSERT_EQ(digit_stages, int(spec.layers.size())) << "variant " << v << ": " << variants;
+      for (const auto& l : spec.layers)
+        ASSERT_NE(variants.find("_w" + std::to_string(l.weight_bits) + "_"), std::string::npos)
+            << "variant " << v << ": " << variants;
+      for (int img = 0; img < 2; ++img) {
+        const auto image = random_image(spec.input, rng);
+        const IntTensor expect = ref.run(image);
+        const IntTensor& got = fast.run(image);
+        ASSERT_EQ(got.shape, expect.shape);
+        ASSERT_EQ(got.data, expect.data) << "variant " << v << " threads " << threads << ": " << variants;
+      }
+    }
+  }
+}
+
+TEST_P(FastRuntimePaths, MultiBitLevelsAreDiverse) {
+  // Guards the test above against trivial networks: the levels after each
+  // multi-bit conv's threshold use more than one value.
+  std::mt19937 rng(99);
+  for (int v : {1, 6, 11}) {
+    const testing::RandomNetSpec spec = multibit_variant(v, rng);
+    const IntModel model = testing::random_int_net(spec, rng);
+    ReferenceRuntime ref(model);
+    ref.set_record(true);
+    ref.run(random_image(spec.input, rng));
+    for (size_t i = 3; i < model.ops.size(); ++i)
+      if (std::holds_alternative<IntThresholdOp>(model.ops[i])) {
+        const auto& d = ref.recorded()[i].data;
+        EXPECT_GT(*std::max_element(d.begin(), d.end()), *std::min_element(d.begin(), d.end()))
+            << "variant " << v << " op " << i;
+      }
+  }
+}
+
+// The stage covering op `op` of a fast runtime.
+const FastStageInfo& stage_of(const FastRuntime& fast, int op) {
+  for (const auto& st : fast.stages())
+    if (st.op_begin <= op && op < st.op_end) return st;
+  throw Error("no stage covers op " + std::to_string(op));
+}
+
+TEST_P(FastRuntimePaths, MultiBitConvRunsOnTheBinaryKernel) {
+  // B from the weights' actual range: {-1, 0} is one digit, {-1, 0, 1} two,
+  // full 4-bit weights four; +1/-1 weights keep the plain binary path.
+  std::mt19937 rng(64);
+  testing::RandomNetSpec spec;
+  spec.bits = 3;
+  spec.layers.push_back({12, 3, 1, 1});
+  const IntModel base = testing::random_int_net(spec, rng);
+  const int conv_op = 4;  // input, conv, pool, threshold, conv
+  ASSERT_TRUE(std::holds_alternative<IntConvOp>(base.ops[size_t(conv_op)]));
+  struct Case {
+    int weight_bits, lo, hi;
+    std::string digits;
+  };
+  for (const Case& c : {Case{1, -1, 1, ""}, Case{2, -1, 0, "_w1"}, Case{2, -1, 1, "_w2"}, Case{4, -8, 7, "_w4"},
+                        Case{8, -128, 127, "_w8"}, Case{12, -2048, 2047, "_w12"}}) {
+    IntModel model = base;
+    auto& conv = std::get<IntConvOp>(model.ops[size_t(conv_op)]);
+    conv.weight_bits = c.weight_bits;
+    std::uniform_int_distribution<int> w(c.lo, c.hi);
+    for (auto& x : conv.weight) x = c.weight_bits == 1 ? (rng() % 2 ? 1 : -1) : w(rng);
+    conv.weight[0] = c.lo, conv.weight[1] = c.hi;
+    FastRuntime fast(model, {2, GetParam(), false});
+    const FastStageInfo& st = stage_of(fast, conv_op);
+    EXPECT_EQ(st.kind, "bconv") << st.label;
+    EXPECT_EQ(st.variant.rfind("bconv_3x3s1_k3" + c.digits + "_", 0), 0u) << st.variant;
+    if (c.digits.empty()) {
+      EXPECT_EQ(st.variant.find("_shared"), std::string::npos) << st.variant;
+    }
+    for (const auto& s : fast.stages()) EXPECT_NE(s.kind, "reference") << s.label;
+    ReferenceRuntime ref(model);
+    for (int img = 0; img < 2; ++img) {
+      const auto image = random_image(spec.input, rng);
+      EXPECT_EQ(fast.run(image).data, ref.run(image).data) << st.variant;
+    }
+  }
+  // A wider declared type holding only +1/-1 runs as plain binary.
+  IntModel model = base;
+  std::get<IntConvOp>(model.ops[size_t(conv_op)]).weight_bits = 4;
+  FastRuntime fast(model, {2, GetParam(), false});
+  EXPECT_EQ(stage_of(fast, conv_op).variant.rfind("bconv_3x3s1_k3_", 0), 0u) << stage_of(fast, conv_op).variant;
+  EXPECT_EQ(stage_of(fast, conv_op).variant.find("_w"), std::string::npos) << stage_of(fast, conv_op).variant;
+  const auto image = random_image(spec.input, rng);
+  EXPECT_EQ(fast.run(image).data, ReferenceRuntime(model).run(image).data);
+}
+
+// Input -> 1x1 binary conv to `channels` -> every level the top one (2^bits - 1)
+// -> `conv` (no padding): the largest sums a multi-bit conv can see.
+IntModel top_levels_net(int channels, int map, int bits, const IntConvOp& conv) {
+  IntModel m;
+  m.name = "top-levels";
+  m.ops.push_back(IntInputOp{Shape3{1, map, map}, {128}});
+  IntConvOp first;
+  first.in_channels = 1;
+  first.out_channels = channels;
+  first.weight.assign(size_t(channels), 1);
+  m.ops.push_back(first);
+  IntThresholdOp t;
+  t.bits = bits;
+  t.channels = channels;
+  t.thresholds.assign(size_t(channels) * ((1u << bits) - 1), INT32_MIN);
+  m.ops.push_back(t);
+  m.ops.push_back(conv);
+  return m;
+}
+
+TEST_P(FastRuntimePaths, MultiBitInt32BoundDecidesThePathAndBothAreExact) {
+  // filter_size * max_level * 2^B <= INT32_MAX takes the digit planes: at
+  // the bound (8-bit levels, 8-bit weights, 257 channels x input_repeat 2 x
+  // 8x8 = 32896 taps) with every weight at an end of its range, the
+  // combination's partial sums reach -2^31 + 32768 (16 bits on one channel
+  // too: 128 taps). One more channel, more than 16 weight bits, or an
+  // accumulator shift run the reference op.
+  std::mt19937 rng(2147);
+  struct Case {
+    int channels, weight_bits, acc_shift;
+    bool fast;
+    int fill;  // -1: all lo, 1: all hi, 0: random ends
+  };
+  for (const Case& c : {Case{257, 8, 0, true, -1}, Case{257, 8, 0, true, 1}, Case{257, 8, 0, true, 0},
+                        Case{258, 8, 0, false, -1}, Case{258, 8, 0, false, 0}, Case{5, 17, 0, false, 0},
+                        Case{5, 20, 0, false, 0}, Case{1, 16, 0, true, 0}, Case{1, 16, 0, true, -1}, Case{5, 4, 3, false, 0}}) {
+    IntConvOp conv = testing::random_multibit_conv(c.channels, 6, 8, 1, 0, c.weight_bits, rng, 2, 2, true);
+    conv.acc_shift = c.acc_shift;
+    const int32_t lo = -(1 << (c.weight_bits - 1)), hi = (1 << (c.weight_bits - 1)) - 1;
+    for (auto& w : conv.weight) w = c.fill < 0 ? lo : c.fill > 0 ? hi : (rng() % 2 ? hi : lo);
+    const IntModel model = top_levels_net(c.channels, 9, 8, conv);
+    FastRuntime fast(model, {2, GetParam(), false});
+    const FastStageInfo& st = stage_of(fast, 3);
+    EXPECT_EQ(st.kind, c.fast ? "bconv" : "reference") << c.channels << " channels, " << c.weight_bits << " bits";
+    ReferenceRuntime ref(model);
+    const auto image = random_image(Shape3{1, 9, 9}, rng);
+    const IntTensor expect = ref.run(image);
+    EXPECT_EQ(fast.run(image).data, expect.data) << st.variant;
+    if (c.fill != 0 && c.acc_shift == 0) {
+      // Every output is ±(the weight) * 255 * filter_size, unsaturated.
+      const int64_t sum = int64_t(c.fill < 0 ? lo : hi) * 255 * conv.filter_size();
+      ASSERT_LT(std::llabs(sum), int64_t(INT32_MAX));
+      for (int o = 0; o < conv.out_channels; ++o)
+        EXPECT_EQ(expect.data[size_t(o * 4)], conv.negate[size_t(o)] ? -sum : sum) << "output " << o;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllPaths, FastRuntimePaths, ::testing::ValuesIn(kernels::all_isas()),
                          [](const ::testing::TestParamInfo<Isa>& info) {
                            return std::string(kernels::isa_name(info.param));
@@ -332,15 +527,16 @@ TEST(FastRuntime, RejectsBadInput) {
 }
 
 TEST(FastRuntime, FallsBackToTheReferenceOpExactly) {
-  // A multi-bit conv on levels and a fully connected layer have no fast
-  // kernel: they run through apply_int_op and the result is still exact.
+  // A conv on levels with weights wider than the digit planes take (more
+  // than 16 bits) has no fast kernel: it runs through apply_int_op and the
+  // result is still exact.
   std::mt19937 rng(12);
   testing::RandomNetSpec spec;
   spec.layers.push_back({6, 3, 1, 1});
   IntModel model = testing::random_int_net(spec, rng);
   auto& conv = std::get<IntConvOp>(model.ops[4]);
-  conv.weight_bits = 3;
-  for (auto& w : conv.weight) w = int(rng() % 7) - 3;
+  conv.weight_bits = 18;
+  for (auto& w : conv.weight) w = int(rng() % (1 << 18)) - (1 << 17);
   FastRuntime fast(model);
   bool has_reference = false;
   for (const auto& st : fast.stages()) has_reference |= st.kind == "reference";

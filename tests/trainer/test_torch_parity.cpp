@@ -8,6 +8,7 @@
 
 #include "ifq/cfg.hpp"
 #include "ifq/reference_eval.hpp"
+#include "ifq/train/weight_quantizers.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "synthetic_data.hpp"
 
@@ -32,7 +33,7 @@ class TorchParity : public ::testing::TestWithParam<std::tuple<bool, int>> {};
 
 TEST_P(TorchParity, LevelsAndLogitsEqualTheReferenceEvaluator) {
   const auto [first_last_float, bits] = GetParam();
-  for (uint64_t seed : {1u, 2u, 3u, 4u}) {
+  for (uint64_t seed : {1u, 2u, 3u, 4u, 5u}) {
     CfgOptions o;
     o.seed = seed;
     const bool dupnet = seed == 4;  // duplicated filters and repeated inputs
@@ -41,6 +42,8 @@ TEST_P(TorchParity, LevelsAndLogitsEqualTheReferenceEvaluator) {
     // Exact zeros in a binary layer: sign(0) must be +1 in both worlds.
     auto& conv = std::get<ConvLayer>(m.layers[first_last_float ? 5 : 1]);
     for (size_t i = 0; i < conv.weight.size(); i += 5) conv.weight[i] = 0.0f;
+    // Fixed (multi-bit) weights with zero points: alpha * (q - zero_point).
+    if (seed == 5) m = with_zero_centred_weights(m, 3 + bits);
     const trainer::Dataset data = testing::synthetic_bars(40, 4, {1, 8, 8}, seed);
     const trainer::TorchEvaluation ev = trainer::torch_evaluate(m, data, /*float64=*/true, /*record_levels=*/true, 1);
     ASSERT_EQ(ev.levels.size(), 3u);

@@ -2,6 +2,8 @@
 // message and exit 1; Ctrl-C checkpoints; the quick demo writes its report
 // with zero integrated-vs-float mismatches.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <sys/wait.h>
 
 #include <array>
@@ -168,6 +170,46 @@ TEST(TrainerCli, QuickDemoWritesTheReport) {
     EXPECT_TRUE(std::filesystem::exists(v.at("golden_file").get<std::string>()));
   }
   EXPECT_TRUE(std::filesystem::exists(dir.file("rep/report.md")));
+}
+
+// Issue 13: the quantizer study trains one network per measured method and
+// writes every figure; each integrated conversion is exact, multi-bit
+// weights cost more bytes than binary ones, and the wide binary network is
+// the 4-bit one's size peer.
+TEST(TrainerCli, QuickQuantizerStudyWritesTheReport) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  testing::TempDir dir;
+  const CliRun r = run("study quantizers --quick --no-progress --timing-images 5 --report-dir " + dir.file("rep"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(dir.file("rep/report.json"));
+  ASSERT_TRUE(in.good());
+  const nlohmann::json j = nlohmann::json::parse(in);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& m : j.at("methods")) by_name[m.at("name").get<std::string>()] = m;
+  for (const char* name : {"binary", "binary-wide", "zero-centred-w4", "zero-centred-w8", "quantnet",
+                           "piecewise-gaussian-w4", "piecewise-gaussian-w8"}) {
+    SCOPED_TRACE(name);
+    const auto& m = by_name.at(name);
+    ASSERT_EQ(m.at("status"), "measured");
+    EXPECT_EQ(m.at("level_mismatches").get<int64_t>(), 0);
+    EXPECT_GT(m.at("levels_compared").get<int64_t>(), 0);
+    EXPECT_EQ(m.at("integrated_prediction_mismatches_vs_float").get<int64_t>(), 0);
+    EXPECT_EQ(m.at("integrated_top1").get<double>(), m.at("float_top1").get<double>());
+    EXPECT_GT(m.at("integer_top1").get<double>(), 0.3) << "chance is 0.1";
+    EXPECT_GT(m.at("ms_per_image").get<double>(), 0.0);
+    EXPECT_TRUE(std::filesystem::exists(m.at("model_file").get<std::string>()));
+  }
+  EXPECT_GT(by_name.at("zero-centred-w4").at("weight_bytes").get<int64_t>(),
+            2 * by_name.at("binary").at("weight_bytes").get<int64_t>());
+  EXPECT_GT(by_name.at("zero-centred-w8").at("weight_bytes").get<int64_t>(),
+            by_name.at("zero-centred-w4").at("weight_bytes").get<int64_t>());
+  // The wide binary network is the 4-bit one's size peer (within 10 %).
+  const double ratio = double(by_name.at("binary-wide").at("weight_bytes").get<int64_t>()) /
+                       double(by_name.at("zero-centred-w4").at("weight_bytes").get<int64_t>());
+  EXPECT_NEAR(ratio, 1.0, 0.1);
+  std::ifstream md(dir.file("rep/report.md"));
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("| zero-centred-w4 | 4 |"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -80,6 +80,14 @@ int64_t count_diff(const std::vector<int32_t>& got, const TorchEvaluation& ref, 
 
 }  // namespace
 
+FashionSplits load_fashion_splits(const std::string& data_dir, int64_t train_images, int64_t test_images, bool quick) {
+  const std::string dir = data_dir.empty() ? kFashionMnistDir : data_dir;
+  FashionSplits s{load_fashion_mnist("train", dir), load_fashion_mnist("t10k", dir)};
+  s.train = s.train.head(train_images > 0 ? train_images : (quick ? 4000 : s.train.size()));
+  s.test = s.test.head(test_images > 0 ? test_images : (quick ? 300 : s.test.size()));
+  return s;
+}
+
 void parallel_for(int64_t n, int jobs, const std::function<void(int64_t, int)>& f) {
   jobs = std::max(1, std::min<int>(jobs, int(std::max<int64_t>(1, n))));
   std::atomic<int64_t> next{0};

@@ -27,9 +27,6 @@
 namespace ifq::trainer {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
 // Float storage of a float model: every stored parameter in 32 bits, every
 // feature map in 32 bits (the 8-bit input image excepted).
 void float_memory(const FloatModel& m, MethodResult& r) {
@@ -90,29 +87,6 @@ struct TrainedModel {
   TorchEvaluation f64, f32;
 };
 
-// A progress bar shared by parallel workers.
-class SharedProgress {
- public:
-  SharedProgress(std::string label, int64_t total, std::string unit, int64_t images_per_unit, bool enabled)
-      : bar_(std::move(label), total, enabled, std::move(unit)), per_(images_per_unit) {}
-  void tick(int64_t units, double loss) {
-    std::lock_guard<std::mutex> lock(m_);
-    done_ += units;
-    if (loss >= 0) loss_ = loss;
-    bar_.update(done_, done_ * per_, loss_);
-  }
-  void finish() {
-    std::lock_guard<std::mutex> lock(m_);
-    bar_.finish(done_, done_ * per_, loss_);
-  }
-
- private:
-  std::mutex m_;
-  ProgressBar bar_;
-  int64_t per_, done_ = 0;
-  double loss_ = -1;
-};
-
 }  // namespace
 
 int run_demo(const DemoOptions& opt_in) {
@@ -129,11 +103,8 @@ int run_demo(const DemoOptions& opt_in) {
   R.m_tolerance = 0.002;
 
   // Data.
-  const std::string data_dir = opt.data_dir.empty() ? kFashionMnistDir : opt.data_dir;
-  Dataset train = load_fashion_mnist("train", data_dir);
-  Dataset test = load_fashion_mnist("t10k", data_dir);
-  train = train.head(opt.train_images > 0 ? opt.train_images : (opt.quick ? 4000 : train.size()));
-  test = test.head(opt.test_images > 0 ? opt.test_images : (opt.quick ? 300 : test.size()));
+  FashionSplits data = load_fashion_splits(opt.data_dir, opt.train_images, opt.test_images, opt.quick);
+  const Dataset &train = data.train, &test = data.test;
   R.train_images = train.size();
   R.test_images = test.size();
   R.table2_images = std::min(test.size(), opt.table2_images > 0 ? opt.table2_images : (opt.quick ? 100 : 1000));

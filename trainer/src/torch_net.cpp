@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ifq/error.hpp"
+#include "ifq/train/weight_quantizers.hpp"
 #include "ifq_trainer/trainer.hpp"
 
 namespace ifq::trainer {
@@ -18,6 +19,22 @@ torch::Tensor to_tensor(const std::vector<float>& v, std::vector<int64_t> shape,
 std::vector<float> to_vector(const torch::Tensor& t) {
   auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+// A fixed layer's real weights alpha * (q - zero_point), per stored filter
+// (computed in double: exact for the float64 evaluation). The trainer's
+// formats have one step per layer (weight_quantizers.hpp): a file with
+// per-output scales trains from these real weights and is re-quantized per
+// layer; a DupNet copy must share its filter's alpha.
+template <class Layer>
+std::vector<float> fixed_real_weights(const Layer& l, int64_t rows, const std::string& where) {
+  const size_t per_row = l.weight.size() / size_t(rows);
+  for (size_t o = 0; o < l.alpha.size(); ++o)
+    if (l.alpha[o] != l.alpha[o % size_t(rows)])
+      throw Error(where + ": a duplicated copy with its own fixed-weight scale is not supported by the trainer");
+  std::vector<float> real(l.weight.size());
+  for (size_t i = 0; i < real.size(); ++i) real[i] = float(real_weight(l.weight_kind, l.weight[i], l.alpha[i / per_row], l.fixed));
+  return real;
 }
 
 // HWGQ forward (levels by comparison with the reference thresholds) and its
@@ -127,13 +144,19 @@ TorchNet::TorchNet(const FloatModel& model, torch::Dtype dtype, bool trainable, 
     L& l = layers_[i];
     l.kind = int(layer.index());
     const Shape3 in = i ? shapes[i - 1] : shapes[0];
+    const std::string where = "layer " + std::to_string(i);
     if (auto* c = std::get_if<ConvLayer>(&layer)) {
-      l.weight = to_tensor(c->weight, {c->unique_filters(), int64_t(c->input_repeat) * in.c, c->kernel, c->kernel},
-                           dtype, device);
+      const bool fixed = c->weight_kind == WeightKind::Fixed;
+      l.weight = to_tensor(fixed ? fixed_real_weights(*c, c->unique_filters(), where) : c->weight,
+                           {c->unique_filters(), int64_t(c->input_repeat) * in.c, c->kernel, c->kernel}, dtype, device);
+      if (fixed) l.fixed_bits = c->fixed.bits, l.fixed_format = torch::tensor({double(c->alpha[0]), double(c->fixed.zero_point)}, torch::kFloat64);
       if (!c->bias.empty()) l.bias = to_tensor(c->bias, {c->out_channels}, dtype, device);
       if (!c->alpha.empty()) l.alpha = to_tensor(c->alpha, {c->out_channels}, dtype, device);
     } else if (auto* f = std::get_if<FcLayer>(&layer)) {
-      l.weight = to_tensor(f->weight, {f->out_features, in.elements()}, dtype, device);
+      const bool fixed = f->weight_kind == WeightKind::Fixed;
+      l.weight = to_tensor(fixed ? fixed_real_weights(*f, f->out_features, where) : f->weight,
+                           {f->out_features, in.elements()}, dtype, device);
+      if (fixed) l.fixed_bits = f->fixed.bits, l.fixed_format = torch::tensor({double(f->alpha[0]), double(f->fixed.zero_point)}, torch::kFloat64);
       if (!f->bias.empty()) l.bias = to_tensor(f->bias, {f->out_features}, dtype, device);
       if (!f->alpha.empty()) l.alpha = to_tensor(f->alpha, {f->out_features}, dtype, device);
     } else if (auto* bn = std::get_if<BatchNormLayer>(&layer)) {
@@ -154,18 +177,74 @@ TorchNet::TorchNet(const FloatModel& model, torch::Dtype dtype, bool trainable, 
 
 std::vector<torch::Tensor> TorchNet::parameters() const {
   std::vector<torch::Tensor> out;
-  for (const L& l : layers_)
+  for (const L& l : layers_) {
     for (const torch::Tensor* t : {&l.weight, &l.bias, &l.gamma, &l.beta})
       if (t->defined()) out.push_back(*t);
+    if (l.quantnet.defined())
+      for (const torch::Tensor& t : l.quantnet.parameters()) out.push_back(t);
+  }
   return out;
+}
+
+void TorchNet::enable_quantnet() {
+  if (!trainable_) throw Error("internal: QuantNet on an evaluation network");
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& layer = model_.layers[i];
+    const auto* c = std::get_if<ConvLayer>(&layer);
+    const auto* f = std::get_if<FcLayer>(&layer);
+    if ((c && c->weight_kind == WeightKind::Binary) || (f && f->weight_kind == WeightKind::Binary))
+      layers_[i].quantnet = QuantNetMap(dtype_, device_);
+  }
 }
 
 std::vector<torch::Tensor> TorchNet::buffers() const {
   std::vector<torch::Tensor> out;
   for (const L& l : layers_)
-    for (const torch::Tensor* t : {&l.mean, &l.var})
+    for (const torch::Tensor* t : {&l.mean, &l.var, &l.fixed_format, &l.hwgq_step})
       if (t->defined()) out.push_back(*t);
   return out;
+}
+
+bool TorchNet::has_fixed_weights() const {
+  for (const L& l : layers_)
+    if (l.fixed_bits) return true;
+  return false;
+}
+
+void TorchNet::refresh_fixed_formats(FixedRule rule) {
+  for (L& l : layers_)
+    if (l.fixed_bits) {
+      const FixedFormat f = fixed_format(rule, to_vector(l.weight), l.fixed_bits);
+      l.fixed_format.copy_(torch::tensor({f.step, double(f.zero_point)}, torch::kFloat64));
+    }
+}
+
+void TorchNet::enable_hwgq_step_refit() {
+  for (size_t i = 0; i < layers_.size(); ++i)
+    if (auto* q = std::get_if<HwgqLayer>(&model_.layers[i]))
+      layers_[i].hwgq_step = torch::tensor({double(q->step)}, torch::kFloat64);
+}
+
+void TorchNet::refit_hwgq_steps() {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    L& l = layers_[i];
+    if (!l.hwgq_step.defined() || l.captured.empty()) continue;
+    const int bits = std::get<HwgqLayer>(model_.layers[i]).bits;
+    // Rounded to float as the model file stores it: the exported network is
+    // the one trained.
+    l.hwgq_step.fill_(double(float(piecewise_gaussian_hwgq_step(l.captured, bits))));
+    l.captured.clear();
+  }
+}
+
+torch::Tensor TorchNet::fixed_weight(const L& l) const {
+  // Not trainable: the weights are the model's real ones already.
+  if (!trainable_ || !fixed_active_) return l.weight;
+  const double step = l.fixed_format[0].item<double>(), zero = l.fixed_format[1].item<double>();
+  const double lo = fixed_code_min(l.fixed_bits), hi = fixed_code_max(l.fixed_bits);
+  // step * (clamp(round(w / step) + z) - z), as fixed_code; identity gradient.
+  torch::Tensor q = ((l.weight.detach() / step).round() + zero).clamp(lo, hi);
+  return l.weight + ((q - zero) * step - l.weight).detach();
 }
 
 torch::Tensor TorchNet::binary_sign(const torch::Tensor& w) const {
@@ -175,6 +254,10 @@ torch::Tensor TorchNet::binary_sign(const torch::Tensor& w) const {
   return clipped + (sign - clipped).detach();
 }
 
+torch::Tensor TorchNet::binary_values(const L& l) const {
+  return l.quantnet.defined() ? l.quantnet.soft_sign(l.weight, quantnet_tau_) : binary_sign(l.weight);
+}
+
 torch::Tensor TorchNet::binarize(const L& l, bool training) const {
   const torch::Tensor& w = l.weight;
   std::vector<int64_t> alpha_shape(size_t(w.dim()), 1);
@@ -182,14 +265,14 @@ torch::Tensor TorchNet::binarize(const L& l, bool training) const {
   if (!trainable_) return binary_sign(w) * l.alpha.view(alpha_shape);
   (void)training;
   // alpha = mean |W| per output, differentiable; the sign's gradient is the
-  // hard-tanh straight-through estimator.
+  // hard-tanh straight-through estimator (or QuantNet's sub-network).
   torch::Tensor alpha = w.abs().flatten(1).mean(1).view(alpha_shape);
-  return binary_sign(w) * alpha;
+  return binary_values(l) * alpha;
 }
 
 torch::Tensor TorchNet::duplicated_conv(const L& l, const ConvLayer& c, const torch::Tensor& x) const {
   const bool binary = c.weight_kind == WeightKind::Binary;
-  torch::Tensor w = binary ? binary_sign(l.weight) : l.weight;
+  torch::Tensor w = binary ? binary_values(l) : l.fixed_bits ? fixed_weight(l) : l.weight;
   // Output o is stored filter o % unique: tiling the unique outputs d times.
   torch::Tensor y = torch::conv2d(x, w, {}, {c.stride, c.stride}, {c.pad, c.pad}).repeat({1, c.duplicate, 1, 1});
   if (binary) {
@@ -231,10 +314,10 @@ torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::
         x = duplicated_conv(l, *c, x);
         continue;
       }
-      torch::Tensor w = c->weight_kind == WeightKind::Binary ? binarize(l, training) : l.weight;
+      torch::Tensor w = c->weight_kind == WeightKind::Binary ? binarize(l, training) : l.fixed_bits ? fixed_weight(l) : l.weight;
       x = torch::conv2d(x, w, l.bias, {c->stride, c->stride}, {c->pad, c->pad});
     } else if (auto* f = std::get_if<FcLayer>(&layer)) {
-      torch::Tensor w = f->weight_kind == WeightKind::Binary ? binarize(l, training) : l.weight;
+      torch::Tensor w = f->weight_kind == WeightKind::Binary ? binarize(l, training) : l.fixed_bits ? fixed_weight(l) : l.weight;
       x = torch::linear(x.flatten(1), w, l.bias);
     } else if (auto* p = std::get_if<MaxPoolLayer>(&layer)) {
       x = maxpool(x, *p);
@@ -242,8 +325,15 @@ torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::
       x = training && stat_sum_ ? synced_batch_norm(x, l, double(bn->eps))
                                 : torch::batch_norm(x, l.gamma, l.beta, l.mean, l.var, training, 0.1, double(bn->eps), false);
     } else if (auto* q = std::get_if<HwgqLayer>(&layer)) {
+      if (capture_hwgq_inputs_ && l.hwgq_step.defined()) {
+        // Every k-th input, at most ~200,000 per layer: enough for the fit.
+        const torch::Tensor flat = x.detach().flatten();
+        const int64_t stride = std::max<int64_t>(1, flat.numel() / 200000);
+        l.captured = to_vector(flat.slice(0, 0, flat.numel(), stride));
+      }
+      const double step = l.hwgq_step.defined() ? l.hwgq_step.item<double>() : double(q->step);
       torch::Tensor lv;
-      x = hwgq(x, q->bits, double(q->step), training && trainable_, levels ? &lv : nullptr);
+      x = hwgq(x, q->bits, step, training && trainable_, levels ? &lv : nullptr);
       if (levels) levels->push_back(lv);
     } else if (std::holds_alternative<ReluLayer>(layer)) {
       x = torch::relu(x);
@@ -267,6 +357,12 @@ FloatModel TorchNet::export_model() const {
                               WeightKind kind, size_t outputs) {
       weight = to_vector(l.weight);
       if (l.bias.defined()) bias = to_vector(l.bias);
+      if (kind == WeightKind::Fixed) {
+        // The codes of the latent weights in the layer's current format.
+        const FixedFormat f{l.fixed_format[0].item<double>(), int(l.fixed_format[1].item<double>())};
+        for (float& w : weight) w = float(fixed_code(double(w), f, l.fixed_bits));
+        alpha.assign(outputs, float(f.step));
+      }
       if (kind == WeightKind::Binary) {
         // alpha = mean |W| per stored filter, in double from the float32
         // weights; output o uses filter o % rows (DupNet copies).
@@ -277,12 +373,23 @@ FloatModel TorchNet::export_model() const {
           for (size_t j = 0; j < fan; ++j) s += std::fabs(double(weight[o % rows * fan + j]));
           alpha[o] = float(s / double(fan));
         }
+        // QuantNet deploys sign(g(u)): g(u) is stored as the latent weight,
+        // alpha stays the latent weights' mean |w| computed above.
+        if (l.quantnet.defined()) {
+          torch::NoGradGuard no_grad;
+          weight = to_vector(l.quantnet.map(l.weight));
+        }
       }
     };
-    if (auto* c = std::get_if<ConvLayer>(&layer))
+    if (auto* c = std::get_if<ConvLayer>(&layer)) {
       export_weights(c->weight, c->bias, c->alpha, c->weight_kind, size_t(c->out_channels));
-    else if (auto* f = std::get_if<FcLayer>(&layer))
+      if (l.fixed_bits) c->fixed.zero_point = int(l.fixed_format[1].item<double>());
+    } else if (auto* f = std::get_if<FcLayer>(&layer)) {
       export_weights(f->weight, f->bias, f->alpha, f->weight_kind, size_t(f->out_features));
+      if (l.fixed_bits) f->fixed.zero_point = int(l.fixed_format[1].item<double>());
+    }
+    else if (auto* q = std::get_if<HwgqLayer>(&layer); q && l.hwgq_step.defined())
+      q->step = float(l.hwgq_step.item<double>());
     else if (auto* bn = std::get_if<BatchNormLayer>(&layer)) {
       bn->mean = to_vector(l.mean);
       bn->var = to_vector(l.var);

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "ifq/float_model.hpp"
+#include "ifq/train/weight_quantizers.hpp"
+#include "quantnet.hpp"
 
 namespace ifq::trainer {
 
@@ -24,7 +26,29 @@ class TorchNet {
   torch::Tensor forward(const torch::Tensor& x, bool training, std::vector<torch::Tensor>* levels = nullptr);
 
   std::vector<torch::Tensor> parameters() const;  // trainable tensors, fixed order
-  std::vector<torch::Tensor> buffers() const;     // BN running statistics, fixed order
+  // BN running statistics, fixed-weight formats and refitted HWGQ steps, fixed order.
+  std::vector<torch::Tensor> buffers() const;
+  // Fixed (multi-bit) weight layers (float_model.hpp) train on latent float
+  // weights: while active, the forward pass uses them quantized in their
+  // layer's current format (step, zero point) with a straight-through
+  // gradient; inactive, the latent weights themselves (the float phase of
+  // iterative retraining). refresh_fixed_formats() re-chooses every format
+  // from the latent weights by the rule (weight_quantizers.hpp).
+  bool has_fixed_weights() const;
+  void set_fixed_weights_active(bool active) { fixed_active_ = active; }
+  void refresh_fixed_formats(FixedRule rule);
+  // QuantNet (quantnet.hpp): every binary layer gets its sub-network (call
+  // before parameters() is handed to an optimizer); the temperature is set
+  // per step by the trainer.
+  void enable_quantnet();
+  void set_quantnet_temperature(double tau) { quantnet_tau_ = tau; }
+  // Piecewise-Gaussian HWGQ steps (weight_quantizers.hpp): every HWGQ layer's
+  // step becomes trained state (a buffer, checkpointed); while capturing,
+  // forward keeps a sample of each HWGQ layer's inputs, from which
+  // refit_hwgq_steps() chooses the steps.
+  void enable_hwgq_step_refit();
+  void set_capture_hwgq_inputs(bool capture) { capture_hwgq_inputs_ = capture; }
+  void refit_hwgq_steps();
   FloatModel export_model() const;
   const std::vector<int>& quant_layers() const { return quant_layers_; }
   // Data-parallel training with synchronised BN: `sum` returns its argument
@@ -39,8 +63,18 @@ class TorchNet {
     int kind = 0;  // index into ifq::Layer's variant
     torch::Tensor weight, bias, alpha;               // conv / fc
     torch::Tensor gamma, beta, mean, var;            // batch norm
+    QuantNetMap quantnet;                            // binary layers under QuantNet
+    torch::Tensor hwgq_step;                         // HWGQ with refitted steps: {step} (float64, CPU)
+    std::vector<float> captured;                     // a sample of its inputs, while capturing
+    int fixed_bits = 0;                              // fixed weights: their bits, and
+    torch::Tensor fixed_format;                      // {step, zero point} (float64, CPU)
   };
+  // The weights a fixed layer's forward pass uses (see has_fixed_weights).
+  torch::Tensor fixed_weight(const L& l) const;
   torch::Tensor binarize(const L& l, bool training) const;
+  // The +-1 factors of a binary layer: sign(w) (straight-through when
+  // trainable) or, under QuantNet, tanh(tau * g(u)).
+  torch::Tensor binary_values(const L& l) const;
   // sign(w) with sign(0) = +1; trainable: the hard-tanh straight-through estimator.
   torch::Tensor binary_sign(const torch::Tensor& w) const;
   // A DupNet conv with duplicate > 1 (ConvLayer): the stored filters' outputs
@@ -54,6 +88,9 @@ class TorchNet {
   std::vector<int> quant_layers_;
   torch::Dtype dtype_;
   bool trainable_;
+  bool fixed_active_ = true;
+  double quantnet_tau_ = 1.0;
+  bool capture_hwgq_inputs_ = false;
   torch::Device device_;
   StatSum stat_sum_;
 };

@@ -10,11 +10,13 @@
 #include "ifq/atomic_file.hpp"
 #include "ifq/checksum.hpp"
 #include "ifq/error.hpp"
+#include "ifq/train/weight_quantizers.hpp"
 #include "ifq/train/detection_data.hpp"
 #include "ifq/progress.hpp"
 #include "ifq/train/region_loss.hpp"
 #include "ifq_trainer/trainer.hpp"
 #include "dist_group.hpp"
+#include "quantnet.hpp"
 #include "torch_net.hpp"
 
 namespace ifq::trainer {
@@ -90,7 +92,11 @@ struct Trainer::Impl {
   BatchShard shard;
 
   Impl(const CfgNetwork& n, const TrainOptions& o)
-      : network(n), options(o), device(pick_device(o.dist)), net(n.model, torch::kFloat32, true, device) {
+      : network(with_weight_quant(n, o)), options(o), device(pick_device(o.dist)),
+        net(network.model, torch::kFloat32, true, device) {
+    // Before the optimizer takes the parameters: QuantNet adds its sub-networks'.
+    if (options.weight_quant == "quantnet") net.enable_quantnet();
+    if (!options.step_rule.empty()) net.enable_hwgq_step_refit();
     const CfgTraining& t = network.training;
     total_steps = options.steps > 0 ? options.steps : t.max_batches;
     batch = options.batch > 0 ? options.batch : t.batch;
@@ -120,6 +126,61 @@ struct Trainer::Impl {
         throw Error("'" + network.model.name + "': the region input has " + std::to_string(region_grid.c) +
                     " channels, num*(coords+1+classes) = " +
                     std::to_string(region.num * (region.coords + 1 + region.classes)));
+    }
+  }
+
+  static CfgNetwork with_weight_quant(CfgNetwork n, const TrainOptions& o) {
+    if (o.retrain_rounds < 1) throw Error("--retrain-rounds must be at least 1");
+    if (!o.step_rule.empty() && o.step_rule != "piecewise-gaussian")
+      throw Error("unknown --step-rule '" + o.step_rule + "' (piecewise-gaussian)");
+    if (!o.step_rule.empty() && o.dist.active())
+      throw Error("--step-rule is not supported with data-parallel training yet (each rank would fit its own steps)");
+    if (o.weight_quant.empty() || o.weight_quant == "quantnet") return n;  // QuantNet keeps the binary layers
+    if (o.weight_quant != "zero-centred" && o.weight_quant != "piecewise-gaussian")
+      throw Error("unknown --weight-quant '" + o.weight_quant + "' (zero-centred, piecewise-gaussian, quantnet)");
+    n.model = with_fixed_weights(std::move(n.model), o.weight_bits, fixed_rule(o));
+    return n;
+  }
+
+  static FixedRule fixed_rule(const TrainOptions& o) {
+    return o.weight_quant == "piecewise-gaussian" ? FixedRule::PiecewiseGaussian : FixedRule::ZeroCentred;
+  }
+
+  // Iterative retraining (TrainOptions::weight_quant): float until the first
+  // round, each round starting with a re-quantization. A function of the
+  // step alone, so a resumed run continues the same schedule (the formats
+  // chosen at a round's start are checkpointed with the BN statistics).
+  int float_steps() const { return total_steps / (options.retrain_rounds + 1); }
+  int round_length() const { return std::max(1, (total_steps - float_steps()) / options.retrain_rounds); }
+  bool starts_round(int s) const {
+    const int f = float_steps();
+    return s >= f && (s - f) % round_length() == 0 && (s - f) / round_length() < options.retrain_rounds;
+  }
+  // QuantNet's temperature, a function of the step (quantnet.hpp).
+  void schedule_quantnet(int s) {
+    if (options.weight_quant == "quantnet") net.set_quantnet_temperature(quantnet_temperature(s, total_steps));
+  }
+
+  // Piecewise-Gaussian HWGQ steps: the inputs of step s - 1 are captured and
+  // the steps refitted right after it (before a checkpoint can be written),
+  // so they change at the same boundary as the weight formats.
+  void capture_for_step_refit(int s) {
+    if (!options.step_rule.empty()) net.set_capture_hwgq_inputs(starts_round(s + 1));
+  }
+  void refit_steps_after(int s) {
+    if (options.step_rule.empty() || !starts_round(s + 1)) return;
+    net.refit_hwgq_steps();
+    net.set_capture_hwgq_inputs(false);
+  }
+
+  void schedule_fixed_weights(int s) {
+    if (!net.has_fixed_weights()) return;
+    net.set_fixed_weights_active(s >= float_steps());
+    if (starts_round(s)) {
+      net.refresh_fixed_formats(fixed_rule(options));
+      if (primary() && options.log_every > 0)
+        std::printf("step %d: fixed weights re-quantized (round %d of %d)\n", s,
+                    1 + (s - float_steps()) / round_length(), options.retrain_rounds);
     }
   }
 
@@ -201,7 +262,14 @@ struct Trainer::Impl {
   // --batch was accepted silently; another --optimizer failed with a raw
   // LibTorch assertion).
   std::string resume_settings() const {
-    return "batch=" + std::to_string(batch) + " seed=" + std::to_string(options.seed) + " optimizer=" + optimizer_name;
+    std::string s = "batch=" + std::to_string(batch) + " seed=" + std::to_string(options.seed) + " optimizer=" + optimizer_name;
+    if (!options.step_rule.empty())
+      s += " steps=" + options.step_rule + "x" + std::to_string(options.retrain_rounds);
+    if (options.weight_quant == "quantnet") s += " weights=quantnet";
+    else if (!options.weight_quant.empty())
+      s += " weights=" + options.weight_quant + ":" + std::to_string(options.weight_bits) + "x" +
+           std::to_string(options.retrain_rounds);
+    return s;
   }
 
   void save_checkpoint() {
@@ -460,9 +528,13 @@ struct Trainer::Impl {
         break;
       }
       set_lr(lr_at(step));
+      schedule_fixed_weights(step);
+      schedule_quantnet(step);
+      capture_for_step_refit(step);
       double lv = step_fn(stream, step);
       if (group) average_gradients(*group, net.parameters());
       optimizer->step();
+      refit_steps_after(step);
       // Per-rank BN (--no-sync-bn) gives each rank its own running
       // statistics; rank 0's are kept, as DDP's broadcast_buffers.
       if (group && !options.dist.sync_bn) take_primary_values(net.buffers());

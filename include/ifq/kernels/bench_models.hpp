@@ -28,6 +28,9 @@ struct QuantNetSpec {
   std::vector<QuantConvSpec> convs;
   bool region = false;  // append a YOLOv2 region head (1 class, 5 anchors)
   uint32_t seed = 1;
+  // 1: binary convs; 2..8: fixed (multi-bit) weights with random codes over
+  // the whole range and the same weight RMS (docs/quantizers.md).
+  int weight_bits = 1;
 };
 
 QuantNetSpec tinier_yolo_spec(int input_size = 416, int bits = 2, uint32_t seed = 1);

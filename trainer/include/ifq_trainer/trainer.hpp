@@ -44,6 +44,24 @@ struct TrainOptions {
   PhotoAugment photo_augment;   // detection data from photo sets (DetectionDataset::photo_sets)
   int multi_scale_min = 0, multi_scale_max = 0;
   int burn_in = -1;             // warm-up steps (-1: the cfg's burn_in)
+  // Multi-bit weights (docs/quantizers.md). "zero-centred": every binary
+  // layer of the cfg becomes weight_bits-bit zero-centred fixed point (Kim &
+  // Kim 2021), trained by iterative retraining: the first 1/(R+1) of the
+  // steps in float, then R = retrain_rounds rounds that each re-quantize
+  // (choose every layer's format from its current weights) and fine-tune
+  // with the weights quantized. "quantnet": the cfg's binary layers are
+  // binarized by QuantNet's annealed sub-network instead of a
+  // straight-through sign (quantnet.hpp). "" keeps the cfg's binary layers.
+  // "piecewise-gaussian" is the same with the format chosen by
+  // piecewise_gaussian_format (any step, not a power of two).
+  std::string weight_quant;
+  int weight_bits = 4;
+  int retrain_rounds = 2;
+  // "piecewise-gaussian": every HWGQ layer's step is refitted to its inputs
+  // (piecewise_gaussian_hwgq_step) at the same points as the weight formats:
+  // after the float phase and at each round's start (with no weight_quant,
+  // the same schedule). "" keeps the cfg's HWGQ steps.
+  std::string step_rule;
   std::string checkpoint_path;  // "" = no checkpoints
   int checkpoint_every = 0;     // steps between checkpoints (0 = only at the end / on stop)
   bool resume = false;          // continue from checkpoint_path
