@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "ifq/error.hpp"
+#include "ifq/train/weight_quantizers.hpp"
 
 namespace ifq::trainer {
 namespace {
@@ -71,14 +72,11 @@ bool same_shape(const BatchNormLayer& d, const BatchNormLayer& s) {
   return d.mean.size() == s.mean.size() && d.gamma.size() == s.gamma.size();
 }
 // Fixed (multi-bit) weights as float ones holding their real values
-// alpha * (q - zero_point): the latent weights training continues from (a
-// stored row's alpha is its first output's).
+// (real_weights): the latent weights training continues from.
 template <class L>
-L as_latent(L s, int64_t rows) {
+L as_latent(L s) {
   if (s.weight_kind != WeightKind::Fixed) return s;
-  const size_t per_row = s.weight.size() / size_t(rows);
-  for (size_t i = 0; i < s.weight.size(); ++i)
-    s.weight[i] = float(real_weight(s.weight_kind, s.weight[i], s.alpha[i / per_row], s.fixed));
+  s.weight = real_weights(s);
   s.weight_kind = WeightKind::Float;
   s.fixed = {};
   s.alpha.clear();
@@ -86,10 +84,10 @@ L as_latent(L s, int64_t rows) {
 }
 
 void copy_layer(ConvLayer& d, const ConvLayer& s) {
-  copy_weighted(d, repeat_inputs(as_latent(s, s.unique_filters()), d.input_repeat / s.input_repeat), d.out_channels,
+  copy_weighted(d, repeat_inputs(as_latent(s), d.input_repeat / s.input_repeat), d.out_channels,
                 d.unique_filters());
 }
-void copy_layer(FcLayer& d, const FcLayer& s) { copy_weighted(d, as_latent(s, s.out_features), d.out_features, d.out_features); }
+void copy_layer(FcLayer& d, const FcLayer& s) { copy_weighted(d, as_latent(s), d.out_features, d.out_features); }
 void copy_layer(BatchNormLayer& d, const BatchNormLayer& s) { d = s; }
 
 // The n-th layer of kind L of `from` into the n-th of `into`, for every n.

@@ -25,7 +25,20 @@ void quantize_weights(L& layer, int bits, const FixedFormat& format, int outputs
   layer.alpha.assign(size_t(outputs), float(format.step));
 }
 
+template <class L>
+std::vector<float> real_weights_of(const L& layer, size_t rows) {
+  const size_t per_row = layer.weight.size() / rows;
+  std::vector<float> real(layer.weight.size());
+  for (size_t i = 0; i < real.size(); ++i)
+    real[i] = float(real_weight(layer.weight_kind, layer.weight[i],
+                                layer.alpha.empty() ? 0.0f : layer.alpha[i / per_row], layer.fixed));
+  return real;
+}
+
 }  // namespace
+
+std::vector<float> real_weights(const ConvLayer& layer) { return real_weights_of(layer, size_t(layer.unique_filters())); }
+std::vector<float> real_weights(const FcLayer& layer) { return real_weights_of(layer, size_t(layer.out_features)); }
 
 FixedFormat zero_centred_format(const std::vector<float>& weights, int bits) {
   check_bits(bits);

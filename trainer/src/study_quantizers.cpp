@@ -27,14 +27,12 @@ namespace {
 
 constexpr int kActivationBits = 2;
 
-// The table's rows. A method not built would be listed with its status
-// (anything but "measured"), so the report never suggests it was measured.
+// The table's rows, in report order.
 std::vector<StudyMethod> study_methods() {
-  auto row = [](std::string name, std::string description, int bits, std::string weight_quant, std::string status) {
+  auto row = [](std::string name, std::string description, int bits, std::string weight_quant) {
     StudyMethod m;
     m.name = std::move(name);
     m.description = std::move(description);
-    m.status = std::move(status);
     m.weight_bits = bits;
     m.activation_bits = kActivationBits;
     m.weight_quant = std::move(weight_quant);
@@ -52,23 +50,22 @@ std::vector<StudyMethod> study_methods() {
     m.cfg = "fashion-hwgq-wide.cfg";
     return m;
   };
-  const std::string measured = "measured";
   return {
-      row("binary", "binary weights with a per-filter alpha (IFQ-Net, as today)", 1, "", measured),
+      row("binary", "binary weights with a per-filter alpha (IFQ-Net, as today)", 1, ""),
       wide(row("binary-wide", "binary weights, conv2 and fc3 twice as wide: about the weight bytes of zero-centred-w4",
-               1, "", measured)),
+               1, "")),
       row("zero-centred-w4", "zero-centred fixed point, 4-bit weights, 2 retraining rounds (Kim & Kim 2021)", 4,
-          "zero-centred", measured),
+          "zero-centred"),
       row("zero-centred-w8", "zero-centred fixed point, 8-bit weights, 2 retraining rounds (Kim & Kim 2021)", 8,
-          "zero-centred", measured),
+          "zero-centred"),
       row("quantnet", "QuantNet: binary weights from an annealed differentiable sub-network, no STE (ECCV-W 2020)", 1,
-          "quantnet", measured),
+          "quantnet"),
       row("piecewise-gaussian-w4",
           "piecewise-Gaussian fitted steps for 4-bit weights and for the HWGQ activations, 2 rounds (low-precision YOLO 2018)",
-          4, "piecewise-gaussian", measured),
+          4, "piecewise-gaussian"),
       row("piecewise-gaussian-w8",
           "piecewise-Gaussian fitted steps for 8-bit weights and for the HWGQ activations, 2 rounds (low-precision YOLO 2018)",
-          8, "piecewise-gaussian", measured),
+          8, "piecewise-gaussian"),
   };
 }
 
@@ -126,24 +123,22 @@ int run_quantizer_study(const StudyOptions& opt) {
   std::filesystem::create_directories(opt.report_dir + "/models");
 
   R.methods = study_methods();
-  std::vector<StudyMethod*> todo;
-  for (auto& m : R.methods)
-    if (m.status == "measured") todo.push_back(&m);
+  std::vector<StudyMethod>& methods = R.methods;
   CfgOptions co;
   co.seed = opt.seed;
   co.quant_bits = kActivationBits;
   std::vector<CfgNetwork> nets;
-  for (const StudyMethod* m : todo) nets.push_back(load_cfg_network(models_dir + "/" + m->cfg, co));
+  for (const StudyMethod& m : methods) nets.push_back(load_cfg_network(models_dir + "/" + m.cfg, co));
   R.batch = nets[0].training.batch;
 
   // 1. Train every method, one LibTorch thread each, `jobs` at a time.
-  std::vector<FloatModel> models(todo.size());
+  std::vector<FloatModel> models(methods.size());
   {
     std::fprintf(stderr, "ifq study quantizers: training %zu networks (%d steps x %d images each), %d at a time\n",
-                 todo.size(), R.steps, R.batch, jobs);
-    SharedProgress progress("training", int64_t(todo.size()) * R.steps, "steps", R.batch, opt.progress);
-    parallel_for(int64_t(todo.size()), jobs, [&](int64_t i, int) {
-      StudyMethod& m = *todo[size_t(i)];
+                 methods.size(), R.steps, R.batch, jobs);
+    SharedProgress progress("training", int64_t(methods.size()) * R.steps, "steps", R.batch, opt.progress);
+    parallel_for(int64_t(methods.size()), jobs, [&](int64_t i, int) {
+      StudyMethod& m = methods[size_t(i)];
       TrainOptions o = train_options(m, R);
       o.on_step = [&](int, double loss) { progress.tick(1, loss); };
       const auto t0 = Clock::now();
@@ -159,11 +154,11 @@ int run_quantizer_study(const StudyOptions& opt) {
 
   // 2. Float top-1 (LibTorch float64 with levels), integrated conversion
   //    (levels vs LibTorch's), the whole integer network, memory.
-  std::vector<IntModel> int_models(todo.size());
-  SharedProgress eprog("evaluation", int64_t(todo.size()) * 2 * test.size(), "images", 1, opt.progress);
+  std::vector<IntModel> int_models(methods.size());
+  SharedProgress eprog("evaluation", int64_t(methods.size()) * 2 * test.size(), "images", 1, opt.progress);
   auto tick = [&](int64_t n) { eprog.tick(n, -1); };
-  for (size_t i = 0; i < todo.size(); ++i) {
-    StudyMethod& m = *todo[i];
+  for (size_t i = 0; i < methods.size(); ++i) {
+    StudyMethod& m = methods[i];
     const FloatModel& fm = models[i];
     m.model_file = opt.report_dir + "/models/" + fm.name + ".ifqf";
     save_float_model(fm, m.model_file);
@@ -191,15 +186,15 @@ int run_quantizer_study(const StudyOptions& opt) {
   // 3. Speed: the fast runtime, one thread, every method in the same run.
   std::vector<std::unique_ptr<FastRuntime>> owned;
   std::vector<FastRuntime*> runtimes;
-  for (size_t i = 0; i < todo.size(); ++i) {
+  for (size_t i = 0; i < methods.size(); ++i) {
     owned.push_back(std::make_unique<FastRuntime>(int_models[i]));
     runtimes.push_back(owned.back().get());
-    for (const FastStageInfo& s : owned.back()->stages()) todo[i]->reference_stages += s.kind == "reference";
+    for (const FastStageInfo& s : owned.back()->stages()) methods[i].reference_stages += s.kind == "reference";
   }
   R.isa = kernels::isa_name(owned[0]->isa());
   time_runtimes(runtimes, test, std::min(R.timing_images, 20));  // warm-up
   const std::vector<double> ms = time_runtimes(runtimes, test, R.timing_images);
-  for (size_t i = 0; i < todo.size(); ++i) todo[i]->ms_per_image = ms[i];
+  for (size_t i = 0; i < methods.size(); ++i) methods[i].ms_per_image = ms[i];
 
   R.seconds_total = since(t_start);
   write_study_report(R, opt.report_dir);

@@ -16,9 +16,9 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
-const StudyMethod* measured_row(const StudyResults& r, const std::string& name) {
+const StudyMethod* row_named(const StudyResults& r, const std::string& name) {
   for (const auto& m : r.methods)
-    if (m.name == name && m.status == "measured") return &m;
+    if (m.name == name) return &m;
   return nullptr;
 }
 
@@ -29,14 +29,14 @@ std::string markdown(const StudyResults& r) {
         "`binary-wide`: `models/fashion-hwgq-wide.cfg`, its binary layers twice as wide), "
      << r.steps << " steps x " << r.batch << " images per network, " << r.train_images << " training and "
      << r.test_images << " test images, seed " << r.options.seed << ", " << r.options.jobs
-     << " networks trained at a time (one LibTorch thread each: train s is wall time under that sharing)" << (r.options.quick ? ", **--quick: figures meaningless**" : "")
+     << " networks trained at a time (one LibTorch thread each: train s is wall time under that sharing)"
+     << (r.options.quick ? ", **--quick: figures meaningless**" : "")
      << ". Speed: fast runtime (" << r.isa << "), 1 thread, median of " << r.timing_images
      << " images per method, methods timed in alternating blocks. Total " << fmt("%.0f", r.seconds_total) << " s.\n\n";
   md << "| method | w bits | float top-1 | integrated top-1 | integer top-1 | level mismatches | model bytes | weight bytes "
         "| fmap peak bits | train s | ms / image | reference stages |\n";
   md << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& m : r.methods) {
-    if (m.status != "measured") continue;
     md << "| " << m.name << " | " << m.weight_bits << " | " << fmt("%.4f", m.float_top1) << " | "
        << fmt("%.4f", m.integrated_top1) << " | " << fmt("%.4f", m.integer_top1) << " | " << m.level_mismatches << " of "
        << m.levels_compared << " | " << m.model_bytes << " | " << m.weight_bytes << " | " << m.feature_map_peak_bits
@@ -52,26 +52,21 @@ std::string markdown(const StudyResults& r) {
   // Each multi-bit row against the binary network of the same shape and
   // against the wide binary one of about the same weight bytes.
   for (const char* peer : {"binary", "binary-wide"}) {
-    const StudyMethod* b = measured_row(r, peer);
+    const StudyMethod* b = row_named(r, peer);
     if (!b) continue;
     md << "Against `" << peer << "` in the same run:\n\n";
     for (const auto& m : r.methods) {
-      if (m.status != "measured" || m.weight_bits == 1) continue;
+      if (m.weight_bits == 1) continue;
       md << "- " << m.name << ": integer top-1 " << fmt("%+.4f", m.integer_top1 - b->integer_top1) << ", weights "
          << fmt("%.2f", double(m.weight_bytes) / double(b->weight_bytes)) << "x the bytes, "
          << fmt("%.2f", m.ms_per_image / b->ms_per_image) << "x the time per image.\n";
     }
     md << "\n";
   }
-  std::string missing;
-  for (const auto& m : r.methods)
-    if (m.status != "measured") missing += "- " + m.name + " (" + m.description + "): " + m.status + "\n";
-  if (!missing.empty()) md << "Not in the table:\n\n" << missing << "\n";
   md << "Methods:\n\n";
   for (const auto& m : r.methods)
-    if (m.status == "measured")
-      md << "- " << m.name << ": " << m.description << (m.trainer_flags.empty() ? "" : "; `ifq train " + m.trainer_flags + "`")
-         << "\n";
+    md << "- " << m.name << ": " << m.description << (m.trainer_flags.empty() ? "" : "; `ifq train " + m.trainer_flags + "`")
+       << "\n";
   return md.str();
 }
 
@@ -93,25 +88,29 @@ void write_study_report(const StudyResults& r, const std::string& dir) {
   j["seconds_total"] = r.seconds_total;
   nlohmann::json methods = nlohmann::json::array();
   for (const auto& m : r.methods) {
-    nlohmann::json x = {{"name", m.name}, {"description", m.description}, {"status", m.status}, {"cfg", "models/" + m.cfg},
-                        {"weight_bits", m.weight_bits}, {"activation_bits", m.activation_bits}};
-    if (m.status == "measured") {
-      x["trainer_flags"] = m.trainer_flags;
-      x["train_seconds"] = m.train_seconds;
-      x["final_loss"] = m.final_loss;
-      x["float_top1"] = m.float_top1;
-      x["integrated_top1"] = m.integrated_top1;
-      x["integer_top1"] = m.integer_top1;
-      x["integrated_prediction_mismatches_vs_float"] = m.integrated_prediction_mismatches;
-      x["level_mismatches"] = m.level_mismatches;
-      x["levels_compared"] = m.levels_compared;
-      x["model_bytes"] = m.model_bytes;
-      x["weight_bytes"] = m.weight_bytes;
-      x["feature_map_peak_bits"] = m.feature_map_peak_bits;
-      x["ms_per_image"] = m.ms_per_image;
-      x["reference_stages"] = m.reference_stages;
-      x["model_file"] = m.model_file;
-    }
+    // "status" stays in the file so a reader can tell measured rows from
+    // rows a future study lists without figures; every row is measured now.
+    const nlohmann::json x = {{"name", m.name},
+                              {"description", m.description},
+                              {"status", "measured"},
+                              {"cfg", "models/" + m.cfg},
+                              {"weight_bits", m.weight_bits},
+                              {"activation_bits", m.activation_bits},
+                              {"trainer_flags", m.trainer_flags},
+                              {"train_seconds", m.train_seconds},
+                              {"final_loss", m.final_loss},
+                              {"float_top1", m.float_top1},
+                              {"integrated_top1", m.integrated_top1},
+                              {"integer_top1", m.integer_top1},
+                              {"integrated_prediction_mismatches_vs_float", m.integrated_prediction_mismatches},
+                              {"level_mismatches", m.level_mismatches},
+                              {"levels_compared", m.levels_compared},
+                              {"model_bytes", m.model_bytes},
+                              {"weight_bytes", m.weight_bytes},
+                              {"feature_map_peak_bits", m.feature_map_peak_bits},
+                              {"ms_per_image", m.ms_per_image},
+                              {"reference_stages", m.reference_stages},
+                              {"model_file", m.model_file}};
     methods.push_back(x);
   }
   j["methods"] = methods;

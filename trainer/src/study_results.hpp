@@ -13,13 +13,12 @@ namespace ifq::trainer {
 struct StudyMethod {
   std::string name;         // e.g. "zero-centred-w4"
   std::string description;
-  std::string status;       // "measured", or why it was not ("not implemented yet: ...")
   int weight_bits = 0, activation_bits = 0;
   std::string cfg = "fashion-hwgq.cfg";  // under models/
   std::string weight_quant;   // TrainOptions::weight_quant ("" = the cfg's binary layers)
   std::string step_rule;      // TrainOptions::step_rule ("" = HWGQ's own steps)
   std::string trainer_flags;  // what `ifq train` is given for it
-  // Measured (status "measured"):
+  // Measured:
   double train_seconds = 0, final_loss = 0;
   double float_top1 = 0;        // LibTorch float64, the float quantization network
   double integrated_top1 = 0;   // quantized substructures integer, the rest float (paper Table 2 protocol)

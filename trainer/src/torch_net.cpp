@@ -21,20 +21,17 @@ std::vector<float> to_vector(const torch::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-// A fixed layer's real weights alpha * (q - zero_point), per stored filter
-// (computed in double: exact for the float64 evaluation). The trainer's
-// formats have one step per layer (weight_quantizers.hpp): a file with
-// per-output scales trains from these real weights and is re-quantized per
-// layer; a DupNet copy must share its filter's alpha.
+// A fixed layer's real weights (real_weights; alpha * (q - z) rounded to
+// float32 like the tensor it fills). The trainer's formats have one step per layer
+// (weight_quantizers.hpp): a file with per-output scales trains from these
+// real weights and is re-quantized per layer; a DupNet copy must share its
+// filter's alpha.
 template <class Layer>
 std::vector<float> fixed_real_weights(const Layer& l, int64_t rows, const std::string& where) {
-  const size_t per_row = l.weight.size() / size_t(rows);
   for (size_t o = 0; o < l.alpha.size(); ++o)
     if (l.alpha[o] != l.alpha[o % size_t(rows)])
       throw Error(where + ": a duplicated copy with its own fixed-weight scale is not supported by the trainer");
-  std::vector<float> real(l.weight.size());
-  for (size_t i = 0; i < real.size(); ++i) real[i] = float(real_weight(l.weight_kind, l.weight[i], l.alpha[i / per_row], l.fixed));
-  return real;
+  return real_weights(l);
 }
 
 // HWGQ forward (levels by comparison with the reference thresholds) and its

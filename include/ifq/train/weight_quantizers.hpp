@@ -55,6 +55,12 @@ int fixed_code(double w, const FixedFormat& format, int bits);
 void quantize_layer_weights(ConvLayer& layer, int bits, const FixedFormat& format);
 void quantize_layer_weights(FcLayer& layer, int bits, const FixedFormat& format);
 
+// A layer's real weights (real_weight in float_model.hpp) per stored row:
+// row r uses alpha[r], its first output's (a DupNet copy shares its row).
+// The latent weights a trainer continues from.
+std::vector<float> real_weights(const ConvLayer& layer);
+std::vector<float> real_weights(const FcLayer& layer);
+
 // Every binary conv and fc layer of `model` turned into b-bit fixed weights
 // in the rule's format (its latent weights quantized); other layers unchanged.
 FloatModel with_fixed_weights(FloatModel model, int bits, FixedRule rule);
