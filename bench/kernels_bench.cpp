@@ -311,7 +311,7 @@ void BM_TinierYolo416(benchmark::State& state) {
   const Isa isa = Isa(state.range(0));
   if (skip_unsupported(state, isa)) return;
   static const ifq::IntModel model = ifq::convert(random_quant_net(tinier_yolo_spec(416, 2, 1))).model;
-  ifq::FastRuntime fast(model, {int(state.range(1)), isa, false});
+  ifq::FastRuntime fast(model, {int(state.range(1)), isa, false, std::nullopt});
   std::vector<uint8_t> image(3 * 416 * 416);
   std::mt19937 rng(1);
   for (auto& v : image) v = uint8_t(rng());
@@ -323,24 +323,27 @@ void BM_TinierYolo416(benchmark::State& state) {
 }
 
 // Multi-bit weights on the binary kernel (digit planes, fast_stage_types.hpp
-// SharedFilters) against the binary conv, same layer: a Tinier-YOLO-sized
-// hidden layer, 128 -> 256 3x3 pad 1 on 26x26 2-bit levels + 2-bit threshold,
-// run by the fast runtime (input -> threshold -> pack -> conv stage). The
-// iteration time is the conv stage's wall time alone (time_stages); the
-// whole run is the "run_ms" counter. Arguments: path, weight bits (1: +1/-1
-// weights, the plain binary path; B >= 2: integers in [-2^(B-1), 2^(B-1) - 1];
-// 17: more bits than the digit planes take, the reference op, for scale),
-// threads.
-ifq::IntModel multibit_layer_model(int weight_bits) {
-  constexpr int C = 128, O = 256, H = 26, k = 3, bits = 2;
+// SharedFilters) and on the int8 kernel (i8conv) against the binary conv,
+// same layer: a Tinier-YOLO-sized hidden layer, 128 -> 256 3x3 pad 1 on 26x26
+// k-bit levels + 2-bit threshold, run by the fast runtime (input -> threshold
+// -> pack -> conv stage). The iteration time is the conv stage's wall time
+// alone (time_stages); the whole run is the "run_ms" counter. Arguments:
+// path, weight bits (1: +1/-1 weights, the plain binary path; B >= 2:
+// integers in [-2^(B-1), 2^(B-1) - 1]; 17: more bits than either kernel
+// takes, the reference op, for scale), threads, level bits k, kernel (0:
+// digit planes, 1: int8, 2: the path's own rule).
+ifq::IntModel multibit_layer_model(int weight_bits, int bits) {
+  constexpr int C = 128, O = 256, H = 26, k = 3;
   std::mt19937 rng(11);
   ifq::IntModel m;
   m.name = "multibit-layer";
   m.ops.push_back(ifq::IntInputOp{ifq::Shape3{C, H, H}, std::vector<int32_t>(C, 128)});
-  ifq::IntThresholdOp levels;  // pixel - 128 -> 2-bit levels
+  ifq::IntThresholdOp levels;  // pixel - 128 -> k-bit levels, evenly spread
   levels.bits = bits;
   levels.channels = C;
-  for (int c = 0; c < C; ++c) levels.thresholds.insert(levels.thresholds.end(), {-64, 0, 64});
+  const int steps = (1 << bits) - 1;
+  for (int c = 0; c < C; ++c)
+    for (int t = 0; t < steps; ++t) levels.thresholds.push_back(-128 + 256 * (t + 1) / (steps + 1));
   m.ops.push_back(levels);
   ifq::IntConvOp conv;
   conv.in_channels = C;
@@ -354,9 +357,9 @@ ifq::IntModel multibit_layer_model(int weight_bits) {
   for (auto& v : conv.weight) v = weight_bits == 1 ? (rng() % 2 ? 1 : -1) : w(rng);
   m.ops.push_back(conv);
   ifq::IntThresholdOp out;
-  out.bits = bits;
+  out.bits = 2;
   out.channels = O;
-  const int32_t spread = 40 * (weight_bits == 1 ? 1 : 1 << (weight_bits - 1));
+  const int32_t spread = 40 * steps * (weight_bits == 1 ? 1 : 1 << (weight_bits - 1));
   for (int c = 0; c < O; ++c) out.thresholds.insert(out.thresholds.end(), {-spread, 0, spread});
   m.ops.push_back(out);
   return m;
@@ -365,12 +368,15 @@ ifq::IntModel multibit_layer_model(int weight_bits) {
 void BM_MultiBitHiddenLayer(benchmark::State& state) {
   const Isa isa = Isa(state.range(0));
   if (skip_unsupported(state, isa)) return;
-  const int weight_bits = int(state.range(1));
-  ifq::FastRuntime fast(multibit_layer_model(weight_bits), {int(state.range(2)), isa, true});
+  const int weight_bits = int(state.range(1)), bits = int(state.range(3)), kernel = int(state.range(4));
+  ifq::FastRuntimeOptions options{int(state.range(2)), isa, true, std::nullopt};
+  if (kernel < 2) options.int8_weights = kernel == 1;
+  ifq::FastRuntime fast(multibit_layer_model(weight_bits, bits), options);
   int conv_stage = -1;  // the stage running op 2, the conv
   for (size_t s = 0; s < fast.stages().size(); ++s)
     if (fast.stages()[s].op_begin <= 2 && 2 < fast.stages()[s].op_end) conv_stage = int(s);
-  if (conv_stage < 0 || (weight_bits <= 16) != (fast.stages()[size_t(conv_stage)].kind == "bconv")) {
+  const std::string expected = weight_bits > 16 ? "reference" : weight_bits == 1 || kernel == 0 ? "bconv" : "i8conv";
+  if (conv_stage < 0 || (kernel < 2 && fast.stages()[size_t(conv_stage)].kind != expected)) {
     state.SkipWithError("the conv did not run on the expected stage");
     return;
   }
@@ -412,11 +418,17 @@ BENCHMARK(BM_PixconvFirstLayer)
 BENCHMARK(BM_PixconvFirstLayerBands)
     ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}, {8, 16}})
     ->Unit(benchmark::kMicrosecond);
+// Binary and B-bit weights on 2-bit levels, each B on both kernels and by
+// the path's rule; then the kernel choice's other axis, level bits 1 and 4
+// (the rule compares digit planes x level bits).
 BENCHMARK(BM_MultiBitHiddenLayer)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1, 2, 4, 8}, {1, 2}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1}, {1, 2}, {2}, {2}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {2, 3, 4, 6, 8}, {1, 2}, {2},
+                   {0, 1, 2}})
+    ->ArgsProduct({{int(Isa::avx2), int(Isa::avx512)}, {2, 3, 4, 8}, {1}, {1, 4}, {0, 1}})
     ->Unit(benchmark::kMicrosecond)
     ->UseManualTime();
-BENCHMARK(BM_MultiBitHiddenLayer)->Args({int(Isa::portable), 17, 1})->Unit(benchmark::kMicrosecond)->UseManualTime();
+BENCHMARK(BM_MultiBitHiddenLayer)->Args({int(Isa::portable), 17, 1, 2, 2})->Unit(benchmark::kMicrosecond)->UseManualTime();
 BENCHMARK(BM_TinierYolo416)
     ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1, 2}})
     ->Unit(benchmark::kMillisecond)

@@ -133,6 +133,31 @@ std::optional<double> run_peer(const std::optional<fs::path>& peer, const std::s
 
 json null_or(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
+// The multi-bit network by the path's rule, on digit planes only, on the
+// int8 kernel wherever it is exact, and the same network with binary weights,
+// interleaved in one run (medians, ms).
+struct MultiBitKernels {
+  double rule_ms = 0, digit_planes_ms = 0, int8_ms = 0, binary_ms = 0;
+  ifq::kernels::RuntimeBench digit_planes, int8;  // per stage
+};
+MultiBitKernels compare_multibit_kernels(const BenchFlags& f, const ifq::IntModel& model, ifq::kernels::Isa isa,
+                                         const ifq::kernels::Roofline& roofline) {
+  const ifq::IntModel binary =
+      ifq::convert(ifq::kernels::random_quant_net(ifq::kernels::tinier_yolo_spec(f.input, f.bits, 1))).model;
+  std::vector<ifq::kernels::BenchVariant> v(4);
+  for (auto& x : v) {
+    x.model = &model;
+    x.options.threads = f.threads;
+    x.options.isa = isa;
+    x.roofline = roofline;
+  }
+  v[1].options.int8_weights = false;
+  v[2].options.int8_weights = true;
+  v[3].model = &binary;
+  const auto r = ifq::kernels::bench_variants_interleaved(v, f.runs, f.warmup);
+  return {r[0].median_ms, r[1].median_ms, r[2].median_ms, r[3].median_ms, r[1], r[2]};
+}
+
 int bench_main(const BenchFlags& f) {
   if (f.threads < 1 || f.threads > 256) throw ifq::Error("bench: --threads must be in 1..256");
   if (f.runs < 1) throw ifq::Error("bench: --runs must be at least 1");
@@ -155,6 +180,10 @@ int bench_main(const BenchFlags& f) {
   } else {
     b = ifq::kernels::bench_runtime(model, isa, f.threads, f.runs, f.warmup, roofline);
   }
+
+  // Multi-bit weights: the kernels compared on the same network in one run.
+  std::optional<MultiBitKernels> kernels_compared;
+  if (f.model == "tinier-yolo" && f.weight_bits > 1) kernels_compared = compare_multibit_kernels(f, model, isa, roofline);
 
   std::optional<double> torch_ms, opencv_ms, yunet_ms;
   std::string torch_note = "skipped (--no-peers)", opencv_note = torch_note, yunet_note = torch_note;
@@ -223,6 +252,13 @@ int bench_main(const BenchFlags& f) {
     j["thread_speedup"] = one->median_ms / b.median_ms;
     j["popcount_roofline_fraction_1_thread"] = one->big_layers_roofline_fraction;
   }
+  if (kernels_compared)
+    j["multibit_kernels"] = {{"rule_ms", kernels_compared->rule_ms},
+                             {"digit_planes_ms", kernels_compared->digit_planes_ms},
+                             {"int8_ms", kernels_compared->int8_ms},
+                             {"binary_weights_ms", kernels_compared->binary_ms},
+                             {"note", "the same network interleaved in one run: by the path's rule, digit planes only, "
+                                      "the int8 kernel wherever exact, and with binary weights"}};
   if (torch_ms) j["speedup_vs_libtorch_fp32"] = *torch_ms / b.median_ms;
   if (opencv_ms) j["speedup_vs_opencv_dnn"] = *opencv_ms / b.median_ms;
   if (yunet_ms) j["speedup_vs_yunet"] = *yunet_ms / b.median_ms;
@@ -244,11 +280,27 @@ int bench_main(const BenchFlags& f) {
   }
   std::printf("per image: median %.3f ms (min %.3f, max %.3f), %.1f GOPS int, arena %lld bytes\n", b.median_ms,
               b.min_ms, b.max_ms, 2.0 * double(b.macs) / (b.median_ms * 1e6), (long long)b.arena_bytes);
-  std::printf("popcount roofline %.1f Gbinop/s; big binary layers (>= 10%% of the binary ops) at %.1f%%, "
-              "largest layer (%s) at %.1f%%\n",
-              roofline.binary_ops_per_second / 1e9, 100 * b.big_layers_roofline_fraction, b.largest_layer.c_str(),
-              100 * b.largest_layer_roofline_fraction);
+  if (b.largest_layer.empty())  // no layer on the popcount kernel (e.g. every conv on i8conv)
+    std::printf("popcount roofline %.1f Gbinop/s; no layer runs on the popcount kernel\n",
+                roofline.binary_ops_per_second / 1e9);
+  else
+    std::printf("popcount roofline %.1f Gbinop/s; big binary layers (>= 10%% of the binary ops) at %.1f%%, "
+                "largest layer (%s) at %.1f%%\n",
+                roofline.binary_ops_per_second / 1e9, 100 * b.big_layers_roofline_fraction, b.largest_layer.c_str(),
+                100 * b.largest_layer_roofline_fraction);
   if (one) std::printf("1 thread: %.3f ms, speed-up with %d threads: %.2fx\n", one->median_ms, f.threads, one->median_ms / b.median_ms);
+  if (kernels_compared)
+    std::printf("%d-bit weights, kernels in one run: path's rule %.3f ms, digit planes only %.3f ms, int8 kernel "
+                "%.3f ms; binary weights %.3f ms\n",
+                f.weight_bits, kernels_compared->rule_ms, kernels_compared->digit_planes_ms, kernels_compared->int8_ms,
+                kernels_compared->binary_ms);
+  if (kernels_compared && kernels_compared->digit_planes.stages.size() == kernels_compared->int8.stages.size()) {
+    std::printf("%-52s %12s %9s\n", "  conv stage (digit planes)", "digits ms", "int8 ms");
+    for (size_t i = 0; i < kernels_compared->int8.stages.size(); ++i) {
+      const auto &d = kernels_compared->digit_planes.stages[i], &q = kernels_compared->int8.stages[i];
+      if (q.kind == "i8conv") std::printf("  %-50s %12.3f %9.3f\n", d.label.c_str(), d.median_ms, q.median_ms);
+    }
+  }
   auto peer_line = [&](const char* name, const std::optional<double>& ms, const std::string& note) {
     if (ms)
       std::printf("%-28s %9.3f ms  (fast runtime %.1fx faster)\n", name, *ms, *ms / b.median_ms);

@@ -26,10 +26,15 @@ struct FastRuntimeOptions {
   int threads = 1;
   std::optional<kernels::Isa> isa;  // unset: kernels::selected_isa()
   bool time_stages = false;         // record each stage's wall time per run
+  // Multi-bit weights as bytes on the int8 kernel (i8conv) instead of digit
+  // planes on the popcount kernel: unset = the path's measured cost model
+  // (KernelTable::i8conv_word_cost), true = wherever it is exact, false =
+  // never. For benchmarks and tests; every choice gives the same levels.
+  std::optional<bool> int8_weights;
 };
 
 struct FastStageInfo {
-  std::string kind;   // input, pixconv, bconv, pool, pack, reference
+  std::string kind;   // input, pixconv, bconv, i8conv, pool, pack, reference
   std::string label;  // e.g. "bconv 3x3/1 16->32 k2 +maxpool2/2 +threshold2"
   // The kernel variant: op, tile and ISA, as XNNPACK names its microkernels
   // (e.g. "bconv_3x3s1_k2_avx512"; stages without a kernel path: "pointwise").

@@ -121,14 +121,19 @@ RuntimeBench summarise(const FastRuntime& fast, Isa isa, int threads, const std:
 
 }  // namespace
 
-std::vector<RuntimeBench> bench_runtimes_interleaved(const IntModel& model, Isa isa, const std::vector<int>& threads,
-                                                     int runs, int warmup, const std::vector<Roofline>& rooflines) {
+std::vector<RuntimeBench> bench_variants_interleaved(const std::vector<BenchVariant>& variants, int runs, int warmup) {
   if (runs < 1) throw Error("bench: --runs must be at least 1");
-  if (threads.empty() || rooflines.size() != threads.size())
-    throw Error("bench: one roofline per thread count is needed");
+  if (variants.empty()) throw Error("bench: nothing to run");
+  const Shape3 in = std::get<IntInputOp>(variants[0].model->ops[0]).shape;
+  for (const BenchVariant& v : variants)
+    if (std::get<IntInputOp>(v.model->ops[0]).shape.elements() != in.elements())
+      throw Error("bench: interleaved runtimes need the same input size");
   std::vector<std::unique_ptr<FastRuntime>> fast;
-  for (const int t : threads) fast.push_back(std::make_unique<FastRuntime>(model, FastRuntimeOptions{t, isa, true}));
-  const Shape3 in = std::get<IntInputOp>(model.ops[0]).shape;
+  for (const BenchVariant& v : variants) {
+    FastRuntimeOptions options = v.options;
+    options.time_stages = true;
+    fast.push_back(std::make_unique<FastRuntime>(*v.model, options));
+  }
   std::mt19937 rng(42);
   std::vector<std::vector<uint8_t>> images(4, std::vector<uint8_t>(size_t(in.elements())));
   for (auto& img : images)
@@ -156,8 +161,26 @@ std::vector<RuntimeBench> bench_runtimes_interleaved(const IntModel& model, Isa 
       }
     }
   std::vector<RuntimeBench> out;
-  for (size_t k = 0; k < n; ++k) out.push_back(summarise(*fast[k], isa, threads[k], totals[k], per_stage[k], rooflines[k]));
+  for (size_t k = 0; k < n; ++k)
+    out.push_back(summarise(*fast[k], *variants[k].options.isa, variants[k].options.threads, totals[k], per_stage[k],
+                            variants[k].roofline));
   return out;
+}
+
+std::vector<RuntimeBench> bench_runtimes_interleaved(const IntModel& model, Isa isa, const std::vector<int>& threads,
+                                                     int runs, int warmup, const std::vector<Roofline>& rooflines) {
+  if (threads.empty() || rooflines.size() != threads.size())
+    throw Error("bench: one roofline per thread count is needed");
+  std::vector<BenchVariant> variants;
+  for (size_t k = 0; k < threads.size(); ++k) {
+    BenchVariant v;
+    v.model = &model;
+    v.options.threads = threads[k];
+    v.options.isa = isa;
+    v.roofline = rooflines[k];
+    variants.push_back(v);
+  }
+  return bench_variants_interleaved(variants, runs, warmup);
 }
 
 RuntimeBench bench_runtime(const IntModel& model, Isa isa, int threads, int runs, int warmup,

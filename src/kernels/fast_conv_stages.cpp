@@ -2,6 +2,8 @@
 // the bit-packed popcount kernel (binary weights on k-bit levels) or the
 // pixel kernel (the first layer's integer weights on pixel - mean).
 #include <algorithm>
+#include <climits>
+#include <memory>
 
 #include "fast_stage_types.hpp"
 
@@ -256,6 +258,89 @@ int64_t PixelConvStage::band_scratch_bytes() const {
 
 int64_t PixelConvStage::parameter_bytes() const {
   return BandStage::parameter_bytes() + int64_t(w16_.size()) * 2 + int64_t(w32_.size()) * 4;
+}
+
+}  // namespace ifq::fast
+
+namespace ifq::fast {
+
+Int8ConvStage::Int8ConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out)
+    : g_(geometry_of(op)) {
+  init_conv(*this, g_, in, conv_out, op.out_channels);
+  in_fmt = BufFmt::Packed;
+  this->in_bits = in_bits;
+  info.kind = "i8conv";
+  info.label = "i8conv " + geometry_label(g_) + sharing_label(op) + " k" + std::to_string(in_bits);
+  info.variant = "i8conv_" + std::to_string(g_.kernel) + "x" + std::to_string(g_.kernel) + "s" +
+                 std::to_string(g_.stride) + "_k" + std::to_string(in_bits) + (op.shares_weights() ? "_shared" : "");
+}
+
+std::unique_ptr<Int8ConvStage> Int8ConvStage::make(const IntConvOp& op, int in_bits, const Shape3& in,
+                                                   const Shape3& conv_out) {
+  if (op.acc_shift != 0 || op.in_channels % 4 != 0 || op.kernel > kernels::kMaxBinaryKernel || in_bits < 1 ||
+      in_bits > kernels::kMaxPackedBits)
+    return nullptr;
+  const int O = op.out_channels, U = op.stored_filters(), r = op.input_repeat;
+  const int64_t block = int64_t(op.in_channels) * op.kernel * op.kernel;
+  const int64_t max_level = (int64_t(1) << in_bits) - 1;
+  // Σ_window x <= block * max_level must fit int32 (the kernel sums it so).
+  if (double(block) * double(max_level) > double(INT32_MAX)) return nullptr;
+  std::vector<int32_t> bytes(size_t(O * block));
+  std::vector<int32_t> offsets(static_cast<size_t>(O));
+  bool any_offset = false;
+  for (int o = 0; o < O; ++o) {
+    const int64_t sign = !op.negate.empty() && op.negate[size_t(o)] ? -1 : 1;
+    std::vector<int64_t> w(size_t(block), 0);
+    for (int b = 0; b < r; ++b)
+      for (int64_t t = 0; t < block; ++t) w[size_t(t)] += op.weight[size_t((int64_t(o % U) * r + b) * block + t)];
+    int64_t lo = 0, hi = 0, abs_sum = 0;
+    for (int64_t& v : w) {
+      v *= sign;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      abs_sum += v < 0 ? -v : v;
+    }
+    // The true sum must fit int32: the kernel's arithmetic is modulo 2^32.
+    if (hi - lo > 255 || double(abs_sum) * double(max_level) > double(INT32_MAX)) return nullptr;
+    // An offset z with every w - z in -128..127 (0 where possible).
+    const int64_t z = std::clamp<int64_t>(0, hi - 127, lo + 128);
+    offsets[size_t(o)] = int32_t(z);
+    any_offset = any_offset || z != 0;
+    for (int64_t t = 0; t < block; ++t) bytes[size_t(o * block + t)] = int32_t(w[size_t(t)] - z);
+  }
+  std::unique_ptr<Int8ConvStage> s(new Int8ConvStage(op, in_bits, in, conv_out));
+  s->w8_ = kernels::pack_i8conv_weights(bytes.data(), O, op.in_channels, op.kernel);
+  if (any_offset) s->offsets_ = std::move(offsets);
+  return s;
+}
+
+void Int8ConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const {
+  IFQ_DCHECK(r.in->fmt == BufFmt::Packed && r.in->layout.bits == in_bits);
+  kernels::I8convArgs a;
+  a.input = r.src;
+  a.in = r.in->layout;
+  a.kernel = g_.kernel;
+  a.stride = g_.stride;
+  a.out_w = conv_out.w;
+  a.row_begin = cy0;
+  a.row_end = cy1;
+  a.weights = w8_.data();
+  a.offsets = offsets_.empty() ? nullptr : offsets_.data();
+  a.out_channels = g_.out_channels;
+  a.acc = acc;
+  a.acc_stride = acc_stride;
+  a.scratch = scratch;
+  r.table->i8conv_band(a);
+}
+
+int64_t Int8ConvStage::band_scratch_bytes() const {
+  return align_up(kernels::i8conv_scratch_bytes(g_.kernel, g_.stride, max_band_rows, g_.in_channels,
+                                                in_shape.w + 2 * g_.pad, conv_out.w),
+                  kAlign);
+}
+
+int64_t Int8ConvStage::parameter_bytes() const {
+  return BandStage::parameter_bytes() + int64_t(w8_.size()) + int64_t(offsets_.size()) * 4;
 }
 
 }  // namespace ifq::fast

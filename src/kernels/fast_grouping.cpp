@@ -94,6 +94,16 @@ bool digits_fit_kernels(const IntConvOp& conv, int in_bits, int digits) {
   return double(conv.filter_size()) * max_level * double(int64_t(1) << digits) <= double(INT32_MAX);
 }
 
+// The path's cost model (KernelTable::i8conv_word_cost): `planes` popcount
+// planes of the window's words, plus a per-word overhead that the small
+// channel counts' im2col makes visible, against k*k*C/4 int8 groups.
+constexpr double kDigitWordOverhead = 6;
+bool int8_is_cheaper(const IntConvOp& conv, int planes, const kernels::KernelTable& table) {
+  const double digits = double(planes) * (kernels::window_words(conv.kernel, conv.in_channels) + kDigitWordOverhead) *
+                        table.i8conv_word_cost;
+  return table.i8conv_word_cost > 0 && digits >= double(conv.kernel) * conv.kernel * conv.in_channels / 4.0;
+}
+
 // A pool the epilogue can take (its row list holds kMaxFusedPoolWindow rows).
 const IntMaxPoolOp* fusable_pool(const IntModel& m, int k) {
   if (k >= int(m.ops.size())) return nullptr;
@@ -120,7 +130,8 @@ int fuse_epilogue(const IntModel& m, int j, Epilogue& epi) {
 
 // The stage starting at op i; sets `next` to the first op after it.
 std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& shapes,
-                                const std::vector<ValueKind>& kinds, int i, int& next) {
+                                const std::vector<ValueKind>& kinds, const kernels::KernelTable& table, int i,
+                                int& next) {
   const auto& ops = m.ops;
   const Shape3 in = i > 0 ? shapes[size_t(i - 1)] : Shape3{};
   const ValueKind in_kind = i > 0 ? kinds[size_t(i - 1)] : ValueKind{};
@@ -136,6 +147,14 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
       digits = weight_digits(*conv);
       if (!digits_fit_kernels(*conv, in_kind.bits, digits)) digits = 0;
     }
+    // Multi-bit weights as bytes where the path's int8 kernel is exact for
+    // these levels and cheaper than the digit planes (or those do not fit).
+    if (on_levels && !binary && (int64_t(1) << in_kind.bits) - 1 <= table.i8conv_max_level &&
+        (digits == 0 ? table.i8conv_word_cost > 0 : int8_is_cheaper(*conv, digits * in_kind.bits, table)))
+      if (auto s = Int8ConvStage::make(*conv, in_kind.bits, in, shapes[size_t(i)])) {
+        next = fuse_epilogue(m, next, s->epi);
+        return s;
+      }
     const bool bin = (binary && sharing_fits_kernels(*conv, in_kind.bits)) || digits > 0;
     PixelBound px;
     // The pixel kernel reads the image once per filter: repeated input
@@ -178,14 +197,15 @@ int64_t buffer_bytes(const Buffer& b) {
 
 }  // namespace
 
-StageList group_stages(const IntModel& m, const std::vector<Shape3>& shapes, std::vector<Buffer>& buffers) {
+StageList group_stages(const IntModel& m, const std::vector<Shape3>& shapes, const kernels::KernelTable& table,
+                       std::vector<Buffer>& buffers) {
   std::vector<ValueKind> kinds(m.ops.size());
   ValueRange range;
   for (size_t i = 0; i < m.ops.size(); ++i) kinds[i] = kind_after(m.ops[i], range = int_op_output_range(m.ops[i], range));
 
   StageList grouped;
   for (int i = 0, next = 0; i < int(m.ops.size()); i = next) {
-    auto s = stage_at(m, shapes, kinds, i, next);
+    auto s = stage_at(m, shapes, kinds, table, i, next);
     // The one place a grouped stage learns its op range and shapes.
     s->in_shape = i > 0 ? shapes[size_t(i - 1)] : Shape3{};
     s->out_shape = shapes[size_t(next - 1)];

@@ -16,7 +16,7 @@ struct FastRuntime::Impl {
   IntModel model;
   std::vector<Shape3> shapes;
   kernels::Isa isa;
-  const kernels::KernelTable* table = nullptr;
+  kernels::KernelTable table;  // the path's, with the options' planning choices
   std::unique_ptr<kernels::ThreadPool> pool;
   bool time_stages = false;
   fast::StageList stages;
@@ -54,11 +54,12 @@ FastRuntime::FastRuntime(IntModel model, FastRuntimeOptions options) : impl_(std
   if (m.model.ops.empty() || !std::holds_alternative<IntInputOp>(m.model.ops[0]))
     throw Error("fast runtime: the model must start with an input op");
   m.isa = options.isa ? *options.isa : kernels::selected_isa();
-  m.table = &kernels::kernel_table(m.isa);
+  m.table = kernels::kernel_table(m.isa);
+  if (options.int8_weights) m.table.i8conv_word_cost = *options.int8_weights ? 1e30 : 0;
   m.pool = std::make_unique<kernels::ThreadPool>(options.threads);
   m.time_stages = options.time_stages;
-  m.stages = fast::group_stages(m.model, m.shapes, m.bufs);
-  for (size_t s = 0; s < m.stages.size(); ++s) m.stages[s]->prepare(m.bufs[s], options.threads, *m.table);
+  m.stages = fast::group_stages(m.model, m.shapes, m.table, m.bufs);
+  for (size_t s = 0; s < m.stages.size(); ++s) m.stages[s]->prepare(m.bufs[s], options.threads, m.table);
   m.plan_arena(options.threads);
   m.output.shape = m.shapes.back();
   m.output.data.assign(size_t(m.output.shape.elements()), 0);
@@ -96,7 +97,7 @@ const IntTensor& FastRuntime::run(const uint8_t* image, size_t size) {
   r.scratch = m.arena + m.worker_scratch_offset;
   r.scratch_stride = m.worker_scratch_bytes;
   r.pool = m.pool.get();
-  r.table = m.table;
+  r.table = &m.table;
   for (size_t si = 0; si < m.stages.size(); ++si) {
     const auto t0 = std::chrono::steady_clock::now();
     r.in = si > 0 ? &m.bufs[si - 1] : nullptr;

@@ -86,6 +86,8 @@ using StageList = std::vector<std::unique_ptr<Stage>>;
 // Groups the model's ops into stages (fusing conv + pool + threshold where a
 // kernel covers them) and plans each stage's output buffer, inserting pack
 // stages where a consumer needs packed levels its producer cannot write.
-StageList group_stages(const IntModel& model, const std::vector<Shape3>& shapes, std::vector<Buffer>& buffers);
+// `table`: the kernel path the stages will run on (some choices depend on it).
+StageList group_stages(const IntModel& model, const std::vector<Shape3>& shapes, const kernels::KernelTable& table,
+                       std::vector<Buffer>& buffers);
 
 }  // namespace ifq::fast

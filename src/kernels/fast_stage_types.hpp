@@ -157,6 +157,30 @@ class BinaryConvStage final : public BandStage {
   int64_t computed_bytes() const { return align_up(int64_t(max_band_rows) * conv_out.w * computed_stride() * 4, kAlign); }
 };
 
+// Integer weights on packed k-bit levels unpacked to bytes (i8conv_band):
+// each output's effective filter (input blocks summed, DupNet copies and
+// negations applied) as signed bytes around a per-output offset.
+class Int8ConvStage final : public BandStage {
+ public:
+  // Null when an output's weights span more than 256 values, or a sum (or a
+  // window's level sum) could leave int32: then the kernel is not exact.
+  static std::unique_ptr<Int8ConvStage> make(const IntConvOp& op, int in_bits, const Shape3& in,
+                                             const Shape3& conv_out);
+  int64_t parameter_bytes() const override;
+
+ protected:
+  bool computes_band() const override { return true; }
+  void compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const override;
+  int64_t band_scratch_bytes() const override;
+  bool pixel_major() const override { return true; }
+
+ private:
+  Int8ConvStage(const IntConvOp& op, int in_bits, const Shape3& in, const Shape3& conv_out);
+  ConvGeometry g_;
+  std::vector<int8_t> w8_;        // pack_i8conv_weights() layout
+  std::vector<int32_t> offsets_;  // [out_channels]; empty when all are 0
+};
+
 // Integer weights on the first layer's pixels (int16 or int32 accumulation).
 // A shared-weights conv comes with its input_repeat blocks already summed
 // into one (pixel_conv_weights in fast_grouping.cpp).

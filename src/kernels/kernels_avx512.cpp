@@ -250,12 +250,15 @@ inline void narrow_band(const BconvArgs& a, int64_t rb, int64_t pb) {
 
 #include "pixconv_u8_common.inc"
 #include "pixconv_vnni.inc"
+#include "i8conv_avx2.inc"
+#include "i8conv_vnni.inc"
 #include "epilogue_avx512.inc"
 
 }  // namespace ifq::kernels::IFQ_ISA_NS
 
 #define IFQ_HAVE_VECTOR_IM2COL 1
 #define IFQ_HAVE_PIXCONV_U8 1
+#define IFQ_HAVE_I8_ROW 1
 #define IFQ_HAVE_VECTOR_NARROW 1
 #define IFQ_HAVE_VECTOR_EPILOGUE 1
 #include "kernels_impl.inc"
@@ -266,6 +269,14 @@ namespace ifq::kernels {
 void fill_avx512_table(KernelTable& t) {
   t.isa = Isa::avx512;
   t.prefer_narrow_bconv = true;
+  // Without VNNI the AVX2 kernel (vpmaddubsw) runs. Word cost fitted to the
+  // IFQ-Tinier-YOLO layers' crossovers (ifq bench --weight-bits 2 and 4,
+  // docs/quantizers.md): about 1.3, 1.5, 2.8, 4.4 planes at C = 8, 16, 32,
+  // 64 (3x3), 8 at 128, 5 for 1x1 over 512; the AVX2 int8 kernel is about
+  // 3x slower per value than VNNI, the popcount planes 3x faster than AVX2's.
+  const bool vnni = __builtin_cpu_supports("avx512vnni");
+  t.i8conv_max_level = vnni ? 255 : 127;
+  t.i8conv_word_cost = vnni ? 2.0 : 0.7;
 #define IFQ_FILL_KERNEL(name, type) t.name = &IFQ_ISA_NS::name;
   IFQ_KERNEL_LIST(IFQ_FILL_KERNEL)
 #undef IFQ_FILL_KERNEL

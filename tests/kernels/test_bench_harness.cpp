@@ -44,6 +44,39 @@ TEST(BenchHarness, InterleavedRunsGiveEveryThreadCountAllRunsAndStages) {
   }
 }
 
+// Variants keep their own options: the same multi-bit network on the digit
+// planes and on the int8 kernel, and another model of the same input.
+TEST(BenchHarness, VariantsRunWithTheirOwnOptionsAndModels) {
+  std::mt19937 rng(6);
+  ifq::testing::RandomNetSpec spec;
+  spec.layers = {{16, 3, 1, 1}};
+  spec.layers[0].weight_bits = 8;
+  const ifq::IntModel multibit = ifq::testing::random_int_net(spec, rng), binary = small_net();
+  std::vector<ifq::kernels::BenchVariant> v(3);
+  for (auto& x : v) {
+    x.model = &multibit;
+    x.options.isa = ifq::kernels::selected_isa();
+  }
+  v[0].options.int8_weights = false;
+  v[1].options.int8_weights = true;
+  v[2].model = &binary;
+  const auto b = ifq::kernels::bench_variants_interleaved(v, 20, 1);
+  ASSERT_EQ(b.size(), 3u);
+  const auto kinds = [](const ifq::kernels::RuntimeBench& r) {
+    std::string k;
+    for (const auto& s : r.stages) k += s.kind + " ";
+    return k;
+  };
+  EXPECT_EQ(kinds(b[0]).find("i8conv"), std::string::npos) << kinds(b[0]);
+  EXPECT_NE(kinds(b[1]).find("i8conv"), std::string::npos) << kinds(b[1]);
+  EXPECT_EQ(b[0].macs, b[1].macs);  // one network, two kernels
+  for (const auto& r : b) EXPECT_EQ(r.runs, 20);
+  ifq::IntModel other_input = binary;
+  std::get<ifq::IntInputOp>(other_input.ops[0]).shape.w += 1;
+  v[2].model = &other_input;
+  EXPECT_THROW(ifq::kernels::bench_variants_interleaved(v, 4, 0), ifq::Error);
+}
+
 TEST(BenchHarness, RefusesMismatchedRooflinesAndNoRuns) {
   const ifq::IntModel model = small_net();
   const auto isa = ifq::kernels::selected_isa();

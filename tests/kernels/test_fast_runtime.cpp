@@ -87,7 +87,7 @@ TEST_P(FastRuntimePaths, RandomNetworksMatchReferenceExactly) {
     const IntModel model = testing::random_int_net(spec, rng);
     ReferenceRuntime ref(model);
     for (int threads : {1, 2, 3}) {
-      FastRuntime fast(model, {threads, GetParam(), false});
+      FastRuntime fast(model, {threads, GetParam(), false, std::nullopt});
       for (int img = 0; img < 2; ++img) {
         const auto image = random_image(spec.input, rng);
         const IntTensor expect = ref.run(image);
@@ -122,7 +122,7 @@ TEST_P(FastRuntimePaths, ConvertedTinierYoloMatchesReference) {
   ReferenceRuntime ref(model);
   std::mt19937 rng(8);
   for (int threads : {1, 2}) {
-    FastRuntime fast(model, {threads, GetParam(), false});
+    FastRuntime fast(model, {threads, GetParam(), false, std::nullopt});
     for (const auto& st : fast.stages())
       EXPECT_NE(st.kind, "reference") << "stage " << st.label << " fell back to the reference op";
     const auto image = random_image(spec.input, rng);
@@ -143,7 +143,7 @@ TEST_P(FastRuntimePaths, TinierYoloAtAnotherInputSizeStaysExact) {
   ReferenceRuntime ref(moved), ref_there(converted_there);
   std::mt19937 rng(31);
   for (int threads : {1, 2}) {
-    FastRuntime fast(moved, {threads, GetParam(), false});
+    FastRuntime fast(moved, {threads, GetParam(), false, std::nullopt});
     const auto image = random_image(Shape3{3, 96, 160}, rng);
     const IntTensor expect = ref.run(image);
     EXPECT_EQ(ref_there.run(image).data, expect.data);
@@ -167,7 +167,7 @@ TEST_P(FastRuntimePaths, KernelsAndPoolWindowsAtTheFastLimitsMatchTheReference) 
     const IntModel model = testing::random_int_net(spec, rng);
     ReferenceRuntime ref(model);
     for (int threads : {1, 2}) {
-      FastRuntime fast(model, {threads, GetParam(), false});
+      FastRuntime fast(model, {threads, GetParam(), false, std::nullopt});
       std::string kinds;
       for (const auto& st : fast.stages()) kinds += st.kind + " ";
       const auto image = random_image(spec.input, rng);
@@ -189,7 +189,7 @@ TEST_P(FastRuntimePaths, EveryRegistryOpMatchesTheReference) {
     for (const auto& sample : testing::op_samples(rng)) {
       ReferenceRuntime ref(sample.model);
       for (int threads : {1, 2}) {
-        FastRuntime fast(sample.model, {threads, GetParam(), false});
+        FastRuntime fast(sample.model, {threads, GetParam(), false, std::nullopt});
         std::string variants;
         for (const auto& st : fast.stages()) variants += st.variant + " ";
         for (int k = 0; k < 3; ++k) {
@@ -217,7 +217,7 @@ TEST_P(FastRuntimePaths, DupNetConvertedNetworksMatchTheReference) {
     const IntModel model = convert(fm).model;
     ReferenceRuntime ref(model);
     for (int threads : {1, 2}) {
-      FastRuntime fast(model, {threads, GetParam(), false});
+      FastRuntime fast(model, {threads, GetParam(), false, std::nullopt});
       for (const auto& st : fast.stages()) shared_stages += st.variant.find("_shared") != std::string::npos;
       for (int img = 0; img < 4; ++img) {
         const auto image = testing::random_image(rng, ref.shapes()[0]);
@@ -269,7 +269,7 @@ TEST_P(FastRuntimePaths, MultiBitHiddenConvsMatchReferenceExactly) {
     const IntModel model = testing::random_int_net(spec, rng);
     ReferenceRuntime ref(model);
     for (int threads : {1, 3}) {
-      FastRuntime fast(model, {threads, GetParam(), false});
+      FastRuntime fast(model, {threads, GetParam(), false, false});  // digit planes only
       // Every multi-bit layer runs on the binary kernel with exactly its B.
       std::string variants;
       int digit_stages = 0;
@@ -290,6 +290,108 @@ TEST_P(FastRuntimePaths, MultiBitHiddenConvsMatchReferenceExactly) {
       }
     }
   }
+}
+
+// The same networks on the int8 kernel (FastRuntimeOptions::int8_weights),
+// on every path: channel counts made multiples of 4 and no input_repeat
+// (so each output's weights span at most 256 values), every multi-bit layer
+// then runs on i8conv where the path's kernel is exact for the level width,
+// on the digit planes elsewhere; equal to the reference either way.
+TEST_P(FastRuntimePaths, MultiBitHiddenConvsOnTheInt8KernelMatchReferenceExactly) {
+  std::mt19937 rng(8087);
+  const int max_level = kernels::kernel_table(GetParam()).i8conv_max_level;
+  int int8_stages = 0;
+  for (int v = 0; v < 48; ++v) {
+    testing::RandomNetSpec spec = multibit_variant(v, rng);
+    spec.first_out = 4 * (2 + int(rng() % 4));
+    for (auto& l : spec.layers) {
+      l.input_repeat = 1;
+      l.out = l.duplicate * 4 * (1 + int(rng() % 4));
+    }
+    const IntModel model = testing::random_int_net(spec, rng);
+    ReferenceRuntime ref(model);
+    const bool exact_here = (1 << spec.bits) - 1 <= max_level;
+    for (int threads : {1, 3}) {
+      FastRuntime fast(model, {threads, GetParam(), false, true});
+      std::string variants;
+      int on_int8 = 0, on_digits = 0;
+      for (const auto& st : fast.stages()) {
+        variants += st.variant + " ";
+        on_int8 += st.kind == "i8conv";
+        on_digits += st.variant.find("_w") != std::string::npos;
+      }
+      ASSERT_EQ(exact_here ? on_int8 : on_digits, int(spec.layers.size())) << "variant " << v << ": " << variants;
+      int8_stages += on_int8;
+      for (int img = 0; img < 2; ++img) {
+        const auto image = random_image(spec.input, rng);
+        const IntTensor expect = ref.run(image);
+        const IntTensor& got = fast.run(image);
+        ASSERT_EQ(got.shape, expect.shape);
+        ASSERT_EQ(got.data, expect.data) << "variant " << v << " threads " << threads << ": " << variants;
+      }
+    }
+  }
+  EXPECT_GT(int8_stages, 40);
+}
+
+// Weights the int8 kernel cannot hold exactly stay on the digit planes:
+// 8-bit weights with three input blocks summed span up to 3 * 255 values, and
+// a channel count not a multiple of 4 does not unpack into whole dwords.
+TEST_P(FastRuntimePaths, Int8KernelDeclinesWeightsItCannotHold) {
+  std::mt19937 rng(515);
+  for (const bool repeat : {true, false}) {
+    testing::RandomNetSpec spec;
+    spec.bits = 2;
+    spec.first_out = repeat ? 8 : 6;
+    testing::RandomNetSpec::Layer l{16, 3, 1, 1};
+    l.weight_bits = 8;
+    l.input_repeat = repeat ? 3 : 1;
+    spec.layers.push_back(l);
+    const IntModel model = testing::random_int_net(spec, rng);
+    FastRuntime fast(model, {1, GetParam(), false, true});
+    std::string variants;
+    for (const auto& st : fast.stages()) variants += st.variant + " ";
+    EXPECT_EQ(variants.find("i8conv"), std::string::npos) << variants;
+    EXPECT_NE(variants.find("_w"), std::string::npos) << variants;
+    const auto image = random_image(spec.input, rng);
+    EXPECT_EQ(fast.run(image).data, ReferenceRuntime(model).run(image).data);
+  }
+}
+
+// Without an option each path applies its cost model: the int8 kernel where
+// it is exact for the level width and cheaper than the digit planes
+// (KernelTable::i8conv_word_cost), the digit planes elsewhere; on AVX-512 with
+// VNNI, 2-bit weights on 2-bit levels take the digit planes over 128 channels
+// and the int8 kernel over 8, and 8-bit weights the int8 kernel over both.
+TEST_P(FastRuntimePaths, PathCostModelChoosesBetweenDigitPlanesAndInt8) {
+  std::mt19937 rng(616);
+  const auto& table = kernels::kernel_table(GetParam());
+  const bool vnni_model = table.i8conv_word_cost == 2.0 && table.i8conv_max_level == 255;
+  for (int channels : {8, 128})
+    for (int bits : {1, 2, 8})
+      for (int weight_bits : {2, 4, 8}) {
+        testing::RandomNetSpec spec;
+        spec.bits = bits;
+        spec.first_out = channels;
+        testing::RandomNetSpec::Layer l{16, 3, 1, 1};
+        l.weight_bits = weight_bits;
+        spec.layers.push_back(l);
+        const IntModel model = testing::random_int_net(spec, rng);
+        FastRuntime fast(model, {1, GetParam(), false, std::nullopt});
+        const double planes_cost = double(weight_bits * bits) * (kernels::window_words(3, channels) + 6) *
+                                   table.i8conv_word_cost;
+        const bool int8 = table.i8conv_word_cost > 0 && (1 << bits) - 1 <= table.i8conv_max_level &&
+                          planes_cost >= 9.0 * channels / 4;
+        std::string variants;
+        for (const auto& st : fast.stages()) variants += st.variant + " ";
+        EXPECT_EQ(variants.find("i8conv") != std::string::npos, int8) << variants;
+        EXPECT_EQ(variants.find("_w" + std::to_string(weight_bits) + "_") != std::string::npos, !int8) << variants;
+        if (vnni_model && bits == 2 && weight_bits != 4) {
+          EXPECT_EQ(int8, weight_bits == 8 || channels == 8) << variants;
+        }
+        const auto image = random_image(spec.input, rng);
+        EXPECT_EQ(fast.run(image).data, ReferenceRuntime(model).run(image).data) << variants;
+      }
 }
 
 TEST_P(FastRuntimePaths, MultiBitLevelsAreDiverse) {
@@ -340,7 +442,7 @@ TEST_P(FastRuntimePaths, MultiBitConvRunsOnTheBinaryKernel) {
     std::uniform_int_distribution<int> w(c.lo, c.hi);
     for (auto& x : conv.weight) x = c.weight_bits == 1 ? (rng() % 2 ? 1 : -1) : w(rng);
     conv.weight[0] = c.lo, conv.weight[1] = c.hi;
-    FastRuntime fast(model, {2, GetParam(), false});
+    FastRuntime fast(model, {2, GetParam(), false, false});
     const FastStageInfo& st = stage_of(fast, conv_op);
     EXPECT_EQ(st.kind, "bconv") << st.label;
     EXPECT_EQ(st.variant.rfind("bconv_3x3s1_k3" + c.digits + "_", 0), 0u) << st.variant;
@@ -357,7 +459,7 @@ TEST_P(FastRuntimePaths, MultiBitConvRunsOnTheBinaryKernel) {
   // A wider declared type holding only +1/-1 runs as plain binary.
   IntModel model = base;
   std::get<IntConvOp>(model.ops[size_t(conv_op)]).weight_bits = 4;
-  FastRuntime fast(model, {2, GetParam(), false});
+  FastRuntime fast(model, {2, GetParam(), false, false});
   EXPECT_EQ(stage_of(fast, conv_op).variant.rfind("bconv_3x3s1_k3_", 0), 0u) << stage_of(fast, conv_op).variant;
   EXPECT_EQ(stage_of(fast, conv_op).variant.find("_w"), std::string::npos) << stage_of(fast, conv_op).variant;
   const auto image = random_image(spec.input, rng);
@@ -405,7 +507,7 @@ TEST_P(FastRuntimePaths, MultiBitInt32BoundDecidesThePathAndBothAreExact) {
     const int32_t lo = -(1 << (c.weight_bits - 1)), hi = (1 << (c.weight_bits - 1)) - 1;
     for (auto& w : conv.weight) w = c.fill < 0 ? lo : c.fill > 0 ? hi : (rng() % 2 ? hi : lo);
     const IntModel model = top_levels_net(c.channels, 9, 8, conv);
-    FastRuntime fast(model, {2, GetParam(), false});
+    FastRuntime fast(model, {2, GetParam(), false, std::nullopt});
     const FastStageInfo& st = stage_of(fast, 3);
     EXPECT_EQ(st.kind, c.fast ? "bconv" : "reference") << c.channels << " channels, " << c.weight_bits << " bits";
     ReferenceRuntime ref(model);
@@ -435,7 +537,7 @@ TEST(FastRuntime, TinierYolo416MatchesReferenceOnTheBestPath) {
   std::mt19937 rng(9);
   const auto image = random_image(spec.input, rng);
   const IntTensor expect = ref.run(image);
-  FastRuntime fast(model, {2, std::nullopt, false});
+  FastRuntime fast(model, {2, std::nullopt, false, std::nullopt});
   EXPECT_EQ(fast.run(image).data, expect.data);
   // Levels of every quantized layer use at least three of the four values.
   for (size_t i = 0; i < model.ops.size(); ++i)
@@ -452,7 +554,7 @@ TEST(FastRuntime, RunAllocatesNothingAndReportsItsArena) {
   std::mt19937 rng(1);
   const auto image = random_image(spec.input, rng);
   for (int threads : {1, 2}) {
-    FastRuntime fast(model, {threads, std::nullopt, false});
+    FastRuntime fast(model, {threads, std::nullopt, false, std::nullopt});
     EXPECT_GT(fast.arena_bytes(), 0);
     fast.run(image);  // warm-up (thread start-up)
     const int64_t before = g_allocations.load();
@@ -520,7 +622,7 @@ TEST(FastRuntime, RejectsBadInput) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("expects"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(FastRuntime(model, {0, std::nullopt, false}), Error);
+  EXPECT_THROW(FastRuntime(model, {0, std::nullopt, false, std::nullopt}), Error);
   IntModel broken = model;
   std::get<IntConvOp>(broken.ops[1]).weight.pop_back();
   EXPECT_THROW(FastRuntime{broken}, Error);

@@ -131,6 +131,106 @@ TEST_P(KernelPaths, BinaryConvLongDenseWindowsMatchReference) {
     }
 }
 
+// Runs i8conv_band over the conv output in random row bands, with weights
+// w - offsets[o] as bytes (pack_i8conv_weights); pixel-major accumulators
+// whose stride padding must stay untouched.
+std::vector<int32_t> run_i8conv(const KernelTable& t, const IntTensor& levels, const IntConvOp& conv,
+                                const std::vector<int32_t>& offsets, int bits, Shape3 out, std::mt19937& rng) {
+  const PackedLayout L{levels.shape.c, levels.shape.h, levels.shape.w, conv.pad, bits};
+  std::vector<uint8_t> packed(size_t(L.total_bytes()));  // exactly the layout's bytes (sanitizers see over-reads)
+  pack_levels(levels.data.data(), L, packed.data());
+  const int64_t block = conv.filter_size();
+  std::vector<int32_t> bytes(conv.weight.size());
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = conv.weight[i] - offsets[size_t(int64_t(i) / block)];
+  const auto w8 = pack_i8conv_weights(bytes.data(), conv.out_channels, conv.in_channels, conv.kernel);
+  std::vector<int32_t> result(size_t(out.elements()));
+  const int64_t scratch = i8conv_scratch_bytes(conv.kernel, conv.stride, 4, conv.in_channels, L.padded_width(), out.w);
+  std::vector<uint64_t> scratch_words(size_t(scratch / 8 + 8));
+  const bool any_offset = std::any_of(offsets.begin(), offsets.end(), [](int32_t z) { return z != 0; });
+  for (int y0 = 0; y0 < out.h;) {
+    const int y1 = std::min(out.h, y0 + 1 + int(rng() % 4));
+    const int64_t npix = int64_t(y1 - y0) * out.w;
+    const int64_t stride = (out.c + 7) / 8 * 8 + int64_t(rng() % 3) * 8;
+    std::vector<int32_t> acc(size_t(stride * npix), 12345);
+    I8convArgs a;
+    a.input = packed.data();
+    a.in = L;
+    a.kernel = conv.kernel;
+    a.stride = conv.stride;
+    a.out_w = out.w;
+    a.row_begin = y0;
+    a.row_end = y1;
+    a.weights = w8.data();
+    a.offsets = any_offset || rng() % 2 ? offsets.data() : nullptr;
+    a.out_channels = conv.out_channels;
+    a.acc = acc.data();
+    a.acc_stride = stride;
+    a.scratch = reinterpret_cast<uint8_t*>(scratch_words.data());
+    t.i8conv_band(a);
+    for (int64_t p = 0; p < npix; ++p) {
+      for (int o = 0; o < out.c; ++o)
+        result[size_t((int64_t(o) * out.h + y0) * out.w + p)] = acc[size_t(p * stride + o)];
+      for (int64_t o = out.c; o < stride; ++o)
+        if (acc[size_t(p * stride + o)] != 12345 && o >= (out.c + 7) / 8 * 8)
+          ADD_FAILURE() << "wrote past the pixel's channels: p=" << p << " o=" << o;
+    }
+    y0 = y1;
+  }
+  return result;
+}
+
+// Integer weights of up to 8 bits after a per-output offset, on levels as
+// bytes: channel counts 4..132 (multiples of 4), outputs around the
+// 16-channel blocks, kernels 1..5, strides, pads, every level width the path
+// is exact for, offsets 0 and up to +-300 (weights beyond int8 then).
+TEST_P(KernelPaths, Int8ConvMatchesReferenceOverSweptShapes) {
+  std::mt19937 rng(4321);
+  int checked = 0;
+  for (int c : {4, 8, 12, 36, 132})
+    for (int kernel : {1, 3, 5})
+      for (int bits : {1, 2, 4, 7, 8}) {
+        if ((1 << bits) - 1 > table_->i8conv_max_level) continue;
+        const int stride = 1 + int(rng() % 3), pad = int(rng() % (kernel / 2 + 2));
+        const int out = std::vector<int>{1, 5, 8, 16, 17, 40, 64, 70}[rng() % 8];
+        const Shape3 in_shape{c, kernel + int(rng() % 9), kernel + int(rng() % 14)};
+        IntConvOp conv = testing::random_multibit_conv(c, out, kernel, stride, pad, 8, rng);
+        std::vector<int32_t> offsets(size_t(out), 0);
+        if (rng() % 3 != 0)
+          for (int o = 0; o < out; ++o) {
+            offsets[size_t(o)] = int32_t(rng() % 601) - 300;
+            for (int64_t t = 0; t < conv.filter_size(); ++t) conv.weight[size_t(o * conv.filter_size() + t)] += offsets[size_t(o)];
+          }
+        conv.weight_bits = 10;
+        const Shape3 out_shape{out, conv_out_size(in_shape.h, kernel, stride, pad),
+                               conv_out_size(in_shape.w, kernel, stride, pad)};
+        const IntTensor levels = testing::random_levels(in_shape, bits, rng);
+        const IntTensor ref = apply_int_op(conv, levels, out_shape);
+        ASSERT_EQ(run_i8conv(*table_, levels, conv, offsets, bits, out_shape, rng), ref.data)
+            << "c=" << c << " h=" << in_shape.h << " w=" << in_shape.w << " out=" << out << " k=" << kernel
+            << " s=" << stride << " pad=" << pad << " bits=" << bits;
+        ++checked;
+      }
+  EXPECT_GE(checked, 3 * 5 * 4);
+}
+
+// The extremes: every level at the path's top level and weights at -128 or
+// 127 only, so every product and pair sum is the largest the kernel sees
+// (vpmaddubsw's int16 pairs at the edge of saturation where the path has it).
+TEST_P(KernelPaths, Int8ConvExtremeWeightsAndLevelsMatchReference) {
+  std::mt19937 rng(77);
+  const int max_level = table_->i8conv_max_level, bits = max_level >= 255 ? 8 : 7;
+  for (int sign : {-1, 1}) {
+    IntConvOp conv = testing::random_multibit_conv(64, 20, 3, 1, 1, 8, rng);
+    for (auto& w : conv.weight) w = sign < 0 ? -128 : 127;
+    conv.weight_bits = 8;
+    const Shape3 in{64, 4, 9}, out{20, 4, 9};
+    IntTensor levels{in, std::vector<int32_t>(size_t(in.elements()), (1 << bits) - 1)};
+    const std::vector<int32_t> offsets(20, 0);
+    ASSERT_EQ(run_i8conv(*table_, levels, conv, offsets, bits, out, rng), apply_int_op(conv, levels, out).data)
+        << "sign " << sign;
+  }
+}
+
 // Runs bconv_narrow_band over the conv output in random row bands; checks
 // that nothing past the band's pixels is written (channel-major, stride >=
 // the band's pixel count).

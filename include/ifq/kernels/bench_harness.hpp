@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ifq/fast_runtime.hpp"
 #include "ifq/int_model.hpp"
 #include "ifq/kernels/isa.hpp"
 
@@ -59,6 +60,15 @@ RuntimeBench bench_runtime(const IntModel& model, Isa isa, int threads, int runs
 // (thread scaling) stay fair where separately timed runs would not.
 std::vector<RuntimeBench> bench_runtimes_interleaved(const IntModel& model, Isa isa, const std::vector<int>& threads,
                                                      int runs, int warmup, const std::vector<Roofline>& rooflines);
+
+// The general form: any runtimes (models of the same input shape, options
+// each; time_stages is forced on), interleaved in the same blocks.
+struct BenchVariant {
+  const IntModel* model = nullptr;
+  FastRuntimeOptions options;  // options.isa must be set
+  Roofline roofline;
+};
+std::vector<RuntimeBench> bench_variants_interleaved(const std::vector<BenchVariant>& variants, int runs, int warmup);
 
 double median(std::vector<double> v);
 

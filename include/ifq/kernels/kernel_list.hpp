@@ -96,6 +96,42 @@ int64_t pixconv_scratch_ints(int channels, int kernel, int padded_w, int out_cha
 // reads whole 32-column strips (values past the row are never stored).
 int64_t pixconv_input_slack(int stride);
 
+// Integer weights of up to 8 bits on k-bit levels as bytes (the int8 path
+// of multi-bit weights; the planner's rule is in fast_grouping.cpp). The
+// kernel reads the same packed levels as bconv_band (C a multiple of 4, so a
+// pixel's channels fill whole dwords once unpacked to one byte each), keeps
+// the band's input rows unpacked in scratch, and computes
+//   acc[p * acc_stride + o] = Σ (weights + offsets[o]) · x
+// over each window: each output's integer weights w are stored as the signed
+// bytes w - offsets[o] (an output whose weights span at most 256 values has
+// such an offset), and offsets[o] · Σ_window x is added back. Arithmetic is
+// modulo 2^32 (vpdpbusd does not saturate), so the result is exact whenever
+// the true sum fits int32 and, on a path whose kernel multiplies through
+// saturating int16 pairs (vpmaddubsw), every level is at most
+// i8conv_max_level (KernelTable). No shift: acc_shift must be 0.
+struct I8convArgs {
+  const uint8_t* input = nullptr;  // packed levels, layout `in` (in.pad = conv pad, in.channels % 4 == 0)
+  PackedLayout in;
+  int kernel = 1, stride = 1;
+  int out_w = 0;
+  int row_begin = 0, row_end = 0;
+  const int8_t* weights = nullptr;   // pack_i8conv_weights() layout
+  const int32_t* offsets = nullptr;  // [out_channels], or null: all 0
+  int out_channels = 0;
+  int32_t* acc = nullptr;            // pixel-major, like bconv_band's
+  int64_t acc_stride = 0;
+  uint8_t* scratch = nullptr;        // i8conv_scratch_bytes(...) bytes, 64-byte aligned
+};
+// Output channels per weight block of the int8 layout.
+inline constexpr int kI8convBlock = 16;
+// Weights [out][C][k][k] (each in -128..127) in the kernels' order: blocks of
+// kI8convBlock outputs, then kernel tap (ky, kx), then groups of 4 input
+// channels, then the block's outputs, then the group's 4 channels as bytes:
+// [ceil(out/16)][k*k][C/4][16][4]; outputs past `out` are zero.
+std::vector<int8_t> pack_i8conv_weights(const int32_t* weight, int out, int in, int kernel);
+// Scratch of a band of at most `band_rows` output rows.
+int64_t i8conv_scratch_bytes(int kernel, int stride, int band_rows, int in_channels, int padded_w, int out_w);
+
 // Epilogue on an accumulator band: optional max/min pooling (Darknet geometry:
 // `pool_pad` is the total padding, begin = pool_pad / 2, padded positions never
 // win), optional threshold quantization (level = #{i : v > thr[c][i]}), then
@@ -133,11 +169,13 @@ using PopcountProbeFn = uint64_t (*)(const uint64_t* a, int64_t words, const uin
 using BconvFn = void (*)(const BconvArgs&);
 using PixconvFn = void (*)(const PixconvArgs&);
 using EpilogueFn = void (*)(const EpilogueArgs&);
+using I8convFn = void (*)(const I8convArgs&);
 
 #define IFQ_KERNEL_LIST(X)        \
   X(bconv_band, BconvFn)          \
   X(bconv_narrow_band, BconvFn)   \
   X(pixconv_band, PixconvFn)      \
+  X(i8conv_band, I8convFn)        \
   X(epilogue_band, EpilogueFn)    \
   X(popcount_probe, PopcountProbeFn)
 
@@ -148,6 +186,16 @@ struct KernelTable {
   // kernel for it. Every path has the kernel (and the tests run it on every
   // path); elsewhere bconv_band is as fast or faster.
   bool prefer_narrow_bconv = false;
+  // i8conv_band: the largest level it is exact for (vpmaddubsw pairs
+  // saturate above 127; 255 where the products are summed without
+  // saturation), and the planner's cost model against the digit planes on
+  // bconv_band (fast_grouping.cpp): per output value the digit planes cost
+  // planes x (window words + 6) x i8conv_word_cost, the int8 kernel k*k*C/4
+  // (its groups of four channels), in the units of one int8 group; the
+  // cheaper runs. 0: never the int8 kernel. Fitted per path to measured
+  // layer times (docs/quantizers.md).
+  int i8conv_max_level = 255;
+  double i8conv_word_cost = 0;
 #define IFQ_KERNEL_MEMBER(name, type) type name = nullptr;
   IFQ_KERNEL_LIST(IFQ_KERNEL_MEMBER)
 #undef IFQ_KERNEL_MEMBER
