@@ -135,10 +135,9 @@ json null_or(const std::optional<double>& v) { return v ? json(*v) : json(nullpt
 
 // The multi-bit network by the path's rule, on digit planes only, on the
 // int8 kernel wherever it is exact, and the same network with binary weights,
-// interleaved in one run (medians, ms).
+// interleaved in one run.
 struct MultiBitKernels {
-  double rule_ms = 0, digit_planes_ms = 0, int8_ms = 0, binary_ms = 0;
-  ifq::kernels::RuntimeBench digit_planes, int8;  // per stage
+  ifq::kernels::RuntimeBench rule, digit_planes, int8, binary;
 };
 MultiBitKernels compare_multibit_kernels(const BenchFlags& f, const ifq::IntModel& model, ifq::kernels::Isa isa,
                                          const ifq::kernels::Roofline& roofline) {
@@ -155,7 +154,7 @@ MultiBitKernels compare_multibit_kernels(const BenchFlags& f, const ifq::IntMode
   v[2].options.int8_weights = true;
   v[3].model = &binary;
   const auto r = ifq::kernels::bench_variants_interleaved(v, f.runs, f.warmup);
-  return {r[0].median_ms, r[1].median_ms, r[2].median_ms, r[3].median_ms, r[1], r[2]};
+  return {r[0], r[1], r[2], r[3]};
 }
 
 int bench_main(const BenchFlags& f) {
@@ -253,10 +252,10 @@ int bench_main(const BenchFlags& f) {
     j["popcount_roofline_fraction_1_thread"] = one->big_layers_roofline_fraction;
   }
   if (kernels_compared)
-    j["multibit_kernels"] = {{"rule_ms", kernels_compared->rule_ms},
-                             {"digit_planes_ms", kernels_compared->digit_planes_ms},
-                             {"int8_ms", kernels_compared->int8_ms},
-                             {"binary_weights_ms", kernels_compared->binary_ms},
+    j["multibit_kernels"] = {{"rule_ms", kernels_compared->rule.median_ms},
+                             {"digit_planes_ms", kernels_compared->digit_planes.median_ms},
+                             {"int8_ms", kernels_compared->int8.median_ms},
+                             {"binary_weights_ms", kernels_compared->binary.median_ms},
                              {"note", "the same network interleaved in one run: by the path's rule, digit planes only, "
                                       "the int8 kernel wherever exact, and with binary weights"}};
   if (torch_ms) j["speedup_vs_libtorch_fp32"] = *torch_ms / b.median_ms;
@@ -292,8 +291,8 @@ int bench_main(const BenchFlags& f) {
   if (kernels_compared)
     std::printf("%d-bit weights, kernels in one run: path's rule %.3f ms, digit planes only %.3f ms, int8 kernel "
                 "%.3f ms; binary weights %.3f ms\n",
-                f.weight_bits, kernels_compared->rule_ms, kernels_compared->digit_planes_ms, kernels_compared->int8_ms,
-                kernels_compared->binary_ms);
+                f.weight_bits, kernels_compared->rule.median_ms, kernels_compared->digit_planes.median_ms, kernels_compared->int8.median_ms,
+                kernels_compared->binary.median_ms);
   if (kernels_compared && kernels_compared->digit_planes.stages.size() == kernels_compared->int8.stages.size()) {
     std::printf("%-52s %12s %9s\n", "  conv stage (digit planes)", "digits ms", "int8 ms");
     for (size_t i = 0; i < kernels_compared->int8.stages.size(); ++i) {

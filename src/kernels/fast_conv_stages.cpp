@@ -280,19 +280,19 @@ std::unique_ptr<Int8ConvStage> Int8ConvStage::make(const IntConvOp& op, int in_b
   if (op.acc_shift != 0 || op.in_channels % 4 != 0 || op.kernel > kernels::kMaxBinaryKernel || in_bits < 1 ||
       in_bits > kernels::kMaxPackedBits)
     return nullptr;
-  const int O = op.out_channels, U = op.stored_filters(), r = op.input_repeat;
+  const int O = op.out_channels, U = op.stored_filters();
   const int64_t block = int64_t(op.in_channels) * op.kernel * op.kernel;
   const int64_t max_level = (int64_t(1) << in_bits) - 1;
   // Σ_window x <= block * max_level must fit int32 (the kernel sums it so).
   if (double(block) * double(max_level) > double(INT32_MAX)) return nullptr;
+  const IntConvOp summed = sum_input_blocks(op);  // the kernel reads the input once per filter
   std::vector<int32_t> bytes(size_t(O * block));
   std::vector<int32_t> offsets(static_cast<size_t>(O));
   bool any_offset = false;
   for (int o = 0; o < O; ++o) {
     const int64_t sign = !op.negate.empty() && op.negate[size_t(o)] ? -1 : 1;
-    std::vector<int64_t> w(size_t(block), 0);
-    for (int b = 0; b < r; ++b)
-      for (int64_t t = 0; t < block; ++t) w[size_t(t)] += op.weight[size_t((int64_t(o % U) * r + b) * block + t)];
+    const auto first = summed.weight.begin() + int64_t(o % U) * block;
+    std::vector<int64_t> w(first, first + block);
     int64_t lo = 0, hi = 0, abs_sum = 0;
     for (int64_t& v : w) {
       v *= sign;
