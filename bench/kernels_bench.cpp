@@ -235,20 +235,22 @@ void BM_EpilogueChannelMajor(benchmark::State& state) {
                  std::to_string(conv) + " +pool channel-major");
 }
 
-// The first layer's data, 416x416 RGB padded by 1, 3x3, O filters of +-1,
-// means 128, accumulators of `acc_rows` rows: what both benchmarks below run.
+// The first layer's data, 416x416 RGB padded by 1, 3x3, O filters of +-1
+// (or, full_range, of bytes in [-128, 127]: Σ|w| far above the 128 that
+// avx2's vpmaddubsw kernel can hold), means 128, accumulators of `acc_rows`
+// rows: what both benchmarks below run.
 struct FirstLayer {
   static constexpr int C = 3, H = 416, W = 416, k = 3;
   int O;
   std::vector<int16_t> input, w;
   std::vector<int32_t> acc, scratch, mean;
   PixconvArgs a;
-  FirstLayer(int out_channels, int acc_rows, bool with_means) : O(out_channels) {
+  FirstLayer(int out_channels, int acc_rows, bool with_means, bool full_range = false) : O(out_channels) {
     std::mt19937 rng(7);
     input.resize(size_t(C) * (H + 2) * (W + 2) + size_t(pixconv_input_slack(1)));
     for (auto& v : input) v = int16_t(int(rng() % 256) - 128);
     w.resize(size_t(O) * C * k * k);
-    for (auto& v : w) v = rng() % 2 ? 1 : -1;
+    for (auto& v : w) v = full_range ? int16_t(int(rng() % 256) - 128) : rng() % 2 ? 1 : -1;
     const int64_t stride = int64_t(acc_rows) * W;
     acc.resize(size_t(O) * stride + 64);
     scratch.resize(size_t(pixconv_scratch_ints(C, k, W + 2, O)));
@@ -288,12 +290,13 @@ void BM_PixconvFirstLayer(benchmark::State& state) {
 // The first layer as the fast runtime runs it: in bands of 16 conv rows into
 // one accumulator band that stays in cache (the whole map above streams 5.5
 // MB of accumulators per call). Arguments: path, means (1: the 8-bit kernel
-// where the path has one), output channels.
+// where the path has one; 2: the same with full-range weights, which only
+// avxvnni's and avx512's 8-bit kernels hold), output channels.
 void BM_PixconvFirstLayerBands(benchmark::State& state) {
   const Isa isa = Isa(state.range(0));
   if (skip_unsupported(state, isa)) return;
   const int band = 16, H = FirstLayer::H;
-  FirstLayer l(int(state.range(2)), band, state.range(1) != 0);
+  FirstLayer l(int(state.range(2)), band, state.range(1) != 0, state.range(1) == 2);
   const PixconvFn run = kernel_table(isa).pixconv_band;
   for (auto _ : state) {
     for (int y = 0; y < H; y += band) {
@@ -304,7 +307,8 @@ void BM_PixconvFirstLayerBands(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.counters["MAC/s"] = benchmark::Counter(l.macs() * double(state.iterations()), benchmark::Counter::kIsRate);
-  state.SetLabel(std::string(isa_name(isa)) + (l.a.mean ? " with means " : " ") + std::to_string(l.O) + " filters");
+  state.SetLabel(std::string(isa_name(isa)) + (l.a.mean ? " with means " : " ") + (state.range(1) == 2 ? "full-range " : "") +
+                 std::to_string(l.O) + " filters");
 }
 
 void BM_TinierYolo416(benchmark::State& state) {
@@ -410,27 +414,28 @@ BENCHMARK(BM_BconvLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BconvNarrowLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EpilogueLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EpilogueChannelMajor)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PixconvFirstLayer)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PixconvFirstLayerBands)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {0, 1}, {8, 16}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {0, 1, 2},
+                   {8, 16}})
     ->Unit(benchmark::kMicrosecond);
 // Binary and B-bit weights on 2-bit levels, each B on both kernels and by
 // the path's rule; then the kernel choice's other axis, level bits 1 and 4
 // (the rule compares digit planes x level bits).
 BENCHMARK(BM_MultiBitHiddenLayer)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1}, {1, 2}, {2}, {2}})
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {2, 3, 4, 6, 8}, {1, 2}, {2},
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {1}, {1, 2}, {2}, {2}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {2, 3, 4, 6, 8}, {1, 2}, {2},
                    {0, 1, 2}})
-    ->ArgsProduct({{int(Isa::avx2), int(Isa::avx512)}, {2, 3, 4, 8}, {1}, {1, 4}, {0, 1}})
+    ->ArgsProduct({{int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512)}, {2, 3, 4, 8}, {1}, {1, 4}, {0, 1}})
     ->Unit(benchmark::kMicrosecond)
     ->UseManualTime();
 BENCHMARK(BM_MultiBitHiddenLayer)->Args({int(Isa::portable), 17, 1, 2, 2})->Unit(benchmark::kMicrosecond)->UseManualTime();
 BENCHMARK(BM_TinierYolo416)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avx512), int(Isa::neon)}, {1, 2}})
+    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -307,6 +307,9 @@ flag "--weight-quant bogus" train --cfg "$fashion_cfg" --out m.ifqf --weight-qua
 flag "--weight-bits 9" train --cfg "$fashion_cfg" --out m.ifqf --weight-quant zero-centred --weight-bits 9
 flag "--retrain-rounds 0" train --cfg "$fashion_cfg" --out m.ifqf --weight-quant zero-centred --retrain-rounds 0
 flag "--step-rule bogus" train --cfg "$fashion_cfg" --out m.ifqf --step-rule bogus
+flag "--steps 0 without --init and --precise-bn" train --cfg "$fashion_cfg" --out m.ifqf --steps 0
+flag "--precise-bn 0" train --cfg "$fashion_cfg" --out m.ifqf --precise-bn 0
+flag "bench --isa avx1024" bench --isa avx1024 --no-peers
 try "launcher environment" "--step-rule with --dist-backend gloo" env RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=29512 \
   "$ifq" train --cfg "$fashion_cfg" --steps 1 --out m.ifqf --dist-backend gloo --step-rule piecewise-gaussian
 flag "bench --weight-bits on a model file" bench --model "$good_float" --weight-bits 4 --no-peers

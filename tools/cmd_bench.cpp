@@ -20,6 +20,7 @@
 #include "ifq/error.hpp"
 #include "ifq/kernels/bench_harness.hpp"
 #include "ifq/kernels/bench_models.hpp"
+#include "ifq/kernels/kernel_list.hpp"
 #include "ifq/model_io.hpp"
 
 namespace {
@@ -133,17 +134,19 @@ std::optional<double> run_peer(const std::optional<fs::path>& peer, const std::s
 
 json null_or(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
-// The multi-bit network by the path's rule, on digit planes only, on the
-// int8 kernel wherever it is exact, and the same network with binary weights,
+// The network by the path's rule, on the popcount kernels only (digit
+// planes for multi-bit weights), on the int8 kernel wherever it is exact,
+// and, for multi-bit weights, the same network with binary weights,
 // interleaved in one run.
-struct MultiBitKernels {
-  ifq::kernels::RuntimeBench rule, digit_planes, int8, binary;
+struct KernelChoice {
+  ifq::kernels::RuntimeBench rule, popcount, int8;
+  std::optional<ifq::kernels::RuntimeBench> binary;
 };
-MultiBitKernels compare_multibit_kernels(const BenchFlags& f, const ifq::IntModel& model, ifq::kernels::Isa isa,
-                                         const ifq::kernels::Roofline& roofline) {
+KernelChoice compare_kernels(const BenchFlags& f, const ifq::IntModel& model, ifq::kernels::Isa isa,
+                             const ifq::kernels::Roofline& roofline, bool binary_twin) {
   const ifq::IntModel binary =
       ifq::convert(ifq::kernels::random_quant_net(ifq::kernels::tinier_yolo_spec(f.input, f.bits, 1))).model;
-  std::vector<ifq::kernels::BenchVariant> v(4);
+  std::vector<ifq::kernels::BenchVariant> v(binary_twin ? 4 : 3);
   for (auto& x : v) {
     x.model = &model;
     x.options.threads = f.threads;
@@ -152,9 +155,11 @@ MultiBitKernels compare_multibit_kernels(const BenchFlags& f, const ifq::IntMode
   }
   v[1].options.int8_weights = false;
   v[2].options.int8_weights = true;
-  v[3].model = &binary;
+  if (binary_twin) v[3].model = &binary;
   const auto r = ifq::kernels::bench_variants_interleaved(v, f.runs, f.warmup);
-  return {r[0], r[1], r[2], r[3]};
+  KernelChoice c{r[0], r[1], r[2], std::nullopt};
+  if (binary_twin) c.binary = r[3];
+  return c;
 }
 
 int bench_main(const BenchFlags& f) {
@@ -180,9 +185,13 @@ int bench_main(const BenchFlags& f) {
     b = ifq::kernels::bench_runtime(model, isa, f.threads, f.runs, f.warmup, roofline);
   }
 
-  // Multi-bit weights: the kernels compared on the same network in one run.
-  std::optional<MultiBitKernels> kernels_compared;
-  if (f.model == "tinier-yolo" && f.weight_bits > 1) kernels_compared = compare_multibit_kernels(f, model, isa, roofline);
+  // The kernels compared on the same network in one run: multi-bit weights
+  // (digit planes or int8), and binary weights on paths whose cost model
+  // may move them to the int8 kernel (KernelTable::i8conv_binary_word_cost).
+  std::optional<KernelChoice> kernels_compared;
+  const bool multibit = f.model == "tinier-yolo" && f.weight_bits > 1;
+  if (multibit || ifq::kernels::kernel_table(isa).i8conv_binary_word_cost > 0)
+    kernels_compared = compare_kernels(f, model, isa, roofline, multibit);
 
   std::optional<double> torch_ms, opencv_ms, yunet_ms;
   std::string torch_note = "skipped (--no-peers)", opencv_note = torch_note, yunet_note = torch_note;
@@ -251,13 +260,19 @@ int bench_main(const BenchFlags& f) {
     j["thread_speedup"] = one->median_ms / b.median_ms;
     j["popcount_roofline_fraction_1_thread"] = one->big_layers_roofline_fraction;
   }
-  if (kernels_compared)
+  if (kernels_compared && multibit)
     j["multibit_kernels"] = {{"rule_ms", kernels_compared->rule.median_ms},
-                             {"digit_planes_ms", kernels_compared->digit_planes.median_ms},
+                             {"digit_planes_ms", kernels_compared->popcount.median_ms},
                              {"int8_ms", kernels_compared->int8.median_ms},
-                             {"binary_weights_ms", kernels_compared->binary.median_ms},
+                             {"binary_weights_ms", kernels_compared->binary->median_ms},
                              {"note", "the same network interleaved in one run: by the path's rule, digit planes only, "
                                       "the int8 kernel wherever exact, and with binary weights"}};
+  else if (kernels_compared)
+    j["binary_kernels"] = {{"rule_ms", kernels_compared->rule.median_ms},
+                           {"popcount_ms", kernels_compared->popcount.median_ms},
+                           {"int8_ms", kernels_compared->int8.median_ms},
+                           {"note", "the same network interleaved in one run: by the path's rule, every conv on the "
+                                    "popcount kernels, every conv on the int8 kernel wherever exact"}};
   if (torch_ms) j["speedup_vs_libtorch_fp32"] = *torch_ms / b.median_ms;
   if (opencv_ms) j["speedup_vs_opencv_dnn"] = *opencv_ms / b.median_ms;
   if (yunet_ms) j["speedup_vs_yunet"] = *yunet_ms / b.median_ms;
@@ -288,15 +303,19 @@ int bench_main(const BenchFlags& f) {
                 roofline.binary_ops_per_second / 1e9, 100 * b.big_layers_roofline_fraction, b.largest_layer.c_str(),
                 100 * b.largest_layer_roofline_fraction);
   if (one) std::printf("1 thread: %.3f ms, speed-up with %d threads: %.2fx\n", one->median_ms, f.threads, one->median_ms / b.median_ms);
-  if (kernels_compared)
+  if (kernels_compared && multibit)
     std::printf("%d-bit weights, kernels in one run: path's rule %.3f ms, digit planes only %.3f ms, int8 kernel "
                 "%.3f ms; binary weights %.3f ms\n",
-                f.weight_bits, kernels_compared->rule.median_ms, kernels_compared->digit_planes.median_ms, kernels_compared->int8.median_ms,
-                kernels_compared->binary.median_ms);
-  if (kernels_compared && kernels_compared->digit_planes.stages.size() == kernels_compared->int8.stages.size()) {
-    std::printf("%-52s %12s %9s\n", "  conv stage (digit planes)", "digits ms", "int8 ms");
+                f.weight_bits, kernels_compared->rule.median_ms, kernels_compared->popcount.median_ms,
+                kernels_compared->int8.median_ms, kernels_compared->binary->median_ms);
+  else if (kernels_compared)
+    std::printf("kernels in one run: path's rule %.3f ms, popcount kernels only %.3f ms, int8 kernel wherever exact "
+                "%.3f ms\n",
+                kernels_compared->rule.median_ms, kernels_compared->popcount.median_ms, kernels_compared->int8.median_ms);
+  if (kernels_compared && kernels_compared->popcount.stages.size() == kernels_compared->int8.stages.size()) {
+    std::printf("%-52s %12s %9s\n", "  conv stage (popcount)", "popcount ms", "int8 ms");
     for (size_t i = 0; i < kernels_compared->int8.stages.size(); ++i) {
-      const auto &d = kernels_compared->digit_planes.stages[i], &q = kernels_compared->int8.stages[i];
+      const auto &d = kernels_compared->popcount.stages[i], &q = kernels_compared->int8.stages[i];
       if (q.kind == "i8conv") std::printf("  %-50s %12.3f %9.3f\n", d.label.c_str(), d.median_ms, q.median_ms);
     }
   }
@@ -327,7 +346,7 @@ IFQ_REGISTER_COMMAND("bench", "benchmark the fast integer runtime (per layer, pe
                                       "weight bits of the built-in network: 1 binary, 2..8 fixed (multi-bit) weights")
                            ->check(CLI::Range(1, 8))
                            ->capture_default_str();
-                       sub.add_option("--isa", f->isa, "force a kernel path: portable, avx2, avx512, neon (default: IFQ_ISA or cpuid)");
+                       sub.add_option("--isa", f->isa, "force a kernel path: portable, avx2, avxvnni, avx512, neon (default: IFQ_ISA or cpuid)");
                        sub.add_flag("--json", f->json, "print JSON");
                        sub.add_flag("--no-peers", f->no_peers, "skip the LibTorch / OpenCV peers");
                        sub.add_option("--yunet", f->yunet,

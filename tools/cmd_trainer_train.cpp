@@ -1,6 +1,7 @@
 // ifq train: HWGQ quantization-aware training of a cfg network with LibTorch,
 // then export to a float model file (and optionally a golden parity file).
 // Ctrl-C writes a checkpoint and stops; --resume continues exactly.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -73,7 +74,7 @@ struct TrainFlags {
   std::vector<int> lr_steps;            // replace the cfg's schedule
   std::vector<double> lr_scales;
   double jitter = 0, saturation = 1, exposure = 1;
-  int bits = 0, steps = 0, batch = 0, threads = 2, checkpoint_every = 0, golden_samples = 64, crop_pad = 0;
+  int bits = 0, steps = -1, batch = 0, threads = 2, checkpoint_every = 0, golden_samples = 64, crop_pad = 0;
   int resize_short = 0;
   double lr = 0, max_seconds = 0;
   uint64_t seed = 1;
@@ -84,6 +85,7 @@ struct TrainFlags {
   bool no_test = false;
   std::string weight_quant, step_rule;  // docs/quantizers.md
   int weight_bits = 4, retrain_rounds = 2;
+  int precise_bn = 0;  // batches of the BN re-estimate after training
 };
 
 ifq::trainer::Dataset load_data(const TrainFlags& f, const std::string& split, ifq::Shape3 shape) {
@@ -108,7 +110,14 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--golden", f->golden, "also write a golden parity file (test images, levels, logits)");
       sub.add_option("--golden-samples", f->golden_samples, "test images in the golden file")->check(CLI::Range(1, 100000));
       sub.add_option("--bits", f->bits, "override k of every HWGQ layer")->check(CLI::Range(1, 8));
-      sub.add_option("--steps", f->steps, "training steps (default: the cfg's max_batches)")->check(CLI::Range(1, 1 << 30));
+      sub.add_option("--steps", f->steps,
+                     "training steps (default: the cfg's max_batches); 0 with --init and --precise-bn: only "
+                     "re-estimate the BN statistics of the --init model")
+          ->check(CLI::Range(0, 1 << 30));
+      sub.add_option("--precise-bn", f->precise_bn,
+                     "after the last step, re-estimate every BN layer's statistics as the mean over N training "
+                     "batches, the weights fixed (precise BN; integrated conversion builds its thresholds from them)")
+          ->check(CLI::Range(1, 1 << 20));
       sub.add_option("--batch", f->batch, "batch size (default: the cfg's)")->check(CLI::Range(1, 1 << 16));
       sub.add_option("--lr", f->lr, "initial learning rate (default: the cfg's)")->check(CLI::Range(1e-9, 100.0));
       sub.add_option("--optimizer", f->optimizer, "sgd or adam (default: the cfg's)")->check(CLI::IsMember({"sgd", "adam"}));
@@ -234,13 +243,16 @@ IFQ_REGISTER_COMMAND(
           throw ifq::Error("--lr-steps has " + std::to_string(f->lr_steps.size()) + " entries, --lr-scales " +
                            std::to_string(f->lr_scales.size()) + "; give one scale per step");
         if (!f->lr_steps.empty()) {
-          if (f->steps == 0) throw ifq::Error("--lr-steps needs --steps (the steps it names are absolute)");
+          if (f->steps <= 0) throw ifq::Error("--lr-steps needs --steps (the steps it names are absolute)");
           net.training.policy = "steps";
           net.training.steps = f->lr_steps;
           net.training.scales = f->lr_scales;
           net.training.max_batches = 0;  // the given steps are absolute: --steps does not move them
         }
         if (!f->init.empty() && !f->init_backbone.empty()) throw ifq::Error("give --init or --init-backbone, not both");
+        if (f->steps == 0 && (f->init.empty() || f->precise_bn == 0))
+          throw ifq::Error("--steps 0 trains nothing: it only re-estimates the BN statistics of a trained model, so "
+                           "it needs --init MODEL and --precise-bn N");
         if (!f->init_backbone.empty()) {
           const int n = ifq::trainer::copy_trained_weights(net.model, ifq::load_float_model(f->init_backbone),
                                                            f->init_backbone, true);
@@ -289,7 +301,9 @@ IFQ_REGISTER_COMMAND(
         ifq::trainer::TrainOptions o;
         o.threads = f->threads;
         o.seed = f->seed;
-        o.steps = f->steps;
+        o.steps = std::max(f->steps, 0);
+        o.no_steps = f->steps == 0;
+        o.precise_bn_batches = f->precise_bn;
         o.batch = f->batch;
         o.learning_rate = f->lr;
         o.optimizer = f->optimizer;

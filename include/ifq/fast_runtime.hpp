@@ -26,10 +26,11 @@ struct FastRuntimeOptions {
   int threads = 1;
   std::optional<kernels::Isa> isa;  // unset: kernels::selected_isa()
   bool time_stages = false;         // record each stage's wall time per run
-  // Multi-bit weights as bytes on the int8 kernel (i8conv) instead of digit
-  // planes on the popcount kernel: unset = the path's measured cost model
-  // (KernelTable::i8conv_word_cost), true = wherever it is exact, false =
-  // never. For benchmarks and tests; every choice gives the same levels.
+  // Convs on the int8 kernel (i8conv) instead of the popcount kernels
+  // (digit planes for multi-bit weights, plain for +-1): unset = the path's
+  // measured cost models (KernelTable::i8conv_word_cost and
+  // i8conv_binary_word_cost), true = wherever it is exact, false = never.
+  // For benchmarks and tests; every choice gives the same levels.
   std::optional<bool> int8_weights;
 };
 

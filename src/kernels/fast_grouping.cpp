@@ -98,10 +98,10 @@ bool digits_fit_kernels(const IntConvOp& conv, int in_bits, int digits) {
 // planes of the window's words, plus a per-word overhead that the small
 // channel counts' im2col makes visible, against k*k*C/4 int8 groups.
 constexpr double kDigitWordOverhead = 6;
-bool int8_is_cheaper(const IntConvOp& conv, int planes, const kernels::KernelTable& table) {
-  const double digits = double(planes) * (kernels::window_words(conv.kernel, conv.in_channels) + kDigitWordOverhead) *
-                        table.i8conv_word_cost;
-  return table.i8conv_word_cost > 0 && digits >= double(conv.kernel) * conv.kernel * conv.in_channels / 4.0;
+bool int8_is_cheaper(const IntConvOp& conv, int planes, double word_cost) {
+  const double popcount =
+      double(planes) * (kernels::window_words(conv.kernel, conv.in_channels) + kDigitWordOverhead) * word_cost;
+  return word_cost > 0 && popcount >= double(conv.kernel) * conv.kernel * conv.in_channels / 4.0;
 }
 
 // A pool the epilogue can take (its row list holds kMaxFusedPoolWindow rows).
@@ -147,10 +147,14 @@ std::unique_ptr<Stage> stage_at(const IntModel& m, const std::vector<Shape3>& sh
       digits = weight_digits(*conv);
       if (!digits_fit_kernels(*conv, in_kind.bits, digits)) digits = 0;
     }
-    // Multi-bit weights as bytes where the path's int8 kernel is exact for
-    // these levels and cheaper than the digit planes (or those do not fit).
-    if (on_levels && !binary && (int64_t(1) << in_kind.bits) - 1 <= table.i8conv_max_level &&
-        (digits == 0 ? table.i8conv_word_cost > 0 : int8_is_cheaper(*conv, digits * in_kind.bits, table)))
+    // Weights as bytes where the path's int8 kernel is exact for these
+    // levels and cheaper than the digit planes (or those do not fit), or,
+    // for +-1 weights, than the binary kernels.
+    const bool int8_cheaper =
+        binary ? int8_is_cheaper(*conv, in_kind.bits, table.i8conv_binary_word_cost)
+               : digits == 0 ? table.i8conv_word_cost > 0
+                             : int8_is_cheaper(*conv, digits * in_kind.bits, table.i8conv_word_cost);
+    if (on_levels && (int64_t(1) << in_kind.bits) - 1 <= table.i8conv_max_level && int8_cheaper)
       if (auto s = Int8ConvStage::make(*conv, in_kind.bits, in, shapes[size_t(i)])) {
         next = fuse_epilogue(m, next, s->epi);
         return s;

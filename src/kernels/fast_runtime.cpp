@@ -55,7 +55,8 @@ FastRuntime::FastRuntime(IntModel model, FastRuntimeOptions options) : impl_(std
     throw Error("fast runtime: the model must start with an input op");
   m.isa = options.isa ? *options.isa : kernels::selected_isa();
   m.table = kernels::kernel_table(m.isa);
-  if (options.int8_weights) m.table.i8conv_word_cost = *options.int8_weights ? 1e30 : 0;
+  if (options.int8_weights)
+    m.table.i8conv_word_cost = m.table.i8conv_binary_word_cost = *options.int8_weights ? 1e30 : 0;
   m.pool = std::make_unique<kernels::ThreadPool>(options.threads);
   m.time_stages = options.time_stages;
   m.stages = fast::group_stages(m.model, m.shapes, m.table, m.bufs);

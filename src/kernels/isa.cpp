@@ -11,6 +11,7 @@ namespace ifq::kernels {
 void fill_portable_table(KernelTable& t);
 #if IFQ_HAVE_X86_PATHS
 void fill_avx2_table(KernelTable& t);
+void fill_avxvnni_table(KernelTable& t);
 void fill_avx512_table(KernelTable& t);
 #endif
 #if IFQ_HAVE_NEON_PATH
@@ -39,7 +40,7 @@ std::vector<Isa> all_isas() {
 Isa parse_isa(const std::string& name) {
   for (Isa isa : all_isas())
     if (name == isa_name(isa)) return isa;
-  throw Error("unknown instruction-set path '" + name + "' (expected portable, avx2, avx512 or neon)");
+  throw Error("unknown instruction-set path '" + name + "' (expected portable, avx2, avxvnni, avx512 or neon)");
 }
 
 bool isa_supported(Isa isa) {
@@ -50,6 +51,8 @@ bool isa_supported(Isa isa) {
     // __builtin_cpu_supports checks cpuid and that the OS saves the vector state.
     case Isa::avx2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    case Isa::avxvnni:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avxvnni");
     case Isa::avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq") &&
@@ -91,6 +94,7 @@ struct Tables {
     fill_portable_table(table[int(Isa::portable)]);
 #if IFQ_HAVE_X86_PATHS
     fill_avx2_table(table[int(Isa::avx2)]);
+    fill_avxvnni_table(table[int(Isa::avxvnni)]);
     fill_avx512_table(table[int(Isa::avx512)]);
 #endif
 #if IFQ_HAVE_NEON_PATH

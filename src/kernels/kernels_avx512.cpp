@@ -11,6 +11,7 @@
 #include "ifq/kernels/kernel_list.hpp"
 
 #define IFQ_ISA_NS avx512_impl
+#define IFQ_AVX_VNNI 0  // i8conv_avx2.inc: the vpmaddubsw form (the VNNI one is on zmm here)
 
 namespace ifq::kernels::IFQ_ISA_NS {
 namespace {

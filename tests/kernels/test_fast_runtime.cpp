@@ -292,11 +292,27 @@ TEST_P(FastRuntimePaths, MultiBitHiddenConvsMatchReferenceExactly) {
   }
 }
 
+// The op index of a random network's first conv on levels (its second conv).
+int first_level_conv(const IntModel& m) {
+  int seen = 0;
+  for (size_t i = 0; i < m.ops.size(); ++i)
+    if (std::holds_alternative<IntConvOp>(m.ops[i]) && ++seen == 2) return int(i);
+  throw Error("no conv on levels");
+}
+
+// The stage covering op `op` of a fast runtime.
+const FastStageInfo& stage_of(const FastRuntime& fast, int op) {
+  for (const auto& st : fast.stages())
+    if (st.op_begin <= op && op < st.op_end) return st;
+  throw Error("no stage covers op " + std::to_string(op));
+}
+
 // The same networks on the int8 kernel (FastRuntimeOptions::int8_weights),
 // on every path: channel counts made multiples of 4 and no input_repeat
 // (so each output's weights span at most 256 values), every multi-bit layer
-// then runs on i8conv where the path's kernel is exact for the level width,
-// on the digit planes elsewhere; equal to the reference either way.
+// then runs on i8conv where the path's kernel is exact for the level width
+// (and so does every binary conv, the head among them), on the digit planes
+// elsewhere; equal to the reference either way.
 TEST_P(FastRuntimePaths, MultiBitHiddenConvsOnTheInt8KernelMatchReferenceExactly) {
   std::mt19937 rng(8087);
   const int max_level = kernels::kernel_table(GetParam()).i8conv_max_level;
@@ -311,6 +327,9 @@ TEST_P(FastRuntimePaths, MultiBitHiddenConvsOnTheInt8KernelMatchReferenceExactly
     const IntModel model = testing::random_int_net(spec, rng);
     ReferenceRuntime ref(model);
     const bool exact_here = (1 << spec.bits) - 1 <= max_level;
+    const int level_convs = int(std::count_if(model.ops.begin(), model.ops.end(), [](const IntOp& op) {
+                              return std::holds_alternative<IntConvOp>(op);
+                            })) - 1;
     for (int threads : {1, 3}) {
       FastRuntime fast(model, {threads, GetParam(), false, true});
       std::string variants;
@@ -320,7 +339,8 @@ TEST_P(FastRuntimePaths, MultiBitHiddenConvsOnTheInt8KernelMatchReferenceExactly
         on_int8 += st.kind == "i8conv";
         on_digits += st.variant.find("_w") != std::string::npos;
       }
-      ASSERT_EQ(exact_here ? on_int8 : on_digits, int(spec.layers.size())) << "variant " << v << ": " << variants;
+      ASSERT_EQ(exact_here ? on_int8 : on_digits, exact_here ? level_convs : int(spec.layers.size()))
+          << "variant " << v << ": " << variants;
       int8_stages += on_int8;
       for (int img = 0; img < 2; ++img) {
         const auto image = random_image(spec.input, rng);
@@ -349,10 +369,9 @@ TEST_P(FastRuntimePaths, Int8KernelDeclinesWeightsItCannotHold) {
     spec.layers.push_back(l);
     const IntModel model = testing::random_int_net(spec, rng);
     FastRuntime fast(model, {1, GetParam(), false, true});
-    std::string variants;
-    for (const auto& st : fast.stages()) variants += st.variant + " ";
-    EXPECT_EQ(variants.find("i8conv"), std::string::npos) << variants;
-    EXPECT_NE(variants.find("_w"), std::string::npos) << variants;
+    const std::string variant = stage_of(fast, first_level_conv(model)).variant;
+    EXPECT_EQ(variant.find("i8conv"), std::string::npos) << variant;
+    EXPECT_NE(variant.find("_w"), std::string::npos) << variant;
     const auto image = random_image(spec.input, rng);
     EXPECT_EQ(fast.run(image).data, ReferenceRuntime(model).run(image).data);
   }
@@ -382,8 +401,7 @@ TEST_P(FastRuntimePaths, PathCostModelChoosesBetweenDigitPlanesAndInt8) {
                                    table.i8conv_word_cost;
         const bool int8 = table.i8conv_word_cost > 0 && (1 << bits) - 1 <= table.i8conv_max_level &&
                           planes_cost >= 9.0 * channels / 4;
-        std::string variants;
-        for (const auto& st : fast.stages()) variants += st.variant + " ";
+        const std::string variants = stage_of(fast, first_level_conv(model)).variant;
         EXPECT_EQ(variants.find("i8conv") != std::string::npos, int8) << variants;
         EXPECT_EQ(variants.find("_w" + std::to_string(weight_bits) + "_") != std::string::npos, !int8) << variants;
         if (vnni_model && bits == 2 && weight_bits != 4) {
@@ -392,6 +410,33 @@ TEST_P(FastRuntimePaths, PathCostModelChoosesBetweenDigitPlanesAndInt8) {
         const auto image = random_image(spec.input, rng);
         EXPECT_EQ(fast.run(image).data, ReferenceRuntime(model).run(image).data) << variants;
       }
+}
+
+// +-1 weights take the int8 kernel where the path's binary cost model
+// (KernelTable::i8conv_binary_word_cost) prefers it to the popcount kernels:
+// on avx2 and avxvnni the 8-channel input (a 72-bit window in 2 words), not
+// the 256-channel one; never on avx512, portable or neon.
+TEST_P(FastRuntimePaths, BinaryLayersTakeTheInt8KernelWhereThePathModelSaysSo) {
+  std::mt19937 rng(717);
+  const auto& table = kernels::kernel_table(GetParam());
+  const bool avx2_class = GetParam() == kernels::Isa::avx2 || GetParam() == kernels::Isa::avxvnni;
+  for (int channels : {8, 256})
+    for (int bits : {1, 2}) {
+      testing::RandomNetSpec spec;
+      spec.bits = bits;
+      spec.first_out = channels;
+      spec.layers.push_back(testing::RandomNetSpec::Layer{16, 3, 1, 1});
+      const IntModel model = testing::random_int_net(spec, rng);
+      FastRuntime fast(model, {1, GetParam(), false, std::nullopt});
+      const double popcount = double(bits) * (kernels::window_words(3, channels) + 6) * table.i8conv_binary_word_cost;
+      const bool int8 = table.i8conv_binary_word_cost > 0 && (1 << bits) - 1 <= table.i8conv_max_level &&
+                        popcount >= 9.0 * channels / 4;
+      const std::string variants = stage_of(fast, first_level_conv(model)).variant;
+      EXPECT_EQ(variants.find("i8conv") != std::string::npos, int8) << variants;
+      if (bits == 2) EXPECT_EQ(int8, avx2_class && channels == 8) << variants;
+      const auto image = random_image(spec.input, rng);
+      EXPECT_EQ(fast.run(image).data, ReferenceRuntime(model).run(image).data) << variants;
+    }
 }
 
 TEST_P(FastRuntimePaths, MultiBitLevelsAreDiverse) {
@@ -413,12 +458,6 @@ TEST_P(FastRuntimePaths, MultiBitLevelsAreDiverse) {
   }
 }
 
-// The stage covering op `op` of a fast runtime.
-const FastStageInfo& stage_of(const FastRuntime& fast, int op) {
-  for (const auto& st : fast.stages())
-    if (st.op_begin <= op && op < st.op_end) return st;
-  throw Error("no stage covers op " + std::to_string(op));
-}
 
 TEST_P(FastRuntimePaths, MultiBitConvRunsOnTheBinaryKernel) {
   // B from the weights' actual range: {-1, 0} is one digit, {-1, 0, 1} two,

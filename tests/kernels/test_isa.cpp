@@ -54,6 +54,7 @@ TEST(Isa, NeonExactlyOnAArch64) {
   EXPECT_TRUE(isa_supported(Isa::neon));
   EXPECT_EQ(best_isa(), Isa::neon);
   EXPECT_FALSE(isa_supported(Isa::avx2));
+  EXPECT_FALSE(isa_supported(Isa::avxvnni));
   EXPECT_FALSE(isa_supported(Isa::avx512));
 #else
   EXPECT_FALSE(isa_supported(Isa::neon));

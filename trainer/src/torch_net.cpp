@@ -80,8 +80,8 @@ struct SyncBatchNorm : torch::autograd::Function<SyncBatchNorm> {
   }
 
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& gamma,
-                               const torch::Tensor& beta, const TorchNet::StatSum* sum, double eps,
-                               torch::Tensor running_mean, torch::Tensor running_var) {
+                               const torch::Tensor& beta, const TorchNet::StatSum* sum, double momentum,
+                               double eps, torch::Tensor running_mean, torch::Tensor running_var) {
     const int64_t channels = x.size(1);
     const auto dims = reduced_dims(x);
     // Each rank's mean and variance (torch's stable two-pass), combined as
@@ -95,9 +95,9 @@ struct SyncBatchNorm : torch::autograd::Function<SyncBatchNorm> {
     const torch::Tensor mean64 = stats.narrow(0, 0, channels) / count;
     const torch::Tensor var64 = (stats.narrow(0, channels, channels) / count - mean64 * mean64).clamp_min(0);
     const torch::Tensor mean = mean64.to(x.scalar_type()), var = var64.to(x.scalar_type());
-    // torch's running update: momentum 0.1, unbiased variance.
-    running_mean.mul_(0.9).add_(mean, 0.1);
-    running_var.mul_(0.9).add_(var * (count / std::max(count - 1, 1.0)), 0.1);
+    // torch's running update, unbiased variance.
+    running_mean.mul_(1 - momentum).add_(mean, momentum);
+    running_var.mul_(1 - momentum).add_(var * (count / std::max(count - 1, 1.0)), momentum);
     const torch::Tensor invstd = torch::rsqrt(var + eps);
     ctx->save_for_backward({x, gamma, mean, invstd});
     ctx->saved_data["sum"] = int64_t(reinterpret_cast<intptr_t>(sum));
@@ -126,7 +126,8 @@ struct SyncBatchNorm : torch::autograd::Function<SyncBatchNorm> {
     const torch::Tensor dx = torch::addcmul(centred * (-scale * invstd * invstd * mean_dy_xmu).view(shape),
                                             dy - mean_dy.view(shape), scale.view(shape));
     // gamma and beta: this rank's part (their gradients are averaged over the ranks afterwards).
-    return {dx, local_dy_xmu * invstd, local_dy, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {dx, local_dy_xmu * invstd, local_dy, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
+            torch::Tensor()};
   }
 };
 
@@ -296,7 +297,7 @@ torch::Tensor TorchNet::synced_batch_norm(const torch::Tensor& x, L& l, double e
   // functions take no undefined tensors); they receive no gradient.
   const torch::Tensor gamma = l.gamma.defined() ? l.gamma : torch::ones_like(l.mean);
   const torch::Tensor beta = l.beta.defined() ? l.beta : torch::zeros_like(l.mean);
-  return SyncBatchNorm::apply(x, gamma, beta, &stat_sum_, eps, l.mean, l.var);
+  return SyncBatchNorm::apply(x, gamma, beta, &stat_sum_, bn_momentum_, eps, l.mean, l.var);
 }
 
 torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::vector<torch::Tensor>* levels) {
@@ -320,7 +321,7 @@ torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::
       x = maxpool(x, *p);
     } else if (auto* bn = std::get_if<BatchNormLayer>(&layer)) {
       x = training && stat_sum_ ? synced_batch_norm(x, l, double(bn->eps))
-                                : torch::batch_norm(x, l.gamma, l.beta, l.mean, l.var, training, 0.1, double(bn->eps), false);
+                                : torch::batch_norm(x, l.gamma, l.beta, l.mean, l.var, training, bn_momentum_, double(bn->eps), false);
     } else if (auto* q = std::get_if<HwgqLayer>(&layer)) {
       if (capture_hwgq_inputs_ && l.hwgq_step.defined()) {
         // Every k-th input, at most ~200,000 per layer: enough for the fit.

@@ -57,6 +57,10 @@ class TorchNet {
   // process's own batch (torch's BN).
   using StatSum = std::function<torch::Tensor(const torch::Tensor&)>;
   void set_batch_stat_sum(StatSum sum) { stat_sum_ = std::move(sum); }
+  // The weight of a training-mode batch in BN's running statistics (torch's
+  // momentum, 0.1 while training). Precise BN sets 1/(i+1) for its i-th
+  // batch, which makes the running statistics the plain mean over its batches.
+  void set_bn_momentum(double momentum) { bn_momentum_ = momentum; }
 
  private:
   struct L {
@@ -90,6 +94,7 @@ class TorchNet {
   bool trainable_;
   bool fixed_active_ = true;
   double quantnet_tau_ = 1.0;
+  double bn_momentum_ = 0.1;
   bool capture_hwgq_inputs_ = false;
   torch::Device device_;
   StatSum stat_sum_;

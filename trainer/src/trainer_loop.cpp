@@ -98,7 +98,9 @@ struct Trainer::Impl {
     if (options.weight_quant == "quantnet") net.enable_quantnet();
     if (!options.step_rule.empty()) net.enable_hwgq_step_refit();
     const CfgTraining& t = network.training;
-    total_steps = options.steps > 0 ? options.steps : t.max_batches;
+    if (options.no_steps && (!options.weight_quant.empty() || !options.step_rule.empty()))
+      throw Error("training no steps keeps the weights as they are: --weight-quant and --step-rule need steps");
+    total_steps = options.no_steps ? 0 : options.steps > 0 ? options.steps : t.max_batches;
     batch = options.batch > 0 ? options.batch : t.batch;
     shard = batch_shard(batch, options.dist.rank, options.dist.world_size);
     if (options.dist.active()) join_group();
@@ -403,9 +405,10 @@ struct Trainer::Impl {
       throw Error("'" + network.model.name +
                   "' ends in a [region] layer: train it on detection data (ifq train --wider-gt FILE --images DIR)");
     check_shape(data.shape, data.size());
-    return run(data.size(), [&](SampleStream& stream, int s) {
+    return run(data.size(), [&](SampleStream& stream, int s, bool learn) {
       torch::Tensor labels;
       torch::Tensor x = net.normalize(make_batch(data, stream, s, labels));
+      if (!learn) return forward_only(x);
       torch::Tensor logits = net.forward(x, true);
       torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels.to(device));
       optimizer->zero_grad();
@@ -434,7 +437,7 @@ struct Trainer::Impl {
       if (data.size() > 0) throw Error("detection data: photo sets and fixed images cannot be mixed");
       check_photo_augment(options.photo_augment);
     }
-    return run(photos ? 1 : data.size(), [&](SampleStream& stream, int s) {
+    return run(photos ? 1 : data.size(), [&](SampleStream& stream, int s, bool learn) {
       // The step's input side: one per step, a pure function of (seed, step).
       int64_t side = data.shape.h;
       if (options.multi_scale_max > 0) {
@@ -468,6 +471,7 @@ struct Trainer::Impl {
                                                       .size(std::vector<int64_t>{side, side})
                                                       .mode(torch::kBilinear)
                                                       .align_corners(false));
+      if (!learn) return forward_only(x);
       torch::Tensor out = net.forward(x, true);
       torch::Tensor raw = out.detach().to(torch::kCPU, torch::kFloat32).contiguous();
       const RegionLossResult r = region_loss(raw.data_ptr<float>(), shard.count, raw.size(2), raw.size(3), region,
@@ -493,9 +497,62 @@ struct Trainer::Impl {
     if (n == 0) throw Error("empty training set");
   }
 
+  // A training-mode forward pass without gradients: updates the BN running
+  // statistics only (precise BN).
+  double forward_only(const torch::Tensor& x) {
+    torch::NoGradGuard no_grad;
+    net.forward(x, true);
+    return 0.0;
+  }
+
+  // Precise BN (TrainOptions::precise_bn_batches): the i-th batch enters the
+  // running statistics with weight 1/(i+1), so they end as the mean over all.
+  // A pure function of the weights and (seed, step), so a finished run that
+  // is resumed re-estimates the same statistics.
+  void precise_bn(SampleStream& stream, const std::function<double(SampleStream&, int, bool)>& step_fn,
+                  TrainStats& st) {
+    const int n = options.precise_bn_batches;
+    if (n <= 0) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    // Stopped part-way, the trained statistics come back (the checkpoint
+    // holds them too): a model is never written with a partial estimate.
+    std::vector<torch::Tensor> trained;
+    for (const auto& b : net.buffers()) trained.push_back(b.detach().clone());
+    ProgressBar bar(options.label + " precise BN", n, options.progress && primary(), "batches");
+    for (int i = 0; i < n; ++i) {
+      bool stop = options.stop && options.stop->load();
+      if (group) {
+        double unused = 0;
+        agree(unused, stop);
+      }
+      if (stop) {
+        torch::NoGradGuard no_grad;
+        auto buffers = net.buffers();
+        for (size_t j = 0; j < buffers.size(); ++j) buffers[j].copy_(trained[j]);
+        net.set_bn_momentum(0.1);
+        st.interrupted = true;
+        return;
+      }
+      net.set_bn_momentum(1.0 / (i + 1));
+      step_fn(stream, total_steps + i, false);
+      bar.update(i + 1, int64_t(i + 1) * batch, -1.0);
+    }
+    net.set_bn_momentum(0.1);
+    if (group && !options.dist.sync_bn) take_primary_values(net.buffers());
+    bar.finish(n, int64_t(n) * batch, -1.0);
+    st.precise_bn_batches = n;
+    st.precise_bn_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (primary() && options.log_every > 0) {
+      std::printf("precise BN: statistics re-estimated over %d batches of %d in %.0f s\n", n, batch,
+                  st.precise_bn_seconds);
+      std::fflush(stdout);
+    }
+  }
+
   // The loop shared by both kinds of data: step_fn builds batch `s`, runs
-  // forward and backward and returns the loss; the optimizer steps here.
-  TrainStats run(int64_t n, const std::function<double(SampleStream&, int)>& step_fn) {
+  // forward and backward and returns the loss (learn = false: the forward
+  // pass alone, for precise BN); the optimizer steps here.
+  TrainStats run(int64_t n, const std::function<double(SampleStream&, int, bool)>& step_fn) {
     torch::set_num_threads(options.threads);
     TrainStats st;
     st.device = device.is_cuda() ? "cuda" : "cpu";
@@ -531,7 +588,7 @@ struct Trainer::Impl {
       schedule_fixed_weights(step);
       schedule_quantnet(step);
       capture_for_step_refit(step);
-      double lv = step_fn(stream, step);
+      double lv = step_fn(stream, step, true);
       if (group) average_gradients(*group, net.parameters());
       optimizer->step();
       refit_steps_after(step);
@@ -566,6 +623,10 @@ struct Trainer::Impl {
     bar.finish(step - st.first_step, images, st.final_loss);
     if (group) check_replicas("weights after training");
     if (!options.checkpoint_path.empty()) save_checkpoint();
+    // After the final checkpoint, which keeps the training state: a longer
+    // continuation (--resume with more --steps) goes on from the trained
+    // statistics, and re-running a finished one repeats this exactly.
+    if (!st.interrupted) precise_bn(stream, step_fn, st);
     return st;
   }
 };

@@ -193,9 +193,15 @@ struct KernelTable {
   // planes x (window words + 6) x i8conv_word_cost, the int8 kernel k*k*C/4
   // (its groups of four channels), in the units of one int8 group; the
   // cheaper runs. 0: never the int8 kernel. Fitted per path to measured
-  // layer times (docs/quantizers.md).
+  // layer times (docs/quantizers.md). i8conv_binary_word_cost: the same
+  // model for +-1 weights against the plain binary kernels (planes = the
+  // level bits), where the int8 kernel wins on the few-channel layers whose
+  // short windows waste the popcount lanes; 0 keeps binary weights on the
+  // popcount kernels (avx512: VPOPCNTDQ and the narrow kernel beat int8 on
+  // every IFQ-Tinier-YOLO layer; docs/benchmarks.md).
   int i8conv_max_level = 255;
   double i8conv_word_cost = 0;
+  double i8conv_binary_word_cost = 0;
 #define IFQ_KERNEL_MEMBER(name, type) type name = nullptr;
   IFQ_KERNEL_LIST(IFQ_KERNEL_MEMBER)
 #undef IFQ_KERNEL_MEMBER

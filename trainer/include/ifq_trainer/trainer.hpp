@@ -62,6 +62,16 @@ struct TrainOptions {
   // after the float phase and at each round's start (with no weight_quant,
   // the same schedule). "" keeps the cfg's HWGQ steps.
   std::string step_rule;
+  // Precise BN (Wu & Johnson 2021, "Rethinking 'Batch' in BatchNorm"; pycls
+  // PreciseBN): after the last step, the BN running statistics are
+  // re-estimated as the mean over this many training batches, the weights
+  // fixed. With momentum 0.1 they reflect the last ~10 batches only, and the
+  // thresholds of integrated conversion are made from them. The batches are
+  // those the steps after the last would draw (same seed, same sampler).
+  int precise_bn_batches = 0;
+  // Train no steps (total 0): with precise_bn_batches, re-estimate the BN
+  // statistics of the initial weights (e.g. ifq train --init M --steps 0).
+  bool no_steps = false;
   std::string checkpoint_path;  // "" = no checkpoints
   int checkpoint_every = 0;     // steps between checkpoints (0 = only at the end / on stop)
   bool resume = false;          // continue from checkpoint_path
@@ -89,6 +99,8 @@ struct TrainStats {
   // Detection: mean over the last (up to) 50 steps of the responsible
   // predictions' IoU with their truths and of the recall at IoU 0.5.
   double avg_iou = 0, recall = 0;
+  int precise_bn_batches = 0;   // batches the BN statistics were re-estimated over (0: not done)
+  double precise_bn_seconds = 0;
   std::string device;           // "cpu" or "cuda"
 };
 
