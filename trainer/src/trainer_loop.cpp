@@ -521,10 +521,8 @@ struct Trainer::Impl {
     ProgressBar bar(options.label + " precise BN", n, options.progress && primary(), "batches");
     for (int i = 0; i < n; ++i) {
       bool stop = options.stop && options.stop->load();
-      if (group) {
-        double unused = 0;
-        agree(unused, stop);
-      }
+      double no_loss = 0;
+      agree(no_loss, stop);  // every rank stops at the same batch
       if (stop) {
         torch::NoGradGuard no_grad;
         auto buffers = net.buffers();
