@@ -2,6 +2,9 @@
 #include "ifq/kernels/isa.hpp"
 
 #include <cstdlib>
+#if IFQ_HAVE_X86_PATHS
+#include <cpuid.h>
+#endif
 
 #include "ifq/error.hpp"
 #include "ifq/kernels/kernel_list.hpp"
@@ -43,6 +46,20 @@ Isa parse_isa(const std::string& name) {
   throw Error("unknown instruction-set path '" + name + "' (expected portable, avx2, avxvnni, avx512 or neon)");
 }
 
+#if IFQ_HAVE_X86_PATHS
+namespace {
+// AVX-VNNI (cpuid leaf 7, sub-leaf 1, EAX bit 4), read directly: clang 14's
+// __builtin_cpu_supports does not know the name. Its ymm state is the one
+// AVX2 needs, which __builtin_cpu_supports("avx2") has checked with the OS.
+bool cpu_has_avx_vnni() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  __cpuid_count(7, 1, eax, ebx, ecx, edx);
+  return (eax >> 4) & 1;
+}
+}  // namespace
+#endif
+
 bool isa_supported(Isa isa) {
   switch (isa) {
     case Isa::portable:
@@ -52,7 +69,7 @@ bool isa_supported(Isa isa) {
     case Isa::avx2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
     case Isa::avxvnni:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avxvnni");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && cpu_has_avx_vnni();
     case Isa::avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq") &&
