@@ -401,6 +401,13 @@ void BM_MultiBitHiddenLayer(benchmark::State& state) {
   state.SetLabel(st.variant + " threads=" + std::to_string(state.range(2)));
 }
 
+// Every path's index, for ArgsProduct (unsupported ones report as skipped).
+std::vector<int64_t> all_isa_args() {
+  std::vector<int64_t> v;
+  for (Isa isa : all_isas()) v.push_back(int(isa));
+  return v;
+}
+
 void isa_args(benchmark::internal::Benchmark* b) {
   for (Isa isa : all_isas()) b->Arg(int(isa));
 }
@@ -414,28 +421,27 @@ BENCHMARK(BM_BconvLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BconvNarrowLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EpilogueLayer)->Apply(isa_layer_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EpilogueChannelMajor)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
+    ->ArgsProduct({all_isa_args(), {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PixconvFirstLayer)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {0, 1}})
+    ->ArgsProduct({all_isa_args(), {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PixconvFirstLayerBands)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {0, 1, 2},
-                   {8, 16}})
+    ->ArgsProduct({all_isa_args(), {0, 1, 2}, {8, 16}})
     ->Unit(benchmark::kMicrosecond);
 // Binary and B-bit weights on 2-bit levels, each B on both kernels and by
 // the path's rule; then the kernel choice's other axis, level bits 1 and 4
 // (the rule compares digit planes x level bits).
 BENCHMARK(BM_MultiBitHiddenLayer)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {1}, {1, 2}, {2}, {2}})
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {2, 3, 4, 6, 8}, {1, 2}, {2},
+    ->ArgsProduct({all_isa_args(), {1}, {1, 2}, {2}, {2}})
+    ->ArgsProduct({all_isa_args(), {2, 3, 4, 6, 8}, {1, 2}, {2},
                    {0, 1, 2}})
     ->ArgsProduct({{int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512)}, {2, 3, 4, 8}, {1}, {1, 4}, {0, 1}})
     ->Unit(benchmark::kMicrosecond)
     ->UseManualTime();
 BENCHMARK(BM_MultiBitHiddenLayer)->Args({int(Isa::portable), 17, 1, 2, 2})->Unit(benchmark::kMicrosecond)->UseManualTime();
 BENCHMARK(BM_TinierYolo416)
-    ->ArgsProduct({{int(Isa::portable), int(Isa::avx2), int(Isa::avxvnni), int(Isa::avx512), int(Isa::neon)}, {1, 2}})
+    ->ArgsProduct({all_isa_args(), {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -144,8 +144,9 @@ struct KernelChoice {
 };
 KernelChoice compare_kernels(const BenchFlags& f, const ifq::IntModel& model, ifq::kernels::Isa isa,
                              const ifq::kernels::Roofline& roofline, bool binary_twin) {
-  const ifq::IntModel binary =
-      ifq::convert(ifq::kernels::random_quant_net(ifq::kernels::tinier_yolo_spec(f.input, f.bits, 1))).model;
+  std::optional<ifq::IntModel> binary;
+  if (binary_twin)
+    binary = ifq::convert(ifq::kernels::random_quant_net(ifq::kernels::tinier_yolo_spec(f.input, f.bits, 1))).model;
   std::vector<ifq::kernels::BenchVariant> v(binary_twin ? 4 : 3);
   for (auto& x : v) {
     x.model = &model;
@@ -155,7 +156,7 @@ KernelChoice compare_kernels(const BenchFlags& f, const ifq::IntModel& model, if
   }
   v[1].options.int8_weights = false;
   v[2].options.int8_weights = true;
-  if (binary_twin) v[3].model = &binary;
+  if (binary_twin) v[3].model = &*binary;
   const auto r = ifq::kernels::bench_variants_interleaved(v, f.runs, f.warmup);
   KernelChoice c{r[0], r[1], r[2], std::nullopt};
   if (binary_twin) c.binary = r[3];

@@ -433,7 +433,9 @@ TEST_P(FastRuntimePaths, BinaryLayersTakeTheInt8KernelWhereThePathModelSaysSo) {
                         popcount >= 9.0 * channels / 4;
       const std::string variants = stage_of(fast, first_level_conv(model)).variant;
       EXPECT_EQ(variants.find("i8conv") != std::string::npos, int8) << variants;
-      if (bits == 2) EXPECT_EQ(int8, avx2_class && channels == 8) << variants;
+      if (bits == 2) {
+        EXPECT_EQ(int8, avx2_class && channels == 8) << variants;
+      }
       const auto image = random_image(spec.input, rng);
       EXPECT_EQ(fast.run(image).data, ReferenceRuntime(model).run(image).data) << variants;
     }
@@ -457,7 +459,6 @@ TEST_P(FastRuntimePaths, MultiBitLevelsAreDiverse) {
       }
   }
 }
-
 
 TEST_P(FastRuntimePaths, MultiBitConvRunsOnTheBinaryKernel) {
   // B from the weights' actual range: {-1, 0} is one digit, {-1, 0, 1} two,
