@@ -30,6 +30,19 @@ void init_conv(BandStage& s, const ConvGeometry& g, const Shape3& in, const Shap
   s.info.macs = int64_t(conv_out.h) * conv_out.w * filters * g.in_channels * g.kernel * g.kernel;
 }
 
+// The fields both kernels on packed levels (bconv_band, i8conv_band) take
+// alike: the input rows of conv rows [cy0, cy1) and the window geometry.
+template <class Args>
+void set_packed_band(Args& a, const StageRun& r, const ConvGeometry& g, int out_w, int cy0, int cy1) {
+  a.input = r.src;
+  a.in = r.in->layout;
+  a.kernel = g.kernel;
+  a.stride = g.stride;
+  a.out_w = out_w;
+  a.row_begin = cy0;
+  a.row_end = cy1;
+}
+
 std::string sharing_label(const IntConvOp& op) {
   std::string s;
   if (op.duplicate != 1) s += " dup" + std::to_string(op.duplicate);
@@ -167,13 +180,7 @@ void BinaryConvStage::prepare(const Buffer& out, int threads, const kernels::Ker
 void BinaryConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const {
   IFQ_DCHECK(r.in->fmt == BufFmt::Packed && r.in->layout.bits == in_bits && g_.kernel <= kernels::kMaxBinaryKernel);
   kernels::BconvArgs a;
-  a.input = r.src;
-  a.in = r.in->layout;
-  a.kernel = g_.kernel;
-  a.stride = g_.stride;
-  a.out_w = conv_out.w;
-  a.row_begin = cy0;
-  a.row_end = cy1;
+  set_packed_band(a, r, g_, conv_out.w, cy0, cy1);
   a.weights = wbits_.data();
   a.out_channels = shared_.computed;
   a.acc_shift = g_.acc_shift;
@@ -317,13 +324,7 @@ std::unique_ptr<Int8ConvStage> Int8ConvStage::make(const IntConvOp& op, int in_b
 void Int8ConvStage::compute_band(const StageRun& r, int32_t* acc, uint8_t* scratch, int cy0, int cy1) const {
   IFQ_DCHECK(r.in->fmt == BufFmt::Packed && r.in->layout.bits == in_bits);
   kernels::I8convArgs a;
-  a.input = r.src;
-  a.in = r.in->layout;
-  a.kernel = g_.kernel;
-  a.stride = g_.stride;
-  a.out_w = conv_out.w;
-  a.row_begin = cy0;
-  a.row_end = cy1;
+  set_packed_band(a, r, g_, conv_out.w, cy0, cy1);
   a.weights = w8_.data();
   a.offsets = offsets_.empty() ? nullptr : offsets_.data();
   a.out_channels = g_.out_channels;

@@ -539,10 +539,9 @@ struct Trainer::Impl {
     if (group && !options.dist.sync_bn) take_primary_values(net.buffers());
     bar.finish(n, int64_t(n) * batch, -1.0);
     st.precise_bn_batches = n;
-    st.precise_bn_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (primary() && options.log_every > 0) {
       std::printf("precise BN: statistics re-estimated over %d batches of %d in %.0f s\n", n, batch,
-                  st.precise_bn_seconds);
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       std::fflush(stdout);
     }
   }

@@ -100,7 +100,6 @@ struct TrainStats {
   // predictions' IoU with their truths and of the recall at IoU 0.5.
   double avg_iou = 0, recall = 0;
   int precise_bn_batches = 0;   // batches the BN statistics were re-estimated over (0: not done)
-  double precise_bn_seconds = 0;
   std::string device;           // "cpu" or "cuda"
 };
 
