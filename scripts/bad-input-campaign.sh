@@ -40,8 +40,11 @@ try() {
   (cd "$tmp" && timeout 60 "$@" > "$tmp/stdout" 2> "$tmp/stderr" < /dev/null)
   rc=$?
   # The most specific line: detect's per-image reason, else the error line.
-  message=$(cat "$tmp/stdout" "$tmp/stderr" | grep -a -m1 '^skipped: ' || grep -a -m1 '^ifq: error: ' "$tmp/stderr" ||
-            head -c 200 "$tmp/stderr")
+  # (No early-exiting reader in a pipe: under pipefail a writer's SIGPIPE
+  # failed the first choice after it had printed, which added the second.)
+  message=$(grep -a -h '^skipped: ' "$tmp/stdout" "$tmp/stderr" | sed -n 1p)
+  [[ -n $message ]] || message=$(grep -a -m1 '^ifq: error: ' "$tmp/stderr")
+  [[ -n $message ]] || message=$(head -c 200 "$tmp/stderr")
   if [[ $rc -eq 124 ]]; then verdict="HANG"
   elif [[ $rc -ge 128 ]]; then verdict="CRASH (signal $((rc - 128)))"
   elif [[ $rc -eq 0 ]]; then verdict="ACCEPTED"
@@ -280,6 +283,7 @@ flag "--scales 1,,2" detect ok.png --scales 1,,2
 flag "--scales 0" detect ok.png --scales 0
 flag "--merge max" detect ok.png --merge max
 flag "face-benchmark --scales 1+flop (not SCALES[+flip][/MERGE][@SIZE])" face-benchmark --set "p=$fixtures/wider_face_val_bbx_gt.txt" --haar --scales 1+flop
+flag "face-benchmark --bootstrap -5" face-benchmark --set "p=$fixtures/wider_face_val_bbx_gt.txt" --haar --bootstrap=-5
 flag "--runtime gpu" detect ok.png --runtime gpu
 flag "--iou nan" eval-wider --gt "$fixtures/wider_face_val_bbx_gt.txt" --detections "$fixtures/fddb_detections.txt" --iou nan
 flag "--count 0" facegen --faces "$fixtures/two_samples_2x2.vec" --backgrounds ok.png --out-dir gen --count 0
@@ -309,6 +313,9 @@ flag "--retrain-rounds 0" train --cfg "$fashion_cfg" --out m.ifqf --weight-quant
 flag "--step-rule bogus" train --cfg "$fashion_cfg" --out m.ifqf --step-rule bogus
 flag "--steps 0 without --init and --precise-bn" train --cfg "$fashion_cfg" --out m.ifqf --steps 0
 flag "--precise-bn 0" train --cfg "$fashion_cfg" --out m.ifqf --precise-bn 0
+flag "--distill-weight without --distill-from" train --cfg "$fashion_cfg" --out m.ifqf --distill-weight 1
+flag "--distill-from on a classifier" train --cfg "$fashion_cfg" --out m.ifqf --distill-from "$good_float"
+flag "--distill-weight -1" train --cfg "$seeds/cfg/tiny-detector.cfg" --out m.ifqf --distill-from "$good_float" --distill-weight=-1
 flag "bench --isa avx1024" bench --isa avx1024 --no-peers
 try "launcher environment" "--step-rule with --dist-backend gloo" env RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=29512 \
   "$ifq" train --cfg "$fashion_cfg" --steps 1 --out m.ifqf --dist-backend gloo --step-rule piecewise-gaussian

@@ -1,6 +1,7 @@
 # The real-photo training mix of the face detectors, sourced by the training
 # scripts (from the repository root): prepares the data when it is missing
-# and defines face_training_sets, the --set flags FILE:WEIGHT:MIN_FACE. A
+# and defines face_training_sets, the --set flags FILE:WEIGHT:MIN_FACE, and
+# face_test_sets, the four held-out sets as ifq face-benchmark takes them. A
 # weight is the set's share of the samples: unmasked people and WIDER first
 # (what users point a detector at), masks for variety, generated faces a
 # little. Faces under 6 px in the stored photos are ignore regions.
@@ -12,3 +13,8 @@ face_training_sets=(
   --set data/real/train/wider_val416.txt:2.5:6 --set data/real/train/kaggle_facemask.txt:1.5:6
   --set data/real/train/ilc2021_facemask.txt:1.5:6 --set data/real/train/eden_maskwearing.txt:0.3:6
   --set data/gen/train160/bbx_gt.txt:0.5)
+# The held-out sets (docs/detection.md, "Measured"): faces of at least 30 px
+# on the people photos and 10 px elsewhere count; smaller ones are ignored.
+face_test_sets=(
+  --set people=data/real/test/people.txt:30 --set wider=data/real/test/wider.txt:10
+  --set masks=data/real/test/masks.txt:10 --set generated=data/gen/test416/bbx_gt.txt)

@@ -64,8 +64,6 @@ for name in binary zero-centred-w4 quantnet piecewise-gaussian-w4; do
   detectors+=(--detector "$name (integer)=$out/$name.ifqi")
   checks+=(--level-check "$out/$name.ifqf=$out/$name.ifqi")
 done
-"$ifq" face-benchmark \
-  --set people=data/real/test/people.txt:30 --set wider=data/real/test/wider.txt:10 \
-  --set masks=data/real/test/masks.txt:10 --set generated=data/gen/test416/bbx_gt.txt \
+"$ifq" face-benchmark "${face_test_sets[@]}" \
   "${detectors[@]}" --detector "shipped IFQ-Tinier-YOLO, stage 5 (integer)=models/ifq-tinier-yolo-face.ifqi" \
   "${checks[@]}" --level-images 50 --detector-input-size auto --out-dir "$out/benchmark"

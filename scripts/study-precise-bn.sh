@@ -40,8 +40,7 @@ pair() {  # views-name views...: both detectors side by side
 }
 pair training "${training_views[@]}"
 pair inference "${inference_views[@]}"
-"$ifq" face-benchmark --set people=data/real/test/people.txt:30 --set wider=data/real/test/wider.txt:10 \
-  --set masks=data/real/test/masks.txt:10 --set generated=data/gen/test416/bbx_gt.txt \
+"$ifq" face-benchmark "${face_test_sets[@]}" \
   --detector "IFQ-Tinier-YOLO (integer, shipped)=models/ifq-tinier-yolo-face.ifqi" \
   --detector "IFQ-Tinier-YOLO, precise BN on training views=$out/ifq-training.ifqi" \
   --detector "IFQ-Tinier-YOLO, precise BN on inference views=$out/ifq-inference.ifqi" \

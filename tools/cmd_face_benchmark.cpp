@@ -4,6 +4,7 @@
 // floor(0.1 x images), discrete ROC) and WIDER-style AP; one table, one ROC
 // plot per set, one JSON report. --level-check proves the integer detector's
 // levels equal its float quantization network's on the same images.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "ifq/atomic_file.hpp"
 #include "ifq/detect/detector_adapters.hpp"
 #include "ifq/detect/face_benchmark.hpp"
+#include "ifq/detect/fddb_bootstrap.hpp"
 #include "ifq/detect/haar_cascade.hpp"
 #include "ifq/detect/roc_plot.hpp"
 #include "ifq/detect/teacher_detector.hpp"
@@ -41,9 +43,22 @@ struct Flags {
   bool haar = false, json = false;
   std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
   std::string out_dir = "results/face-benchmark", runtime = "fast";
-  int max_images = 0, draw = 8, level_images = 0, tiles = 0;
+  int max_images = 0, draw = 8, level_images = 0, tiles = 0, bootstrap = 1000;
   double threshold = 0.005, nms = 0.45;
 };
+
+// [low, high] as JSON, or null when there is no interval to give.
+nlohmann::json interval_json(const std::optional<ifq::detect::Interval>& i) {
+  return i ? nlohmann::json::array({i->low, i->high}) : nlohmann::json();
+}
+
+// " [0.61, 0.74]" for the table, "" when the report has no interval.
+std::string interval_text(const nlohmann::json& i, const char* format = " [%.2f, %.2f]") {
+  if (!i.is_array()) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, i[0].get<double>(), i[1].get<double>());
+  return buf;
+}
 
 // "NAME=VALUE" -> {NAME, VALUE}.
 std::pair<std::string, std::string> split_pair(const std::string& spec, const char* flag) {
@@ -208,6 +223,11 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--input-size", f->input_sizes,
                      "also score every integer --detector run at N x N or WxH pixels (ifq detect --input-size), "
                      "repeatable");
+      sub.add_option("--bootstrap", f->bootstrap,
+                     "resamples of the images for 95 % intervals of the detection rate at the FP budget, and of each "
+                     "detector's difference from the first on the same images (0: none)")
+          ->check(CLI::Range(0, 100000))
+          ->capture_default_str();
       sub.add_flag("--json", f->json, "print the JSON report instead of the table");
       return [f]() {
         if (f->detectors.empty() && !f->haar && f->cascades.empty() && f->teachers.empty())
@@ -323,6 +343,22 @@ IFQ_REGISTER_COMMAND(
             const std::string prefix = (fs::path(f->out_dir) / sets[s].name / (file_stem(e.label) + "-")).string();
             ifq::detect::save_roc_files(sc.fddb, prefix);
             curves[s].push_back({e.label, sc.fddb.disc});
+            // The first detector's score on this set is scores[s]: entries
+            // are scored in order, each on every set.
+            std::optional<ifq::detect::Interval> ci, minus_first;
+            if (f->bootstrap > 0 && !sc.fddb.image_curves.empty()) {
+              const double budget = double(sc.fp_budget);
+              const auto& mine = sc.fddb.image_curves;
+              ci = ifq::detect::bootstrap_detection_rate(mine, budget, f->bootstrap);
+              if (scores.size() >= sets.size()) {  // not the first detector
+                const auto& first = scores[s].fddb.image_curves;
+                const bool same_images =
+                    first.size() == mine.size() && std::equal(first.begin(), first.end(), mine.begin(),
+                                                              [](const auto& x, const auto& y) { return x.faces == y.faces; });
+                if (same_images)
+                  minus_first = ifq::detect::bootstrap_detection_rate_difference(mine, first, budget, f->bootstrap);
+              }
+            }
             report["results"].push_back({{"set", sets[s].name},
                                          {"detector", e.label},
                                          {"images", sc.images},
@@ -331,6 +367,8 @@ IFQ_REGISTER_COMMAND(
                                          {"detections", sc.detections},
                                          {"fp_budget", sc.fp_budget},
                                          {"detection_rate_at_fp", sc.detection_rate},
+                                         {"detection_rate_at_fp_ci95", interval_json(ci)},
+                                         {"detection_rate_at_fp_minus_first_ci95", interval_json(minus_first)},
                                          {"detection_rate_at_fp_equal_images", sc.detection_rate_at_one_fp_per_image},
                                          {"detection_rate_at_fp_2", ifq::detect::detection_rate_at(sc.fddb.disc, 2.0)},
                                          {"wider_ap", sc.wider_ap >= 0 ? nlohmann::json(sc.wider_ap) : nlohmann::json()},
@@ -382,12 +420,16 @@ IFQ_REGISTER_COMMAND(
         for (const auto& set : report["sets"]) {
           std::printf("\n%s: %d images, %lld faces, FP budget floor(0.1 x images)\n", set["name"].get<std::string>().c_str(),
                       set["images"].get<int>(), set["faces"].get<long long>());
-          std::printf("| detector | detection rate at FP budget | at FP = 2 | at FP = images | WIDER AP | ms/image |\n"
-                      "|---|---|---|---|---|---|\n");
+          std::printf("| detector | detection rate at FP budget [95 %% CI] | minus the first [95 %% CI] | at FP = 2 | "
+                      "at FP = images | WIDER AP | ms/image |\n|---|---|---|---|---|---|---|\n");
           for (const auto& r : report["results"])
             if (r["set"] == set["name"])
-              std::printf("| %s | %.3f (FP <= %lld) | %.3f | %.3f | %s | %.1f |\n", r["detector"].get<std::string>().c_str(),
-                          r["detection_rate_at_fp"].get<double>(), r["fp_budget"].get<long long>(),
+              std::printf("| %s | %.3f%s (FP <= %lld) | %s | %.3f | %.3f | %s | %.1f |\n",
+                          r["detector"].get<std::string>().c_str(), r["detection_rate_at_fp"].get<double>(),
+                          interval_text(r["detection_rate_at_fp_ci95"]).c_str(), r["fp_budget"].get<long long>(),
+                          r["detection_rate_at_fp_minus_first_ci95"].is_array()
+                              ? interval_text(r["detection_rate_at_fp_minus_first_ci95"], "[%+.2f, %+.2f]").c_str()
+                              : "-",
                           r["detection_rate_at_fp_2"].get<double>(),
                           r["detection_rate_at_fp_equal_images"].get<double>(),
                           r["wider_ap"].is_null() ? "n/a (ellipses)" : std::to_string(r["wider_ap"].get<double>()).substr(0, 5).c_str(),

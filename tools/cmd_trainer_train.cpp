@@ -86,6 +86,8 @@ struct TrainFlags {
   std::string weight_quant, step_rule;  // docs/quantizers.md
   int weight_bits = 4, retrain_rounds = 2;
   int precise_bn = 0;  // batches of the BN re-estimate after training
+  std::string distill_from;  // float teacher of a detector (region_distill.hpp)
+  std::vector<double> distill_weight;  // OBJECT[,COORD]
 };
 
 ifq::trainer::Dataset load_data(const TrainFlags& f, const std::string& split, ifq::Shape3 shape) {
@@ -118,6 +120,14 @@ IFQ_REGISTER_COMMAND(
                      "after the last step, re-estimate every BN layer's statistics as the mean over N training "
                      "batches, the weights fixed (precise BN; integrated conversion builds its thresholds from them)")
           ->check(CLI::Range(1, 1 << 20));
+      sub.add_option("--distill-from", f->distill_from,
+                     "detectors: a float teacher model (e.g. the float twin of this quantization network) run on "
+                     "every batch; its objectness and boxes are distilled into the network (docs/training.md)");
+      sub.add_option("--distill-weight", f->distill_weight,
+                     "--distill-from: weight of the objectness KL and of the teacher-box terms, OBJECT[,COORD] "
+                     "(default 1,1; one value sets both)")
+          ->delimiter(',')
+          ->expected(1, 2);
       sub.add_option("--batch", f->batch, "batch size (default: the cfg's)")->check(CLI::Range(1, 1 << 16));
       sub.add_option("--lr", f->lr, "initial learning rate (default: the cfg's)")->check(CLI::Range(1e-9, 100.0));
       sub.add_option("--optimizer", f->optimizer, "sgd or adam (default: the cfg's)")->check(CLI::IsMember({"sgd", "adam"}));
@@ -253,6 +263,16 @@ IFQ_REGISTER_COMMAND(
         if (f->steps == 0 && (f->init.empty() || f->precise_bn == 0))
           throw ifq::Error("--steps 0 trains nothing: it only re-estimates the BN statistics of a trained model, so "
                            "it needs --init MODEL and --precise-bn N");
+        if (!f->distill_weight.empty() && f->distill_from.empty())
+          throw ifq::Error("--distill-weight needs --distill-from MODEL");
+        if (!f->distill_from.empty() && !detector)
+          throw ifq::Error("--distill-from is for networks ending in [region]; '" + f->cfg + "' does not");
+        for (double w : f->distill_weight)
+          if (!(w >= 0 && w <= 1e6)) {
+            char got[32];
+            std::snprintf(got, sizeof got, "%g", w);
+            throw ifq::Error(std::string("--distill-weight must be in [0, 1e6] (got ") + got + ")");
+          }
         if (!f->init_backbone.empty()) {
           const int n = ifq::trainer::copy_trained_weights(net.model, ifq::load_float_model(f->init_backbone),
                                                            f->init_backbone, true);
@@ -304,6 +324,13 @@ IFQ_REGISTER_COMMAND(
         o.steps = std::max(f->steps, 0);
         o.no_steps = f->steps == 0;
         o.precise_bn_batches = f->precise_bn;
+        if (!f->distill_from.empty()) {
+          o.distill_teacher = std::make_shared<const ifq::FloatModel>(ifq::load_float_model(f->distill_from));
+          if (!f->distill_weight.empty())
+            o.distill_weights = {f->distill_weight[0], f->distill_weight.back()};
+          std::printf("distillation teacher: %s (weights: objectness %g, boxes %g)\n", f->distill_from.c_str(),
+                      o.distill_weights.object, o.distill_weights.coord);
+        }
         o.batch = f->batch;
         o.learning_rate = f->lr;
         o.optimizer = f->optimizer;

@@ -13,13 +13,9 @@
 namespace ifq::detect {
 namespace {
 
-struct Counts {
-  double tp_disc = 0, tp_cont = 0, fp = 0;
-};
-
 // One image at each of its unique scores (ascending), the official
 // per-image loop: keep detections with score >= t, match, count.
-std::vector<Counts> image_curve(const FddbEvalImage& image, const std::vector<double>& scores, EllipseRaster how) {
+FddbImageCurve image_curve(const FddbEvalImage& image, const std::vector<double>& scores, EllipseRaster how) {
   const size_t nf = image.faces.size(), nd = image.detections.size();
   std::vector<RowSpans> face_px(nf), det_px(nd);
   for (size_t a = 0; a < nf; ++a) face_px[a] = rasterise(image.faces[a], image.width, image.height, how);
@@ -43,8 +39,10 @@ std::vector<Counts> image_curve(const FddbEvalImage& image, const std::vector<do
       on_ignore[d] = on_ignore[d] || (uni > 0 && 2 * inter > uni) || 2 * inter > det_px[d].area();
     }
   }
-  std::vector<Counts> curve;
-  curve.reserve(scores.size());
+  FddbImageCurve curve;
+  curve.faces = (long long)nf;
+  curve.no_detections = nd == 0;
+  curve.scores = scores;
   for (double t : scores) {
     std::vector<size_t> valid;
     for (size_t d = 0; d < nd; ++d)
@@ -70,20 +68,22 @@ std::vector<Counts> image_curve(const FddbEvalImage& image, const std::vector<do
     for (size_t i = 0; i < rows.size(); ++i)
       for (size_t j = 0; j < cols.size(); ++j) w[i][j] = overlap[rows[i]][cols[j]];
     const std::vector<int> match = max_weight_matching(w);
-    Counts c;
+    double tp_disc = 0, tp_cont = 0, fp = 0;
     std::vector<bool> true_positive(nd, false);
     for (size_t i = 0; i < rows.size(); ++i) {
       if (match[i] < 0) continue;
       const double score = w[i][size_t(match[i])];
-      c.tp_cont += score;
+      tp_cont += score;
       if (score > 0.5) {
-        c.tp_disc += 1;
+        tp_disc += 1;
         true_positive[cols[size_t(match[i])]] = true;
       }
     }
     for (size_t d : valid)
-      if (!true_positive[d] && !on_ignore[d]) c.fp += 1;
-    curve.push_back(c);
+      if (!true_positive[d] && !on_ignore[d]) fp += 1;
+    curve.tp_disc.push_back(tp_disc);
+    curve.tp_cont.push_back(tp_cont);
+    curve.fp.push_back(fp);
   }
   return curve;
 }
@@ -101,24 +101,40 @@ FddbResult evaluate_fddb(const std::vector<FddbEvalImage>& images, EllipseRaster
   result.raster = how;
   result.images = int(images.size());
   result.fp_budget = static_cast<long long>(std::floor(0.1 * double(images.size())));
-
-  // Unique scores of every image, and of all images together.
-  std::vector<std::vector<double>> image_scores(images.size());
-  std::vector<double> global;
-  bool any_without_detections = false;
-  for (size_t k = 0; k < images.size(); ++k) {
-    const FddbEvalImage& im = images[k];
+  for (const FddbEvalImage& im : images) {
     if (im.width <= 0 || im.height <= 0) throw Error("fddb: image " + im.name + " has no size");
     result.faces += (long long)im.faces.size();
     result.detections += (long long)im.detections.size();
+    std::vector<double> scores;
     for (const Detection& d : im.detections) {
       if (!std::isfinite(d.score)) throw Error("fddb: image " + im.name + " has a non-finite detection score");
-      image_scores[k].push_back(d.score);
+      scores.push_back(d.score);
     }
-    std::sort(image_scores[k].begin(), image_scores[k].end());
-    image_scores[k].erase(std::unique(image_scores[k].begin(), image_scores[k].end()), image_scores[k].end());
-    global.insert(global.end(), image_scores[k].begin(), image_scores[k].end());
-    any_without_detections |= im.detections.empty();
+    std::sort(scores.begin(), scores.end());
+    scores.erase(std::unique(scores.begin(), scores.end()), scores.end());
+    result.image_curves.push_back(image_curve(im, scores, how));
+  }
+  merge_fddb_curves(result.image_curves, {}, result.disc, result.cont);
+  result.detection_rate_at_fp = detection_rate_at(result.disc, double(result.fp_budget));
+  return result;
+}
+
+void merge_fddb_curves(const std::vector<FddbImageCurve>& curves, const std::vector<int>& multiplicity,
+                       std::vector<RocPoint>& disc, std::vector<RocPoint>& cont) {
+  if (!multiplicity.empty() && multiplicity.size() != curves.size())
+    throw Error("fddb: " + std::to_string(multiplicity.size()) + " multiplicities for " +
+                std::to_string(curves.size()) + " images");
+  auto times = [&](size_t k) { return multiplicity.empty() ? 1 : multiplicity[k]; };
+  // Unique scores of all images taken.
+  std::vector<double> global;
+  bool any_without_detections = false;
+  double faces = 0;
+  for (size_t k = 0; k < curves.size(); ++k) {
+    if (times(k) < 0) throw Error("fddb: negative multiplicity for image " + std::to_string(k));
+    if (times(k) == 0) continue;
+    global.insert(global.end(), curves[k].scores.begin(), curves[k].scores.end());
+    any_without_detections |= curves[k].no_detections;
+    faces += double(times(k)) * double(curves[k].faces);
   }
   std::sort(global.begin(), global.end());
   global.erase(std::unique(global.begin(), global.end()), global.end());
@@ -129,35 +145,39 @@ FddbResult evaluate_fddb(const std::vector<FddbEvalImage>& images, EllipseRaster
   // An image's counts at global threshold t are those at its smallest unique
   // score >= t (zero above its largest): piecewise constant over ranges of
   // global indices, summed with difference arrays.
+  struct Counts {
+    double tp_disc = 0, tp_cont = 0, fp = 0;
+  };
   const size_t g = global.size();
   std::vector<Counts> diff(g + 1);
-  for (size_t k = 0; k < images.size(); ++k) {
-    const std::vector<Counts> curve = image_curve(images[k], image_scores[k], how);
+  for (size_t k = 0; k < curves.size(); ++k) {
+    const FddbImageCurve& c = curves[k];
+    const double m = times(k);
+    if (m == 0) continue;
     size_t begin = 0;
-    for (size_t j = 0; j < curve.size(); ++j) {
-      const size_t end = size_t(std::lower_bound(global.begin(), global.end(), image_scores[k][j]) - global.begin()) + 1;
-      diff[begin].tp_disc += curve[j].tp_disc;
-      diff[begin].tp_cont += curve[j].tp_cont;
-      diff[begin].fp += curve[j].fp;
-      diff[end].tp_disc -= curve[j].tp_disc;
-      diff[end].tp_cont -= curve[j].tp_cont;
-      diff[end].fp -= curve[j].fp;
+    for (size_t j = 0; j < c.scores.size(); ++j) {
+      const size_t end = size_t(std::lower_bound(global.begin(), global.end(), c.scores[j]) - global.begin()) + 1;
+      diff[begin].tp_disc += m * c.tp_disc[j];
+      diff[begin].tp_cont += m * c.tp_cont[j];
+      diff[begin].fp += m * c.fp[j];
+      diff[end].tp_disc -= m * c.tp_disc[j];
+      diff[end].tp_cont -= m * c.tp_cont[j];
+      diff[end].fp -= m * c.fp[j];
       begin = end;
     }
   }
+  disc.clear();
+  cont.clear();
   Counts run;
-  const double n = double(result.faces);
   for (size_t i = 0; i < g; ++i) {
     run.tp_disc += diff[i].tp_disc;
     run.tp_cont += diff[i].tp_cont;
     run.fp += diff[i].fp;
     // Sums of integers and of overlaps: round the integer ones back exactly.
     const double tp = std::nearbyint(run.tp_disc), fp = std::nearbyint(run.fp);
-    result.disc.push_back(RocPoint{n > 0 ? tp / n : 0.0, n > 0 ? fp : 0.0, global[i]});
-    result.cont.push_back(RocPoint{n > 0 ? run.tp_cont / n : 0.0, n > 0 ? fp : 0.0, global[i]});
+    disc.push_back(RocPoint{faces > 0 ? tp / faces : 0.0, faces > 0 ? fp : 0.0, global[i]});
+    cont.push_back(RocPoint{faces > 0 ? run.tp_cont / faces : 0.0, faces > 0 ? fp : 0.0, global[i]});
   }
-  result.detection_rate_at_fp = detection_rate_at(result.disc, double(result.fp_budget));
-  return result;
 }
 
 double detection_rate_at(const std::vector<RocPoint>& roc, double fp_budget) {

@@ -316,6 +316,25 @@ TEST(CliFaceBenchmark, ScoresModelsWritesReportAndChecksLevels) {
   EXPECT_GT(j["level_checks"][0]["quantized_substructure_levels_compared"].get<long long>(), 0);
   EXPECT_EQ(j["level_checks"][0]["quantized_substructure_levels_mismatched"], 0);
   EXPECT_EQ(j["detectors"][1]["kind"], "int");
+  // Bootstrap intervals (default 1,000 resamples): around each rate, and for
+  // the second detector around its difference from the first.
+  for (const auto& res : j["results"]) {
+    ASSERT_TRUE(res["detection_rate_at_fp_ci95"].is_array()) << res;
+    EXPECT_LE(res["detection_rate_at_fp_ci95"][0].get<double>(), res["detection_rate_at_fp"].get<double>());
+    EXPECT_GE(res["detection_rate_at_fp_ci95"][1].get<double>(), res["detection_rate_at_fp"].get<double>());
+  }
+  EXPECT_TRUE(j["results"][0]["detection_rate_at_fp_minus_first_ci95"].is_null());
+  const auto& minus_first = j["results"][1]["detection_rate_at_fp_minus_first_ci95"];
+  ASSERT_TRUE(minus_first.is_array());
+  const double difference =
+      j["results"][1]["detection_rate_at_fp"].get<double>() - j["results"][0]["detection_rate_at_fp"].get<double>();
+  EXPECT_LE(minus_first[0].get<double>(), difference + 1e-12);
+  EXPECT_GE(minus_first[1].get<double>(), difference - 1e-12);
+  const CommandResult no_bootstrap =
+      run_ifq("face-benchmark --set toy=set/gt.txt --detector int=i.ifqi --bootstrap 0 --draw 0 --out-dir out0", dir.str());
+  ASSERT_EQ(no_bootstrap.status, 0) << no_bootstrap.output;
+  std::ifstream in0(dir / "out0/report.json");
+  EXPECT_TRUE(nlohmann::json::parse(in0)["results"][0]["detection_rate_at_fp_ci95"].is_null());
 
   const CommandResult bad_spec = run_ifq("face-benchmark --set toy --detector int=i.ifqi", dir.str());
   EXPECT_EQ(bad_spec.status, 1);

@@ -81,8 +81,9 @@ void expect_same_trained_state(const FloatModel& got, const FloatModel& want, co
       EXPECT_EQ(g.alpha, c->alpha) << what << ", layer " << i;
       EXPECT_EQ(g.fixed.zero_point, c->fixed.zero_point) << what << ", layer " << i;
     }
-    if (auto* q = std::get_if<HwgqLayer>(&want.layers[i]))
+    if (auto* q = std::get_if<HwgqLayer>(&want.layers[i])) {
       EXPECT_EQ(std::get<HwgqLayer>(got.layers[i]).step, q->step) << what << ", layer " << i;
+    }
   }
 }
 

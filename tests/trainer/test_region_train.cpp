@@ -153,6 +153,84 @@ TEST(RegionTraining, LossFallsOnGeneratedFaces) {
   EXPECT_TRUE(std::holds_alternative<RegionLayer>(tr.export_model().layers.back()));
 }
 
+// The distillation terms (region_distill.hpp) of a model's raw output against
+// a teacher's on the same images, in evaluation mode.
+double distillation_gap(const FloatModel& student, const FloatModel& teacher, const trainer::Dataset& images,
+                        const trainer::RegionLossParams& params, int grid) {
+  const auto s = trainer::torch_evaluate(student, images, false, false, 2);
+  const auto t = trainer::torch_evaluate(teacher, images, false, false, 2);
+  trainer::RegionLossResult r;
+  r.grad.assign(s.logits.size(), 0.0f);
+  trainer::add_region_distillation(s.logits.data(), t.logits.data(), int(images.size()), grid, grid, params, {}, r);
+  return r.distill;
+}
+
+TEST(RegionTraining, DistillationPullsTheStudentTowardsTheTeacher) {
+  const CfgNetwork net = parse_cfg(kRegionCfg, "region.cfg");
+  trainer::DetectionDataset data;
+  data.shape = {3, 32, 32};
+  for (const auto& g : generate(16, 32, 7)) trainer::add_detection_image(data, g.image, g.faces);
+  trainer::Dataset images;
+  images.shape = data.shape;
+  images.classes = 1;
+  images.images = data.images;
+  images.labels.assign(size_t(data.size()), 0);
+  const auto params = trainer::region_loss_params(std::get<RegionLayer>(net.model.layers.back()), net.region_params);
+  // The teacher: the same detector trained for a while (another seed).
+  trainer::TrainOptions o;
+  o.threads = 2;
+  o.progress = false;
+  o.optimizer = "adam";
+  o.steps = 150;
+  o.seed = 3;
+  CfgOptions teacher_cfg;
+  teacher_cfg.seed = 3;
+  trainer::Trainer teacher_training(parse_cfg(kRegionCfg, "region.cfg", teacher_cfg), o);
+  teacher_training.train(data);
+  auto teacher = std::make_shared<const FloatModel>(teacher_training.export_model());
+  // Two students from the same start and samples, with and without it.
+  o.steps = 60;
+  o.seed = 1;
+  trainer::Trainer plain(net, o);
+  const double start = distillation_gap(plain.export_model(), *teacher, images, params, 8);
+  plain.train(data);
+  o.distill_teacher = teacher;
+  o.distill_weights = {5, 5};
+  trainer::Trainer distilled(net, o);
+  distilled.train(data);
+  const double without = distillation_gap(plain.export_model(), *teacher, images, params, 8);
+  const double with = distillation_gap(distilled.export_model(), *teacher, images, params, 8);
+  std::printf("distillation gap to the teacher: start %.4f, trained without %.4f, with %.4f\n", start, without, with);
+  EXPECT_LT(with, 0.75 * without);  // measured: 0.47 of it
+  EXPECT_LT(with, 0.5 * start);
+}
+
+TEST(RegionTraining, DistillationTeacherMustShareTheRegionLayer) {
+  const CfgNetwork net = parse_cfg(kRegionCfg, "region.cfg");
+  trainer::TrainOptions o;
+  o.progress = false;
+  o.steps = 1;
+  auto expect_error = [&](const FloatModel& teacher, const std::string& message) {
+    o.distill_teacher = std::make_shared<const FloatModel>(teacher);
+    try {
+      trainer::Trainer tr(net, o);
+      ADD_FAILURE() << "teacher accepted: " << message;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  std::string other_anchors = kRegionCfg;
+  other_anchors.replace(other_anchors.find("anchors=1.5,1.5"), 15, "anchors=1.5,2.5");
+  expect_error(parse_cfg(other_anchors, "a.cfg").model, "another region layer");
+  expect_error(parse_cfg(testing::tiny_cfg(true, 2), "tiny.cfg").model, "does not end in a [region] layer");
+  std::string other_stride = kRegionCfg;
+  other_stride.replace(other_stride.find("[maxpool]"), 9, "[maxpool]\nsize=2\nstride=2\n[maxpool]");
+  expect_error(parse_cfg(other_stride, "s.cfg").model, "at stride 8");
+  // A student that is not a detector takes no teacher.
+  o.distill_teacher = std::make_shared<const FloatModel>(net.model);
+  EXPECT_THROW(trainer::Trainer(parse_cfg(testing::tiny_cfg(true, 2), "tiny.cfg"), o), Error);
+}
+
 TEST(RegionTraining, DataKindMustMatchTheNetwork) {
   const CfgNetwork region = parse_cfg(kRegionCfg, "region.cfg");
   trainer::TrainOptions o;
@@ -248,6 +326,8 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
       {"--lr-steps 1,2 --lr-scales 0.1 --steps 3", "one scale per step"},
       {"--lr-steps 1 --lr-scales 0.1", "--lr-steps needs --steps"},
       {"--init " + dir.file("d/gt.txt") + " --steps 1", "gt.txt"},
+      {"--distill-weight 1 --steps 1", "--distill-weight needs --distill-from"},
+      {"--distill-from " + dir.file("d/gt.txt") + " --steps 1", "gt.txt"},
   };
   for (const auto& [flags, message] : bad) {
     std::tie(status, out) = run_ifq(base + flags + " --out " + dir.file("bad.ifqf"));
@@ -255,6 +335,12 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
     EXPECT_NE(out.find(message), std::string::npos) << flags << "\n" << out;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad.ifqf")));
+  // Distillation from the model trained above: the log shows the teacher's terms.
+  std::tie(status, out) = run_ifq(base + "--distill-from " + dir.file("ms.ifqf") +
+                                  " --distill-weight 2,0.5 --steps 2 --batch 2 --log-every 1 --out " + dir.file("kd.ifqf"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("(weights: objectness 2, boxes 0.5)"), std::string::npos) << out;
+  EXPECT_NE(out.find(" distill "), std::string::npos) << out;
 
   // Photo sets: two sets by weight, cut on the fly; the photo flags need --set, and --set takes no fixed sources.
   const std::string sets = "train --cfg " + dir.file("r.cfg") + " --set " + dir.file("d/gt.txt") + ":2:4 --set " +

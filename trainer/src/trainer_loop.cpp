@@ -58,6 +58,12 @@ class SampleStream {
   std::vector<int64_t> perm_;
 };
 
+std::string shape_text(const torch::Tensor& t) {
+  std::string s;
+  for (int64_t d : t.sizes()) s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s;
+}
+
 // One GPU per process: rank LOCAL_RANK of a machine takes GPU LOCAL_RANK.
 torch::Device pick_device(const DistOptions& dist) {
   if (!torch::cuda::is_available()) return torch::Device(torch::kCPU);
@@ -85,6 +91,8 @@ struct Trainer::Impl {
   RegionLossParams region;
   Shape3 region_grid;
   double last_iou = 0, last_recall = 0;  // of the latest detection step
+  double last_distill = 0;               // its distillation terms
+  std::unique_ptr<TorchNet> teacher;     // TrainOptions::distill_teacher
   int64_t last_side = 0;                 // its input side (multi-scale)
   // Data-parallel training: the process group (null for one process) and
   // this rank's samples of each global batch.
@@ -129,6 +137,41 @@ struct Trainer::Impl {
                     " channels, num*(coords+1+classes) = " +
                     std::to_string(region.num * (region.coords + 1 + region.classes)));
     }
+    if (options.distill_teacher) load_teacher(*options.distill_teacher);
+  }
+
+  void load_teacher(const FloatModel& t) {
+    if (!is_region)
+      throw Error("distillation needs a network ending in [region]; '" + network.model.name + "' does not");
+    const auto* tr = t.layers.empty() ? nullptr : std::get_if<RegionLayer>(&t.layers.back());
+    const auto& sr = std::get<RegionLayer>(network.model.layers.back());
+    if (!tr) throw Error("distillation teacher '" + t.name + "' does not end in a [region] layer");
+    if (tr->num != sr.num || tr->coords != sr.coords || tr->classes != sr.classes || tr->anchors != sr.anchors)
+      throw Error("distillation teacher '" + t.name + "' has another region layer (num, coords, classes or anchors) "
+                  "than '" + network.model.name + "'");
+    const Shape3 ti = std::get<InputLayer>(t.layers[0]).shape, si = std::get<InputLayer>(network.model.layers[0]).shape;
+    const Shape3 tg = infer_shapes(t).back();
+    if (ti.c != si.c || ti.w / tg.w != si.w / region_grid.w || ti.h / tg.h != si.h / region_grid.h)
+      throw Error("distillation teacher '" + t.name + "' takes " + std::to_string(ti.c) + " channels at stride " +
+                  std::to_string(ti.w / tg.w) + ", '" + network.model.name + "' " + std::to_string(si.c) +
+                  " at stride " + std::to_string(si.w / region_grid.w));
+    teacher = std::make_unique<TorchNet>(t, torch::kFloat32, false, device);
+  }
+
+  // The teacher's raw region output for the student's batch, on the CPU.
+  torch::Tensor teacher_output(const torch::Tensor& images, int64_t side) {
+    torch::NoGradGuard no_grad;
+    torch::Tensor out = teacher->forward(resized(teacher->normalize(images), side), false);
+    return out.to(torch::kCPU, torch::kFloat32).contiguous();
+  }
+
+  // Multi-scale training: the batch at the step's side (bilinear); 0 keeps it.
+  static torch::Tensor resized(torch::Tensor x, int64_t side) {
+    if (side == 0 || (side == x.size(2) && side == x.size(3))) return x;
+    return torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
+                                                     .size(std::vector<int64_t>{side, side})
+                                                     .mode(torch::kBilinear)
+                                                     .align_corners(false));
   }
 
   static CfgNetwork with_weight_quant(CfgNetwork n, const TrainOptions& o) {
@@ -465,17 +508,21 @@ struct Trainer::Impl {
         truths[size_t(b)] = data.truths[size_t(idx)];
         augment_detection(dst + b * per, shape, truths[size_t(b)], augment, rng);
       }
-      torch::Tensor x = net.normalize(images);
-      if (options.multi_scale_max > 0 && (side != x.size(2) || side != x.size(3)))
-        x = torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
-                                                      .size(std::vector<int64_t>{side, side})
-                                                      .mode(torch::kBilinear)
-                                                      .align_corners(false));
+      const int64_t resize_to = options.multi_scale_max > 0 ? side : 0;  // fixed images keep their shape
+      torch::Tensor x = resized(net.normalize(images), resize_to);
       if (!learn) return forward_only(x);
       torch::Tensor out = net.forward(x, true);
       torch::Tensor raw = out.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-      const RegionLossResult r = region_loss(raw.data_ptr<float>(), shard.count, raw.size(2), raw.size(3), region,
-                                             truths, int64_t(s) * batch);
+      RegionLossResult r = region_loss(raw.data_ptr<float>(), shard.count, raw.size(2), raw.size(3), region,
+                                       truths, int64_t(s) * batch);
+      if (teacher) {
+        const torch::Tensor t = teacher_output(images, resize_to);
+        if (t.sizes() != raw.sizes())
+          throw Error("distillation teacher output " + shape_text(t) + " differs from the student's " + shape_text(raw));
+        add_region_distillation(raw.data_ptr<float>(), t.data_ptr<float>(), shard.count, raw.size(2), raw.size(3),
+                                region, options.distill_weights, r);
+      }
+      last_distill = r.distill;
       last_iou = r.avg_iou;
       last_recall = r.recall;
       last_side = x.size(2);
@@ -563,7 +610,7 @@ struct Trainer::Impl {
     st.steps_total = total_steps;
     SampleStream stream(n, options.seed);
     ProgressBar bar(options.label, total_steps, options.progress && primary());
-    std::vector<double> recent, recent_iou, recent_recall;
+    std::vector<double> recent, recent_iou, recent_recall, recent_distill;
     auto push = [](std::vector<double>& v, double x) {
       v.push_back(x);
       if (v.size() > 50) v.erase(v.begin());
@@ -596,7 +643,7 @@ struct Trainer::Impl {
       agree(lv, stop);
       if (!std::isfinite(lv)) throw Error("training diverged at step " + std::to_string(step) + " (loss " + std::to_string(lv) + "); lower the learning rate");
       push(recent, lv);
-      if (is_region) push(recent_iou, last_iou), push(recent_recall, last_recall);
+      if (is_region) push(recent_iou, last_iou), push(recent_recall, last_recall), push(recent_distill, last_distill);
       ++step;
       images += batch;
       bar.update(step - st.first_step, images, lv);
@@ -604,6 +651,7 @@ struct Trainer::Impl {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::printf("step %d/%d lr %.3g loss %.4f", step, total_steps, lr_at(step - 1), mean(recent));
         if (is_region) std::printf(" iou %.3f recall %.3f size %lld", mean(recent_iou), mean(recent_recall), (long long)last_side);
+        if (teacher) std::printf(" distill %.4f", mean(recent_distill));
         const double eta = secs > 0 ? secs * (total_steps - step) / double(step - st.first_step) : 0.0;
         std::printf(" | %.0f images/s %.0f s, ETA %.0f s\n", secs > 0 ? double(images) / secs : 0.0, secs, eta);
         std::fflush(stdout);

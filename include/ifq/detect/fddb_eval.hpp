@@ -79,6 +79,17 @@ struct RocPoint {
   double threshold = 0;  // score threshold
 };
 
+// One image's counts at each of its unique detection scores (ascending):
+// the official tool's per-image loop (keep detections >= t, match, count).
+// Kept by evaluate_fddb so the images can be merged again in other
+// proportions (fddb_bootstrap.hpp) without matching them again.
+struct FddbImageCurve {
+  long long faces = 0;
+  bool no_detections = false;                // the tool's extra point at DBL_MAX
+  std::vector<double> scores;                // unique, ascending
+  std::vector<double> tp_disc, tp_cont, fp;  // with every detection >= scores[j]
+};
+
 struct FddbResult {
   int images = 0;
   long long faces = 0;
@@ -88,9 +99,18 @@ struct FddbResult {
   long long fp_budget = 0;            // floor(0.1 * images)
   double detection_rate_at_fp = 0;    // max discrete TPR with FP <= fp_budget
   EllipseRaster raster = EllipseRaster::PixelCentre;
+  std::vector<FddbImageCurve> image_curves;  // per image, in input order
 };
 
 FddbResult evaluate_fddb(const std::vector<FddbEvalImage>& images, EllipseRaster how = default_ellipse_raster());
+
+// The merge step of evaluate_fddb: every image's counts at every unique score
+// of all images, summed, as discrete and continuous ROC points (ascending
+// threshold). Image k counts multiplicity[k] times (0: left out); an empty
+// multiplicity counts each once. Throws ifq::Error on a multiplicity of
+// another length or a negative one.
+void merge_fddb_curves(const std::vector<FddbImageCurve>& curves, const std::vector<int>& multiplicity,
+                       std::vector<RocPoint>& disc, std::vector<RocPoint>& cont);
 
 // Max TPR over points with fp <= budget (0 if none).
 double detection_rate_at(const std::vector<RocPoint>& roc, double fp_budget);

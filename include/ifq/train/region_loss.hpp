@@ -55,6 +55,7 @@ RegionLossParams region_loss_params(const RegionLayer& layer, const std::map<std
 struct RegionLossResult {
   double loss = 0;           // sum of the terms below, divided by the batch size
   double coord = 0, object = 0, noobject = 0, class_term = 0, prior = 0;  // parts (also / batch)
+  double distill = 0;        // teacher terms, when add_region_distillation added them (region_distill.hpp)
   std::vector<float> grad;   // d loss / d raw output, same layout as the input
   double avg_iou = 0;        // mean IoU of responsible predictions with their truths
   double recall = 0;         // fraction of truths whose responsible prediction has IoU > 0.5

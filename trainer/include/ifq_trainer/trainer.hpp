@@ -25,6 +25,7 @@
 #include "ifq/train/dataset.hpp"
 #include "ifq/train/golden.hpp"
 #include "ifq/train/detection_data.hpp"
+#include "ifq/train/region_distill.hpp"
 #include "ifq/train/dist_env.hpp"
 
 namespace ifq::trainer {
@@ -72,6 +73,13 @@ struct TrainOptions {
   // Train no steps (total 0): with precise_bn_batches, re-estimate the BN
   // statistics of the initial weights (e.g. ifq train --init M --steps 0).
   bool no_steps = false;
+  // Distillation (networks ending in [region]; region_distill.hpp): this
+  // float teacher, normally the float twin of the quantization network being
+  // trained, runs on every batch with its running BN statistics, and its
+  // region output adds the distillation terms to the region loss. It must
+  // have the same region layer (anchors, classes) and output grid.
+  std::shared_ptr<const FloatModel> distill_teacher;
+  DistillWeights distill_weights;
   std::string checkpoint_path;  // "" = no checkpoints
   int checkpoint_every = 0;     // steps between checkpoints (0 = only at the end / on stop)
   bool resume = false;          // continue from checkpoint_path
