@@ -352,10 +352,7 @@ IFQ_REGISTER_COMMAND(
               ci = ifq::detect::bootstrap_detection_rate(mine, budget, f->bootstrap);
               if (scores.size() >= sets.size()) {  // not the first detector
                 const auto& first = scores[s].fddb.image_curves;
-                const bool same_images =
-                    first.size() == mine.size() && std::equal(first.begin(), first.end(), mine.begin(),
-                                                              [](const auto& x, const auto& y) { return x.faces == y.faces; });
-                if (same_images)
+                if (ifq::detect::same_images(mine, first))
                   minus_first = ifq::detect::bootstrap_detection_rate_difference(mine, first, budget, f->bootstrap);
               }
             }

@@ -48,6 +48,11 @@ Interval bootstrap(size_t images, int resamples, uint64_t seed, F statistic) {
 
 }  // namespace
 
+bool same_images(const std::vector<FddbImageCurve>& a, const std::vector<FddbImageCurve>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const FddbImageCurve& x, const FddbImageCurve& y) { return x.faces == y.faces; });
+}
+
 Interval bootstrap_detection_rate(const std::vector<FddbImageCurve>& curves, double fp_budget, int resamples,
                                   uint64_t seed) {
   return bootstrap(curves.size(), resamples, seed,

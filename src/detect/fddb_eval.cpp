@@ -41,7 +41,6 @@ FddbImageCurve image_curve(const FddbEvalImage& image, const std::vector<double>
   }
   FddbImageCurve curve;
   curve.faces = (long long)nf;
-  curve.no_detections = nd == 0;
   curve.scores = scores;
   for (double t : scores) {
     std::vector<size_t> valid;
@@ -133,7 +132,7 @@ void merge_fddb_curves(const std::vector<FddbImageCurve>& curves, const std::vec
     if (times(k) < 0) throw Error("fddb: negative multiplicity for image " + std::to_string(k));
     if (times(k) == 0) continue;
     global.insert(global.end(), curves[k].scores.begin(), curves[k].scores.end());
-    any_without_detections |= curves[k].no_detections;
+    any_without_detections |= curves[k].scores.empty();
     faces += double(times(k)) * double(curves[k].faces);
   }
   std::sort(global.begin(), global.end());

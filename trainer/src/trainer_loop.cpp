@@ -58,12 +58,6 @@ class SampleStream {
   std::vector<int64_t> perm_;
 };
 
-std::string shape_text(const torch::Tensor& t) {
-  std::string s;
-  for (int64_t d : t.sizes()) s += (s.empty() ? "" : "x") + std::to_string(d);
-  return s;
-}
-
 // One GPU per process: rank LOCAL_RANK of a machine takes GPU LOCAL_RANK.
 torch::Device pick_device(const DistOptions& dist) {
   if (!torch::cuda::is_available()) return torch::Device(torch::kCPU);
@@ -518,7 +512,8 @@ struct Trainer::Impl {
       if (teacher) {
         const torch::Tensor t = teacher_output(images, resize_to);
         if (t.sizes() != raw.sizes())
-          throw Error("distillation teacher output " + shape_text(t) + " differs from the student's " + shape_text(raw));
+          throw Error("distillation teacher output " + c10::str(t.sizes()) + " differs from the student's " +
+                      c10::str(raw.sizes()));
         add_region_distillation(raw.data_ptr<float>(), t.data_ptr<float>(), shard.count, raw.size(2), raw.size(3),
                                 region, options.distill_weights, r);
       }

@@ -25,8 +25,13 @@ struct Interval {
 Interval bootstrap_detection_rate(const std::vector<FddbImageCurve>& curves, double fp_budget, int resamples = 1000,
                                   uint64_t seed = 1);
 
-// rate(a) − rate(b) on the same images (same order, checked by count and
-// face counts); throws ifq::Error when they differ.
+// Whether two detectors' curves can be paired: as many images, with the same
+// face count image by image (the same images in the same order, as far as
+// the curves tell).
+bool same_images(const std::vector<FddbImageCurve>& a, const std::vector<FddbImageCurve>& b);
+
+// rate(a) − rate(b) on the same images (same_images); throws ifq::Error,
+// naming the first difference, when they are not.
 Interval bootstrap_detection_rate_difference(const std::vector<FddbImageCurve>& a,
                                              const std::vector<FddbImageCurve>& b, double fp_budget,
                                              int resamples = 1000, uint64_t seed = 1);

@@ -85,8 +85,7 @@ struct RocPoint {
 // proportions (fddb_bootstrap.hpp) without matching them again.
 struct FddbImageCurve {
   long long faces = 0;
-  bool no_detections = false;                // the tool's extra point at DBL_MAX
-  std::vector<double> scores;                // unique, ascending
+  std::vector<double> scores;                // unique, ascending (empty: no detections)
   std::vector<double> tp_disc, tp_cont, fp;  // with every detection >= scores[j]
 };
 
