@@ -294,6 +294,22 @@ flag "missing required --out" convert --in "$good_float"
 flag "an empty argument, then an unknown flag (CLI11 2.1.2 looped forever)" eval-fddb "" --foo
 flag "--size 1e9" cfg-size "$seeds/cfg/tiny-detector.cfg" --size 1e9
 
+# ---- box styles (ifq detect --box-style FILE, ifq fit-box-style) ---------------
+put bs-text.json 'dx 0 dy 0'
+put bs-format.json '{"dx": 0, "dy": 0, "sw": 1, "sh": 1}'
+put bs-null.json '{"format": "ifq-box-style", "dx": null, "dy": 0, "sw": 1, "sh": 1}'
+put bs-zero.json '{"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 0, "sh": 1}'
+put bs-huge.json '{"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 1e999, "sh": 1}'
+for f in text:"not JSON" format:"JSON without the ifq-box-style format" null:"dx null" zero:"a scale of 0" huge:"a scale of 1e999"; do
+  try "box style" "${f#*:}" "$ifq" detect --model "$good_int" --box-style "bs-${f%%:*}.json" --fddb-out d.txt ok.png
+done
+put bs-ok.json '{"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 1, "sh": 1}'
+flag "face-benchmark --box-style for a label no --detector has" face-benchmark --set "p=$fixtures/wider_face_val_bbx_gt.txt" --detector "a=$good_int" --box-style b=bs-ok.json
+flag "--fddb-ellipses without --fddb-out" detect --model "$good_int" --fddb-ellipses ok.png
+flag "fit-box-style --min-iou 0" fit-box-style --model "$good_int" --set "$fixtures/wider_face_val_bbx_gt.txt" --out s.json --min-iou 0
+put bs-gt.txt 'ok.png\n1\n1 1 4 4 0 0 0 0 0 0\n'
+try "box style" "fit-box-style on a photo no detection matches" "$ifq" fit-box-style --model "$good_int" --set bs-gt.txt --out s.json
+
 # ---- data-parallel training and its tools (ifq train --dist-backend, ifq launch, ifq model-diff)
 try "model pair" "model-diff of two different networks" "$ifq" model-diff "$good_float" "$PWD/models/fashion-hwgq-k2.ifqf"
 try "model pair" "model-diff given an integer model" "$ifq" model-diff "$good_int" "$good_float"

@@ -19,47 +19,64 @@
 # 1,800 more distilled steps from stage 6) are in models/logs/ with their
 # exact commands: the seed alone moved people by 12 points at the budget.
 #
+# The seed replication (2026-12-05, from stage 5 as the shipped runs were):
+#   git show ecba776:models/ifq-tinier-yolo-face.ifqf > results/old/stage5.ifqf
+#   INIT=results/old/stage5.ifqf SEED=62 RUNS=ifq-control scripts/study-distillation.sh results/seeds/62 &
+#   INIT=results/old/stage5.ifqf SEED=63 RUNS=ifq-distill scripts/study-distillation.sh results/seeds/63
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
-#   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq)
+#   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
+#   SEED (default 61), INIT (the IFQ runs' starting model; default the shipped one),
+#   RUNS (default "ifq-distill ifq-control dupnet-distill": which runs, side by side)
 set -euo pipefail
 out=${1:-results/distillation}
 ifq=${IFQ:-build/ifq}
 steps=${STEPS:-2000}
 weight=${WEIGHT:-1,1}
+seed=${SEED:-61}
+ifq_init=${INIT:-models/ifq-tinier-yolo-face.ifqf}
+read -r -a runs <<< "${RUNS:-ifq-distill ifq-control dupnet-distill}"
 mkdir -p "$out"
 source scripts/face-training-sets.sh  # the data, and the shipped stages' set mix
 
-run() {  # name model [extra train flags...]
-  local name=$1 model=$2
-  shift 2
+run() {  # name model init [extra train flags...]
+  local name=$1 model=$2 init=$3
+  shift 3
   if [[ ! -f $out/$name.ifqf ]]; then
     local resume=()
     [[ -f $out/$name.ckpt ]] && resume=(--resume)
-    "$ifq" train --cfg "models/$model.cfg" "${face_training_sets[@]}" --init "models/$model.ifqf" \
+    "$ifq" train --cfg "models/$model.cfg" "${face_training_sets[@]}" --init "$init" \
       --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
       --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
       --burn-in 100 --steps "$steps" --lr-steps "$((steps * 8 / 10)),$((steps * 9 / 10))" --lr-scales 0.1,0.1 \
-      --threads 1 --log-every 50 --seed 61 "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
+      --threads 1 --log-every 50 --seed "$seed" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
       "${resume[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
   fi
   "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi" >> "$out/$name.log" 2>&1
 }
 teacher=(--distill-from models/tinier-yolo-face.ifqf --distill-weight "$weight")
-run ifq-distill ifq-tinier-yolo-face "${teacher[@]}" &
-a=$!
-run ifq-control ifq-tinier-yolo-face &
-b=$!
-run dupnet-distill dupnet-tinier-yolo-face "${teacher[@]}" &
-c=$!
-for job in "$a:ifq-distill" "$b:ifq-control" "$c:dupnet-distill"; do
+declare -A how=(
+  [ifq-distill]="ifq-tinier-yolo-face $ifq_init distill" [ifq-control]="ifq-tinier-yolo-face $ifq_init plain"
+  [dupnet-distill]="dupnet-tinier-yolo-face models/dupnet-tinier-yolo-face.ifqf distill")
+declare -A label=([ifq-distill]="IFQ-Tinier-YOLO + $steps steps, distilled"
+  [ifq-control]="IFQ-Tinier-YOLO + $steps steps, control" [dupnet-distill]="DupNet-Tinier-YOLO + $steps steps, distilled")
+jobs=()
+rows=()
+checks=()
+for name in "${runs[@]}"; do
+  [[ -n ${how[$name]:-} ]] || { echo "ifq: error: RUNS: unknown run '$name' (ifq-distill, ifq-control, dupnet-distill)" >&2; exit 2; }
+  read -r model init kind <<< "${how[$name]}"
+  extra=()
+  [[ $kind == distill ]] && extra=("${teacher[@]}")
+  run "$name" "$model" "$init" "${extra[@]}" &
+  jobs+=("$!:$name")
+  rows+=(--detector "${label[$name]}, seed $seed=$out/$name.ifqi")
+  [[ $kind == distill ]] && checks+=(--level-check "$out/$name.ifqf=$out/$name.ifqi")
+done
+for job in "${jobs[@]}"; do
   wait "${job%%:*}" || { echo "training failed: see $out/${job#*:}.log" >&2; exit 1; }
 done
 "$ifq" face-benchmark "${face_test_sets[@]}" \
   --detector "IFQ-Tinier-YOLO (integer, shipped)=models/ifq-tinier-yolo-face.ifqi" \
-  --detector "IFQ-Tinier-YOLO + $steps steps, control=$out/ifq-control.ifqi" \
-  --detector "IFQ-Tinier-YOLO + $steps steps, distilled=$out/ifq-distill.ifqi" \
-  --detector "DupNet-Tinier-YOLO (integer, shipped)=models/dupnet-tinier-yolo-face.ifqi" \
-  --detector "DupNet-Tinier-YOLO + $steps steps, distilled=$out/dupnet-distill.ifqi" \
-  --level-check "$out/ifq-distill.ifqf=$out/ifq-distill.ifqi" \
-  --level-check "$out/dupnet-distill.ifqf=$out/dupnet-distill.ifqi" --level-images 20 \
-  --detector-input-size auto --draw 0 --out-dir "$out/benchmark"
+  --detector "DupNet-Tinier-YOLO (integer, shipped)=models/dupnet-tinier-yolo-face.ifqi" "${rows[@]}" \
+  "${checks[@]}" --level-images 20 --detector-input-size auto --draw 0 --out-dir "$out/benchmark"

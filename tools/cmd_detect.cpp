@@ -31,7 +31,7 @@ struct BatchFlags {
   std::vector<std::string> images;
   std::string out_dir, fddb_out;
   double threshold = 0.25, fddb_threshold = 0.005, nms = 0.45;
-  bool json = false;
+  bool json = false, fddb_ellipses = false;
 
   void add_to(CLI::App& sub, bool scores_are_probabilities) {
     sub.add_option("IMAGE", images, "images to run on (JPEG, PNG, BMP, PGM/PPM)")->required();
@@ -39,6 +39,8 @@ struct BatchFlags {
                    "write each image with its boxes drawn into DIR (default: ./detections unless --fddb-out is given)");
     sub.add_option("--fddb-out", fddb_out,
                    "write detections in FDDB format (every detection above --fddb-threshold, so a ROC can be swept)");
+    sub.add_flag("--fddb-ellipses", fddb_ellipses,
+                 "write --fddb-out as FDDB ellipses (the ellipse inscribed in each box; the official evaluator's -f 1)");
     auto* t = sub.add_option("--threshold", threshold, "score threshold for drawn boxes and the face count")
                   ->capture_default_str();
     auto* f = sub.add_option("--fddb-threshold", fddb_threshold, "score threshold for --fddb-out")->capture_default_str();
@@ -54,6 +56,7 @@ struct BatchFlags {
   double decode_threshold() const { return fddb_out.empty() ? threshold : std::min(threshold, fddb_threshold); }
 
   int run(ifq::detect::Detector& detector, const std::string& what) const {
+    if (fddb_ellipses && fddb_out.empty()) throw ifq::Error("--fddb-ellipses needs --fddb-out FILE");
     ifq::detect::BatchOptions options;
     // With neither output asked for, the drawn images are what a user wants to see.
     options.out_dir = out_dir.empty() && fddb_out.empty() ? "detections" : out_dir;
@@ -67,7 +70,8 @@ struct BatchFlags {
           if (det.score > fddb_threshold) d.push_back(det);
         im.detections = std::move(d);
       }
-      ifq::detect::save_detections(kept, fddb_out);
+      if (fddb_ellipses) ifq::detect::save_detections_as_ellipses(kept, fddb_out);
+      else ifq::detect::save_detections(kept, fddb_out);
     }
     if (json) {
       nlohmann::json j{{"detector", what},
@@ -135,8 +139,13 @@ IFQ_REGISTER_COMMAND("detect", "detect faces with a YOLOv2-region model (integer
                                       "how --scales levels and --flip views are merged: nms (best box), vote (boxes "
                                       "averaged by score, best score) or mean (score averaged over the views)")
                            ->capture_default_str();
+                       auto box_style = std::make_shared<std::string>();
+                       sub.add_option("--box-style", *box_style,
+                                      "map every box to an annotation style fitted by ifq fit-box-style (e.g. FDDB's "
+                                      "face ellipses, with --fddb-ellipses)");
                        flags->add_to(sub, true);
                        return [=]() {
+                         if (!box_style->empty()) filter->box_style = ifq::detect::load_box_style(*box_style);
                          filter->scales = ifq::detect::parse_scales(*scales);
                          filter->merge = ifq::detect::parse_merge_rule(*merge);
                          filter->nms_iou = flags->nms > 0 ? flags->nms : 1.0;

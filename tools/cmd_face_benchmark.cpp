@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -36,7 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Flags {
-  std::vector<std::string> sets, detectors, level_checks, cascades, teachers, input_sizes;
+  std::vector<std::string> sets, detectors, level_checks, cascades, teachers, input_sizes, box_styles;
   std::string detector_input_size = "model";
   std::vector<std::string> views;
   std::string pyramid_input_size = "auto:2400";
@@ -223,6 +222,9 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--input-size", f->input_sizes,
                      "also score every integer --detector run at N x N or WxH pixels (ifq detect --input-size), "
                      "repeatable");
+      sub.add_option("--box-style", f->box_styles,
+                     "LABEL=STYLE: also score the --detector of that label with its boxes mapped to a style fitted by "
+                     "ifq fit-box-style (ifq detect --box-style), repeatable");
       sub.add_option("--bootstrap", f->bootstrap,
                      "resamples of the images for 95 % intervals of the detection rate at the FP budget, and of each "
                      "detector's difference from the first on the same images (0: none)")
@@ -234,17 +236,8 @@ IFQ_REGISTER_COMMAND(
           throw ifq::Error("give at least one --detector, --haar, --haar-cascade or --teacher");
         std::vector<ifq::detect::EvalSet> sets;
         for (const std::string& spec : f->sets) {
-          auto [name, file] = split_pair(spec, "--set");
-          double min_face = 0;
-          if (const auto colon = file.rfind(':'); colon != std::string::npos) {
-            char* end = nullptr;
-            const std::string number = file.substr(colon + 1);
-            min_face = std::strtod(number.c_str(), &end);
-            if (number.empty() || *end != '\0' || !(min_face >= 0))
-              throw ifq::Error("--set '" + spec + "': the minimum face size '" + number + "' is not a number >= 0");
-            file.resize(colon);
-          }
-          sets.push_back(ifq::detect::load_eval_set(name, file, f->max_images, min_face));
+          const auto [name, file] = split_pair(spec, "--set");
+          sets.push_back(ifq::detect::load_eval_set_spec(name, file, f->max_images));
         }
         enum class Kind { Model, Haar, Teacher };
         struct Entry {
@@ -282,6 +275,20 @@ IFQ_REGISTER_COMMAND(
             if (ifq::model_file_kind(path) == "int")
               entries.push_back({label + " at " + size.str(), path, Kind::Model, 0, size});
           }
+        }
+        for (const std::string& text : f->box_styles) {
+          const auto [label, file] = split_pair(text, "--box-style");
+          ifq::detect::FaceFilter filter;
+          filter.box_style = ifq::detect::load_box_style(file);
+          bool found = false;
+          for (const std::string& spec : f->detectors) {
+            const auto [detector_label, path] = split_pair(spec, "--detector");
+            if (detector_label != label) continue;
+            entries.push_back({label + ", box style " + fs::path(file).stem().string(), path, Kind::Model, 0,
+                               main_size, filter});
+            found = true;
+          }
+          if (!found) throw ifq::Error("--box-style '" + text + "': no --detector is labelled '" + label + "'");
         }
         if ((f->haar || !f->cascades.empty()) && !ifq::detect::haar_cascade_available())
           throw ifq::Error("--haar, --haar-cascade: this build has no OpenCV");

@@ -171,6 +171,8 @@ std::vector<Detection> FilteredDetector::detect(const Image& image) {
   } else {
     found = detect_pyramid(image);
   }
+  if (!filter_.box_style.identity())
+    for (Detection& d : found) d.box = clip_box(apply_box_style(d.box, filter_.box_style), image.width, image.height);
   std::vector<Detection> kept;
   for (const Detection& d : found)
     if (d.box.area() > 0 && d.box.size() >= filter_.min_face) kept.push_back(d);

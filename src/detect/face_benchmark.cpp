@@ -2,6 +2,7 @@
 // WIDER AP on the same detections (see face_benchmark.hpp).
 #include "ifq/detect/face_benchmark.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "ifq/detect/datasets.hpp"
@@ -37,6 +38,20 @@ EvalSet load_eval_set(const std::string& name, const std::string& annotation_fil
   if (max_images > 0 && int(set.truth.size()) > max_images) set.truth.resize(size_t(max_images));
   if (set.truth.empty()) throw Error("'" + annotation_file + "' lists no images");
   return set;
+}
+
+EvalSet load_eval_set_spec(const std::string& name, const std::string& spec, int max_images) {
+  std::string file = spec;
+  double min_face = 0;
+  if (const auto colon = file.rfind(':'); colon != std::string::npos) {
+    char* end = nullptr;
+    const std::string number = file.substr(colon + 1);
+    min_face = std::strtod(number.c_str(), &end);
+    if (number.empty() || *end != '\0' || !(min_face >= 0))
+      throw Error("set '" + spec + "': the minimum face size '" + number + "' is not a number >= 0");
+    file.resize(colon);
+  }
+  return load_eval_set(name, file, max_images, min_face);
 }
 
 DetectorScore score_detector(Detector& detector, const std::string& label, const EvalSet& set,

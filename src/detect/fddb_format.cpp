@@ -1,10 +1,11 @@
-// FDDB fold lists, ellipse lists and rectangle detection lists.
+// FDDB fold lists, ellipse lists and detection lists (rectangles or ellipses).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 
 #include "ifq/atomic_file.hpp"
+#include "ifq/detect/box_style.hpp"
 #include "ifq/detect/datasets.hpp"
 #include "text_lines.hpp"
 
@@ -98,19 +99,38 @@ std::vector<ImageDetections> load_detection_dir(const std::string& dir) {
   return out;
 }
 
-void save_detections(const std::vector<ImageDetections>& images, const std::string& file) {
+namespace {
+
+// Name line, count line, then format(detection) for each, written atomically.
+template <typename Format>
+void save_detection_blocks(const std::vector<ImageDetections>& images, const std::string& file, Format format) {
   std::string out;
-  char line[160];
   for (const ImageDetections& image : images) {
     out += image.name + "\n" + std::to_string(image.detections.size()) + "\n";
-    for (const Detection& d : image.detections) {
-      // Scores keep 9 significant digits so a threshold sweep separates them.
-      std::snprintf(line, sizeof line, "%.2f %.2f %.2f %.2f %.9g\n", d.box.x, d.box.y, d.box.w, d.box.h,
-                    d.score);
-      out += line;
-    }
+    for (const Detection& d : image.detections) out += format(d);
   }
   write_file_atomic(file, out);
+}
+
+}  // namespace
+
+void save_detections(const std::vector<ImageDetections>& images, const std::string& file) {
+  save_detection_blocks(images, file, [](const Detection& d) {
+    // Scores keep 9 significant digits so a threshold sweep separates them.
+    char line[160];
+    std::snprintf(line, sizeof line, "%.2f %.2f %.2f %.2f %.9g\n", d.box.x, d.box.y, d.box.w, d.box.h, d.score);
+    return std::string(line);
+  });
+}
+
+void save_detections_as_ellipses(const std::vector<ImageDetections>& images, const std::string& file) {
+  save_detection_blocks(images, file, [](const Detection& d) {
+    const Ellipse e = ellipse_in_box(d.box);
+    char line[200];
+    std::snprintf(line, sizeof line, "%.2f %.2f %.6f %.2f %.2f %.9g\n", e.major, e.minor, e.angle, e.cx, e.cy,
+                  d.score);
+    return std::string(line);
+  });
 }
 
 }  // namespace ifq::detect

@@ -85,6 +85,68 @@ TEST(CliDetect, RandomWeightIntegerModelRunsDrawsAndWritesFddb) {
   }
 }
 
+// --box-style moves every written box; --fddb-ellipses writes each as the
+// ellipse inscribed in it; a bad style file or a lone --fddb-ellipses is a
+// clear error before any image is read.
+TEST(CliDetect, BoxStyleAndFddbEllipses) {
+  TempDir dir;
+  save_int_model(convert(random_detector(3)).model, dir / "model.ifq");
+  std::mt19937_64 rng(5);
+  detect::save_image(random_image(rng, 120, 90), dir / "a.png");
+  std::ofstream(dir / "style.json") << R"({"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 0.5, "sh": 0.5})";
+  ASSERT_EQ(run_ifq("detect --model model.ifq --fddb-out raw.txt a.png", dir.str()).status, 0);
+  const CommandResult r =
+      run_ifq("detect --model model.ifq --box-style style.json --fddb-out styled.txt a.png", dir.str());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto raw = detect::load_detections(dir / "raw.txt");
+  const auto styled = detect::load_detections(dir / "styled.txt");
+  ASSERT_EQ(raw.size(), 1u);
+  ASSERT_EQ(styled.size(), 1u);
+  ASSERT_FALSE(raw[0].detections.empty());
+  ASSERT_EQ(raw[0].detections.size(), styled[0].detections.size());
+  for (size_t k = 0; k < raw[0].detections.size(); ++k) {  // half the size, same centre, inside the photo
+    const detect::Box a = detect::clip_box(raw[0].detections[k].box, 120, 90);
+    const detect::Box b = styled[0].detections[k].box;
+    EXPECT_LE(b.w, raw[0].detections[k].box.w / 2 + 0.02);
+    EXPECT_GE(b.x, -0.01);
+    EXPECT_LE(b.right(), 120.01);
+    if (a.w == raw[0].detections[k].box.w) EXPECT_NEAR(b.x + b.w / 2, a.x + a.w / 2, 0.02);
+  }
+  const CommandResult e = run_ifq("detect --model model.ifq --fddb-out e.txt --fddb-ellipses a.png", dir.str());
+  ASSERT_EQ(e.status, 0) << e.output;
+  const auto ellipses = detect::load_fddb_ellipses(dir / "e.txt");
+  ASSERT_EQ(ellipses.size(), 1u);
+  ASSERT_EQ(ellipses[0].faces.size(), raw[0].detections.size());
+  EXPECT_NEAR(ellipses[0].faces[0].cx, raw[0].detections[0].box.x + raw[0].detections[0].box.w / 2, 0.02);
+
+  std::ofstream(dir / "bad.json") << R"({"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": -1, "sh": 1})";
+  const CommandResult bad = run_ifq("detect --model model.ifq --box-style bad.json --fddb-out x.txt a.png", dir.str());
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.output.find("ifq: error: box style 'bad.json'"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(dir / "x.txt"));
+  const CommandResult lone = run_ifq("detect --model model.ifq --fddb-ellipses a.png", dir.str());
+  EXPECT_EQ(lone.status, 1);
+  EXPECT_NE(lone.output.find("--fddb-ellipses needs --fddb-out"), std::string::npos) << lone.output;
+}
+
+// ifq fit-box-style runs the detector on a labelled set and refuses to fit
+// on too few matched faces (a random-weight model finds none of them).
+TEST(CliFitBoxStyle, RunsOnALabelledSetAndRefusesAFitWithoutPairs) {
+  TempDir dir;
+  save_int_model(convert(random_detector(3)).model, dir / "model.ifq");
+  std::mt19937_64 rng(5);
+  fs::create_directories(dir / "set");
+  detect::save_image(random_image(rng, 120, 90), dir / "set/a.png");
+  std::ofstream(dir / "set/gt.txt") << "a.png\n1\n10 10 40 40 0 0 0 0 0 0\n";
+  const CommandResult r = run_ifq("fit-box-style --model model.ifq --set set/gt.txt --out s.json", dir.str());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("ifq: error: box style: only"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "s.json"));
+  const CommandResult bad = run_ifq("fit-box-style --model model.ifq --set set/gt.txt:x --out s.json", dir.str());
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.output.find("minimum face size 'x'"), std::string::npos) << bad.output;
+}
+
 TEST(CliDetect, FloatModelFileAlsoDetects) {
   TempDir dir;
   save_float_model(random_detector(4), dir / "float.ifq");
@@ -335,6 +397,22 @@ TEST(CliFaceBenchmark, ScoresModelsWritesReportAndChecksLevels) {
   ASSERT_EQ(no_bootstrap.status, 0) << no_bootstrap.output;
   std::ifstream in0(dir / "out0/report.json");
   EXPECT_TRUE(nlohmann::json::parse(in0)["results"][0]["detection_rate_at_fp_ci95"].is_null());
+
+  // --box-style adds a row for the detector of that label, with its boxes moved.
+  std::ofstream(dir / "half.json") << R"({"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 0.5, "sh": 0.5})";
+  const CommandResult styled = run_ifq(
+      "face-benchmark --set toy=set/gt.txt --detector int=i.ifqi --box-style int=half.json --draw 0 --out-dir out1",
+      dir.str());
+  ASSERT_EQ(styled.status, 0) << styled.output;
+  std::ifstream in1(dir / "out1/report.json");
+  const auto j1 = nlohmann::json::parse(in1);
+  ASSERT_EQ(j1["results"].size(), 2u);
+  EXPECT_EQ(j1["results"][1]["detector"], "int, box style half");
+  EXPECT_EQ(j1["results"][1]["detections"], j1["results"][0]["detections"]);
+  const CommandResult unknown = run_ifq(
+      "face-benchmark --set toy=set/gt.txt --detector int=i.ifqi --box-style other=half.json --out-dir out2", dir.str());
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.output.find("no --detector is labelled 'other'"), std::string::npos) << unknown.output;
 
   const CommandResult bad_spec = run_ifq("face-benchmark --set toy --detector int=i.ifqi", dir.str());
   EXPECT_EQ(bad_spec.status, 1);

@@ -1,6 +1,6 @@
 // Tools for real photos: the fixed hold-out split, fractional boxes in
 // bbx_gt files, ignore regions in the FDDB and WIDER scores, and the
-// letterbox / min-face / max-faces filters of `ifq detect`.
+// letterbox / min-face / max-faces / box-style filters of `ifq detect`.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -211,6 +211,21 @@ TEST(FilteredDetector, LetterboxMapsBoxesBackAndFiltersKeepTheBestFaces) {
   EXPECT_EQ(h, 100);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].score, 0.7);  // the 5 px face is dropped, then the best one kept
+}
+
+TEST(FilteredDetector, BoxStyleMapsEveryBoxAndClipsItToThePhotoBeforeTheSizeFilter) {
+  int w = 0, h = 0;
+  const std::vector<Detection> found{{{60, 20, 40, 40}, 0.5, 0}, {{180, 0, 20, 20}, 0.9, 0}};
+  FaceFilter filter;
+  filter.box_style = {0, -0.25, 1, 1.5};
+  filter.min_face = 22;
+  FilteredDetector styled(std::make_unique<FixedDetector>(found, &w, &h), filter);
+  const auto d = styled.detect(make_image(200, 100));
+  ASSERT_EQ(d.size(), 1u);  // the corner face, 20 x 30 styled, is clipped to 20 x 20 and dropped
+  EXPECT_EQ(d[0].score, 0.5);
+  EXPECT_DOUBLE_EQ(d[0].box.x, 60);
+  EXPECT_DOUBLE_EQ(d[0].box.h, 60);
+  EXPECT_DOUBLE_EQ(d[0].box.y, 0);  // centre 40 - 10 = 30, top 30 - 30
 }
 
 // Finds the bounding box of the white pixels of whatever it is given.

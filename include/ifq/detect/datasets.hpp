@@ -67,6 +67,10 @@ std::vector<ImageDetections> load_detections(const std::string& file);
 // A WIDER result directory: every *.txt below it holds one image's block.
 std::vector<ImageDetections> load_detection_dir(const std::string& dir);
 void save_detections(const std::vector<ImageDetections>& images, const std::string& file);
+// FDDB's ellipse detection format (the official evaluator's -f 1): name
+// line, count line, "major_radius minor_radius angle center_x center_y
+// score" lines, each the ellipse inscribed in the box (ellipse_in_box).
+void save_detections_as_ellipses(const std::vector<ImageDetections>& images, const std::string& file);
 
 // ---- dlib imglab XML -------------------------------------------------------
 // <image file='...'> <box top='' left='' width='' height='' [ignore='1']/> ...

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ifq/detect/box_style.hpp"
 #include "ifq/detect/detector.hpp"
 
 namespace ifq::detect {
@@ -59,6 +60,9 @@ struct FaceFilter {
   // How the views (pyramid levels, mirror) are merged; see MergeRule.
   MergeRule merge = MergeRule::Nms;
   double nms_iou = 0.45;
+  // Every box mapped to another annotation style (box_style.hpp), clipped
+  // to the image, before the size filter; the identity leaves boxes as found.
+  BoxStyle box_style{};
   double min_face = 0;  // drop detections whose sqrt(w * h) is below this many pixels
   int max_faces = 0;    // keep at most this many, best first (0: all)
 };

@@ -28,6 +28,9 @@ struct EvalSet {
 // (sqrt of the box area) are ignore regions: neither faces nor false positives.
 EvalSet load_eval_set(const std::string& name, const std::string& annotation_file, int max_images = 0,
                       double min_face = 0);
+// The same from "ANNOTATION[:MIN_FACE]", the --set form of the commands
+// (ifq face-benchmark, ifq fit-box-style).
+EvalSet load_eval_set_spec(const std::string& name, const std::string& spec, int max_images = 0);
 
 struct DetectorScore {
   std::string detector, set;
