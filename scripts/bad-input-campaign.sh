@@ -297,10 +297,11 @@ flag "--size 1e9" cfg-size "$seeds/cfg/tiny-detector.cfg" --size 1e9
 # ---- box styles (ifq detect --box-style FILE, ifq fit-box-style) ---------------
 put bs-text.json 'dx 0 dy 0'
 put bs-format.json '{"dx": 0, "dy": 0, "sw": 1, "sh": 1}'
+put bs-number.json '{"format": 5, "dx": 0, "dy": 0, "sw": 1, "sh": 1}'
 put bs-null.json '{"format": "ifq-box-style", "dx": null, "dy": 0, "sw": 1, "sh": 1}'
 put bs-zero.json '{"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 0, "sh": 1}'
 put bs-huge.json '{"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 1e999, "sh": 1}'
-for f in text:"not JSON" format:"JSON without the ifq-box-style format" null:"dx null" zero:"a scale of 0" huge:"a scale of 1e999"; do
+for f in text:"not JSON" format:"JSON without the ifq-box-style format" number:"format 5" null:"dx null" zero:"a scale of 0" huge:"a scale of 1e999"; do
   try "box style" "${f#*:}" "$ifq" detect --model "$good_int" --box-style "bs-${f%%:*}.json" --fddb-out d.txt ok.png
 done
 put bs-ok.json '{"format": "ifq-box-style", "dx": 0, "dy": 0, "sw": 1, "sh": 1}'

@@ -147,7 +147,7 @@ BoxStyle load_box_style(const std::string& file) {
   } catch (const nlohmann::json::exception&) {
     throw Error("box style '" + file + "': not JSON");
   }
-  if (!j.is_object() || j.value("format", "") != "ifq-box-style")
+  if (!j.is_object() || !j.contains("format") || j["format"] != "ifq-box-style")
     throw Error("box style '" + file + "': not an ifq box style (\"format\": \"ifq-box-style\" missing)");
   double v[4];
   const char* names[4] = {"dx", "dy", "sw", "sh"};

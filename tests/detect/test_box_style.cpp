@@ -171,6 +171,8 @@ TEST(BoxStyle, StyleFileRoundTripsAndBadFilesAreNamed) {
   };
   refused("{not json", "not JSON");
   refused("{\"dx\": 0, \"dy\": 0, \"sw\": 1, \"sh\": 1}", "ifq-box-style");
+  refused("{\"format\": 5, \"dx\": 0, \"dy\": 0, \"sw\": 1, \"sh\": 1}", "ifq-box-style");
+  refused("[1, 2]", "ifq-box-style");
   refused("{\"format\": \"ifq-box-style\", \"dx\": 0, \"dy\": 0, \"sw\": 1}", "\"sh\"");
   refused("{\"format\": \"ifq-box-style\", \"dx\": \"0\", \"dy\": 0, \"sw\": 1, \"sh\": 1}", "\"dx\"");
   refused("{\"format\": \"ifq-box-style\", \"dx\": 0, \"dy\": 0, \"sw\": 0, \"sh\": 1}", "> 0");
