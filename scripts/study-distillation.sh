@@ -71,7 +71,7 @@ for name in "${runs[@]}"; do
   run "$name" "$model" "$init" "${extra[@]}" &
   jobs+=("$!:$name")
   rows+=(--detector "${label[$name]}, seed $seed=$out/$name.ifqi")
-  [[ $kind == distill ]] && checks+=(--level-check "$out/$name.ifqf=$out/$name.ifqi")
+  checks+=(--level-check "$out/$name.ifqf=$out/$name.ifqi")
 done
 for job in "${jobs[@]}"; do
   wait "${job%%:*}" || { echo "training failed: see $out/${job#*:}.log" >&2; exit 1; }
