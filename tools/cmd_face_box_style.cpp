@@ -3,10 +3,10 @@
 // faces of labelled photos, for ifq detect --box-style and ifq
 // face-benchmark --box-style. Fit it on photos labelled in the target style
 // that are not the test photos: FDDB's ellipse lists of folds you do not
-// score (--set FDDB-fold-01-ellipseList.txt with the images beside it), or
-// a training split.
+// score, or a training split. For FDDB (docs/detection.md):
 //   ifq fit-box-style --model M --set FDDB-folds/FDDB-fold-01-ellipseList.txt --images originalPics --out fddb.json
-//   ifq detect --model M --box-style fddb.json --fddb-out fold-02.txt --fddb-ellipses $(images of fold 2)
+//   ifq detect --model M --box-style fddb.json --fddb-out fold-02.txt --fddb-ellipses IMAGES OF FOLD 2
+//   (run from originalPics, so the names written are FDDB's)
 #include <cstdio>
 #include <iostream>
 #include <memory>
