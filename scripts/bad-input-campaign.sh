@@ -330,6 +330,9 @@ flag "--retrain-rounds 0" train --cfg "$fashion_cfg" --out m.ifqf --weight-quant
 flag "--step-rule bogus" train --cfg "$fashion_cfg" --out m.ifqf --step-rule bogus
 flag "--steps 0 without --init and --precise-bn" train --cfg "$fashion_cfg" --out m.ifqf --steps 0
 flag "--precise-bn 0" train --cfg "$fashion_cfg" --out m.ifqf --precise-bn 0
+flag "--ema 1" train --cfg "$fashion_cfg" --out m.ifqf --ema 1
+flag "--last-step-out without --ema" train --cfg "$fashion_cfg" --out m.ifqf --last-step-out l.ifqf
+flag "--ema with --precise-bn" train --cfg "$fashion_cfg" --out m.ifqf --steps 1 --ema 0.999 --precise-bn 2
 flag "--distill-weight without --distill-from" train --cfg "$fashion_cfg" --out m.ifqf --distill-weight 1
 flag "--distill-from on a classifier" train --cfg "$fashion_cfg" --out m.ifqf --distill-from "$good_float"
 flag "--distill-weight -1" train --cfg "$seeds/cfg/tiny-detector.cfg" --out m.ifqf --distill-from "$good_float" --distill-weight=-1

@@ -86,6 +86,8 @@ struct TrainFlags {
   std::string weight_quant, step_rule;  // docs/quantizers.md
   int weight_bits = 4, retrain_rounds = 2;
   int precise_bn = 0;  // batches of the BN re-estimate after training
+  double ema = 0;      // weight averaging decay (0: off)
+  std::string last_step_out;  // with --ema: the last step's model too
   std::string distill_from;  // float teacher of a detector (region_distill.hpp)
   std::vector<double> distill_weight;  // OBJECT[,COORD]
 };
@@ -120,6 +122,13 @@ IFQ_REGISTER_COMMAND(
                      "after the last step, re-estimate every BN layer's statistics as the mean over N training "
                      "batches, the weights fixed (precise BN; integrated conversion builds its thresholds from them)")
           ->check(CLI::Range(1, 1 << 20));
+      sub.add_option("--ema", f->ema,
+                     "weight averaging: write the exponential moving average of the weights and BN statistics over "
+                     "the steps, decay min(DECAY, (1+t)/(10+t)) at step t (e.g. 0.999; docs/training.md)")
+          ->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--last-step-out", f->last_step_out,
+                     "--ema: also write the last step's (not averaged) model here, which is the model of the same "
+                     "run without --ema");
       sub.add_option("--distill-from", f->distill_from,
                      "detectors: a float teacher model (e.g. the float twin of this quantization network) run on "
                      "every batch; its objectness and boxes are distilled into the network (docs/training.md)");
@@ -263,6 +272,11 @@ IFQ_REGISTER_COMMAND(
         if (f->steps == 0 && (f->init.empty() || f->precise_bn == 0))
           throw ifq::Error("--steps 0 trains nothing: it only re-estimates the BN statistics of a trained model, so "
                            "it needs --init MODEL and --precise-bn N");
+        if (!f->last_step_out.empty() && !(f->ema > 0))
+          throw ifq::Error("--last-step-out needs --ema (without it the model written is the last step's)");
+        if (!(f->ema < 1)) throw ifq::Error("--ema must be below 1 (the average would never move)");
+        if (!f->last_step_out.empty() && f->last_step_out == f->out)
+          throw ifq::Error("--last-step-out and --out name the same file '" + f->out + "'");
         if (!f->distill_weight.empty() && f->distill_from.empty())
           throw ifq::Error("--distill-weight needs --distill-from MODEL");
         if (!f->distill_from.empty() && !detector)
@@ -324,6 +338,7 @@ IFQ_REGISTER_COMMAND(
         o.steps = std::max(f->steps, 0);
         o.no_steps = f->steps == 0;
         o.precise_bn_batches = f->precise_bn;
+        o.ema_decay = f->ema;
         if (!f->distill_from.empty()) {
           o.distill_teacher = std::make_shared<const ifq::FloatModel>(ifq::load_float_model(f->distill_from));
           if (!f->distill_weight.empty())
@@ -388,7 +403,13 @@ IFQ_REGISTER_COMMAND(
         // Fully convolutional: the weights trained at --train-size run at the cfg's input size.
         std::get<ifq::InputLayer>(model.layers[0]).shape = cfg_input;
         ifq::save_float_model(model, f->out);
-        std::printf("wrote %s\n", f->out.c_str());
+        std::printf("wrote %s%s\n", f->out.c_str(), f->ema > 0 ? " (averaged weights)" : "");
+        if (!f->last_step_out.empty()) {
+          ifq::FloatModel last = trainer.export_last_step_model();
+          std::get<ifq::InputLayer>(last.layers[0]).shape = cfg_input;
+          ifq::save_float_model(last, f->last_step_out);
+          std::printf("wrote %s (the last step's weights)\n", f->last_step_out.c_str());
+        }
         if (detector) return 0;  // detection evaluation: ifq detect / ifq eval-fddb
         if (f->no_test) return 0;
         auto test = load_data(*f, "t10k", in);

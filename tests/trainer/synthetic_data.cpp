@@ -1,5 +1,7 @@
 #include "synthetic_data.hpp"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <string>
 
@@ -79,5 +81,21 @@ const char* const kRegionCfg =
     "[maxpool]\nsize=2\nstride=2\n"
     "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=1\nstride=1\npad=0\nactivation=linear\n"
     "[region]\nanchors=1.5,1.5\nnum=1\nclasses=1\ncoords=4\nbias_match=1\n";
+
+std::unique_ptr<trainer::Trainer> interrupted_then_resumed(const CfgNetwork& net, trainer::TrainOptions o,
+                                                           const trainer::Dataset& data, int stop_at) {
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
+  o.on_step = [&](int step, double) {
+    if (step == stop_at) stop = true;
+  };
+  EXPECT_TRUE(trainer::Trainer(net, o).train(data).interrupted);
+  o.stop = nullptr;
+  o.on_step = nullptr;
+  o.resume = true;
+  auto resumed = std::make_unique<trainer::Trainer>(net, o);
+  EXPECT_EQ(resumed->train(data).first_step, stop_at);
+  return resumed;
+}
 
 }  // namespace ifq::testing

@@ -2,6 +2,7 @@
 // Small learnable image sets for trainer tests (no data set package needed):
 // class c is a bright bar at row band c on a noisy background.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "ifq/cfg.hpp"
@@ -34,5 +35,10 @@ struct ResumeRuns {
 };
 ResumeRuns train_straight_and_resumed(const CfgNetwork& net, const trainer::DetectionDataset& data,
                                       trainer::TrainOptions options, int stop_at, const std::string& dir);
+
+// Trains with `o` (its checkpoint path set), stopping after `stop_at` steps
+// as SIGINT would, then resumes in a new trainer, returned trained to the end.
+std::unique_ptr<trainer::Trainer> interrupted_then_resumed(const CfgNetwork& net, trainer::TrainOptions o,
+                                                           const trainer::Dataset& data, int stop_at);
 
 }  // namespace ifq::testing

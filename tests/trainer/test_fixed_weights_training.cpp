@@ -8,7 +8,6 @@
 // - piecewise-Gaussian: fitted weight formats and HWGQ steps.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cmath>
 
 #include "ifq/cfg.hpp"
@@ -51,24 +50,6 @@ void expect_learned_and_exact(const FloatModel& m, const std::string& what) {
   const VerifyReport rep = verify_conversion(back, convert(back).model, images);
   EXPECT_GT(rep.quantized_compared(), 0) << what;
   EXPECT_EQ(rep.quantized_mismatched(), 0) << what;
-}
-
-// Trains with `o` (its checkpoint path set), stopping after `stop_at` steps
-// as SIGINT would, then resumes in a new trainer; returns the final model.
-FloatModel interrupted_then_resumed(const CfgNetwork& net, trainer::TrainOptions o, const trainer::Dataset& data,
-                                    int stop_at) {
-  std::atomic<bool> stop{false};
-  o.stop = &stop;
-  o.on_step = [&](int step, double) {
-    if (step == stop_at) stop = true;
-  };
-  trainer::Trainer(net, o).train(data);
-  o.stop = nullptr;
-  o.on_step = nullptr;
-  o.resume = true;
-  trainer::Trainer resumed(net, o);
-  EXPECT_EQ(resumed.train(data).first_step, stop_at);
-  return resumed.export_model();
 }
 
 // Every conv's weights and alpha and every HWGQ step equal.
@@ -126,7 +107,7 @@ TEST(ZeroCentredTraining, ResumeAcrossRoundsEqualsStraightThrough) {
   EXPECT_GT(formats_changed, 0);
   for (int stop_at : {4, 6}) {
     o.checkpoint_path = dir.file("b" + std::to_string(stop_at) + ".ckpt");
-    expect_same_trained_state(interrupted_then_resumed(net, o, data, stop_at), want,
+    expect_same_trained_state(testing::interrupted_then_resumed(net, o, data, stop_at)->export_model(), want,
                               "stopped at " + std::to_string(stop_at));
   }
   // Another bit width is another run: its checkpoint is refused.
@@ -158,7 +139,7 @@ TEST(QuantNetTraining, ResumeEqualsStraightThrough) {
   trainer::Trainer straight(net, o);
   straight.train(data);
   o.checkpoint_path = dir.file("b.ckpt");
-  expect_same_trained_state(interrupted_then_resumed(net, o, data, 5), straight.export_model(), "QuantNet");
+  expect_same_trained_state(testing::interrupted_then_resumed(net, o, data, 5)->export_model(), straight.export_model(), "QuantNet");
   auto plain = with_quantizer("", 12);
   plain.checkpoint_path = dir.file("b.ckpt");
   plain.resume = true;
@@ -189,7 +170,7 @@ TEST(PiecewiseGaussianTraining, FitsStepsLearnsConvertsAndResumesExactly) {
   expect_learned_and_exact(want, "piecewise-Gaussian");
   // 30 steps, 2 rounds: refits between steps 9|10 and 19|20; stop at 15.
   o.checkpoint_path = dir.file("b.ckpt");
-  expect_same_trained_state(interrupted_then_resumed(net, o, data, 15), want, "piecewise-Gaussian");
+  expect_same_trained_state(testing::interrupted_then_resumed(net, o, data, 15)->export_model(), want, "piecewise-Gaussian");
 }
 
 }  // namespace

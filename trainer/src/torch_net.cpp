@@ -203,6 +203,14 @@ std::vector<torch::Tensor> TorchNet::buffers() const {
   return out;
 }
 
+std::vector<torch::Tensor> TorchNet::bn_statistics() const {
+  std::vector<torch::Tensor> out;
+  for (const L& l : layers_)
+    for (const torch::Tensor* t : {&l.mean, &l.var})
+      if (t->defined()) out.push_back(*t);
+  return out;
+}
+
 bool TorchNet::has_fixed_weights() const {
   for (const L& l : layers_)
     if (l.fixed_bits) return true;

@@ -28,6 +28,8 @@ class TorchNet {
   std::vector<torch::Tensor> parameters() const;  // trainable tensors, fixed order
   // BN running statistics, fixed-weight formats and refitted HWGQ steps, fixed order.
   std::vector<torch::Tensor> buffers() const;
+  // Every BN layer's running mean and variance (a subset of buffers()).
+  std::vector<torch::Tensor> bn_statistics() const;
   // Fixed (multi-bit) weight layers (float_model.hpp) train on latent float
   // weights: while active, the forward pass uses them quantized in their
   // layer's current format (step, zero point) with a straight-through

@@ -92,6 +92,9 @@ struct Trainer::Impl {
   // this rank's samples of each global batch.
   std::unique_ptr<DistGroup> group;
   BatchShard shard;
+  // Weight averaging (TrainOptions::ema_decay): the moving average of
+  // averaged_tensors(), in its order; empty when off or before the first run.
+  std::vector<torch::Tensor> ema;
 
   Impl(const CfgNetwork& n, const TrainOptions& o)
       : network(with_weight_quant(n, o)), options(o), device(pick_device(o.dist)),
@@ -132,6 +135,48 @@ struct Trainer::Impl {
                     std::to_string(region.num * (region.coords + 1 + region.classes)));
     }
     if (options.distill_teacher) load_teacher(*options.distill_teacher);
+    if (!(options.ema_decay >= 0 && options.ema_decay < 1))
+      throw Error("--ema must be in [0, 1) (0: off; got " + c10::str(options.ema_decay) + ")");
+    // The estimate would be of the last step's weights, not of the average.
+    if (options.ema_decay > 0 && options.precise_bn_batches > 0)
+      throw Error("--ema and --precise-bn together are not supported: precise BN would re-estimate the statistics "
+                  "of the last step's weights, not of the averaged ones");
+    if (options.ema_decay > 0 && options.no_steps) throw Error("--ema needs training steps to average");
+  }
+
+  // What weight averaging averages: the parameters and the BN statistics.
+  // Fixed-weight formats and refitted HWGQ steps are chosen, not learned, and
+  // stay those of the last step.
+  std::vector<torch::Tensor> averaged_tensors() const {
+    std::vector<torch::Tensor> t = net.parameters();
+    for (const auto& b : net.bn_statistics()) t.push_back(b);
+    return t;
+  }
+
+  // After step t (0-based): TensorFlow's ExponentialMovingAverage with
+  // num_updates, so the first steps do not drag the initial weights along.
+  void update_ema(int t) {
+    if (options.ema_decay <= 0) return;
+    torch::NoGradGuard no_grad;
+    const double d = std::min(options.ema_decay, (1.0 + t) / (10.0 + t));
+    const auto current = averaged_tensors();
+    for (size_t i = 0; i < ema.size(); ++i) ema[i].mul_(d).add_(current[i].detach(), 1.0 - d);
+  }
+
+  void start_ema() {
+    if (options.ema_decay <= 0 || !ema.empty()) return;
+    for (const auto& t : averaged_tensors()) ema.push_back(t.detach().clone());
+  }
+
+  FloatModel export_averaged() {
+    if (ema.empty()) return net.export_model();
+    torch::NoGradGuard no_grad;
+    const auto current = averaged_tensors();
+    std::vector<torch::Tensor> last;
+    for (size_t i = 0; i < current.size(); ++i) last.push_back(current[i].detach().clone()), current[i].copy_(ema[i]);
+    FloatModel m = net.export_model();
+    for (size_t i = 0; i < current.size(); ++i) current[i].copy_(last[i]);
+    return m;
   }
 
   void load_teacher(const FloatModel& t) {
@@ -304,6 +349,7 @@ struct Trainer::Impl {
     std::string s = "batch=" + std::to_string(batch) + " seed=" + std::to_string(options.seed) + " optimizer=" + optimizer_name;
     if (!options.step_rule.empty())
       s += " steps=" + options.step_rule + "x" + std::to_string(options.retrain_rounds);
+    if (options.ema_decay > 0) s += " ema=" + c10::str(options.ema_decay);
     if (options.weight_quant == "quantnet") s += " weights=quantnet";
     else if (!options.weight_quant.empty())
       s += " weights=" + options.weight_quant + ":" + std::to_string(options.weight_bits) + "x" +
@@ -327,6 +373,10 @@ struct Trainer::Impl {
     for (size_t i = 0; i < buffers.size(); ++i) {
       archive.write("buffer." + std::to_string(i), buffers[i], true);
       crc = crc_of(crc, buffers[i]);
+    }
+    for (size_t i = 0; i < ema.size(); ++i) {
+      archive.write("ema." + std::to_string(i), ema[i], true);
+      crc = crc_of(crc, ema[i]);
     }
     // The optimizer's state as bytes, so that the checksum covers it too.
     torch::serialize::OutputArchive opt;
@@ -387,6 +437,21 @@ struct Trainer::Impl {
           throw Error("checkpoint '" + path + "': buffer shape mismatch");
         crc = crc_of(crc, saved_buffers[i]);
       }
+      // Weight averaging: the resume settings (which name the decay) agree,
+      // so a checkpoint without the average was written before it existed.
+      std::vector<torch::Tensor> saved_ema;
+      if (options.ema_decay > 0) {
+        const auto averaged = averaged_tensors();
+        for (size_t i = 0; i < averaged.size(); ++i) {
+          torch::Tensor e;
+          if (!archive.try_read("ema." + std::to_string(i), e, true))
+            throw Error("checkpoint '" + path + "' holds no averaged weights (--ema) to resume");
+          if (!e.sizes().equals(averaged[i].sizes()))
+            throw Error("checkpoint '" + path + "': averaged weight shape mismatch");
+          crc = crc_of(crc, e);
+          saved_ema.push_back(e);
+        }
+      }
       torch::serialize::InputArchive opt;
       // Checkpoints written before the checksum hold the optimizer as a
       // nested archive and no checksum.
@@ -408,6 +473,10 @@ struct Trainer::Impl {
       for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved_params[i]);
       for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved_buffers[i]);
       optimizer->load(opt);
+      if (!saved_ema.empty()) {
+        ema.clear();
+        for (const auto& e : saved_ema) ema.push_back(e.to(device).clone());
+      }
       step = saved_step;
     } catch (const Error&) {
       throw;
@@ -601,6 +670,7 @@ struct Trainer::Impl {
       // So a log shows where a run continued (its step lines alone do not).
       if (primary()) std::printf("resumed from %s at step %d/%d\n", options.checkpoint_path.c_str(), step, total_steps);
     }
+    start_ema();
     st.first_step = step;
     st.steps_total = total_steps;
     SampleStream stream(n, options.seed);
@@ -634,6 +704,7 @@ struct Trainer::Impl {
       // Per-rank BN (--no-sync-bn) gives each rank its own running
       // statistics; rank 0's are kept, as DDP's broadcast_buffers.
       if (group && !options.dist.sync_bn) take_primary_values(net.buffers());
+      update_ema(step);
       stop = options.stop && options.stop->load();
       agree(lv, stop);
       if (!std::isfinite(lv)) throw Error("training diverged at step " + std::to_string(step) + " (loss " + std::to_string(lv) + "); lower the learning rate");
@@ -676,7 +747,8 @@ Trainer::Trainer(const CfgNetwork& network, const TrainOptions& options)
 Trainer::~Trainer() = default;
 TrainStats Trainer::train(const Dataset& data) { return impl_->train(data); }
 TrainStats Trainer::train(const DetectionDataset& data) { return impl_->train(data); }
-FloatModel Trainer::export_model() const { return impl_->net.export_model(); }
+FloatModel Trainer::export_model() const { return impl_->export_averaged(); }
+FloatModel Trainer::export_last_step_model() const { return impl_->net.export_model(); }
 int Trainer::step() const { return impl_->step; }
 void Trainer::set_total_steps(int steps) { impl_->total_steps = steps; }
 

@@ -70,6 +70,14 @@ struct TrainOptions {
   // thresholds of integrated conversion are made from them. The batches are
   // those the steps after the last would draw (same seed, same sampler).
   int precise_bn_batches = 0;
+  // Weight averaging (YOLOv5's ModelEMA; Polyak averaging): after every
+  // step, an exponential moving average of the parameters and of the BN
+  // running statistics is updated with decay min(ema_decay, (1 + t)/(10 + t))
+  // at step t (TensorFlow's ExponentialMovingAverage num_updates ramp), and
+  // export_model() returns the averaged network. The average never feeds
+  // back into training, so the steps are those of the same run without it
+  // (export_last_step_model() gives that run's model). 0 = off.
+  double ema_decay = 0;
   // Train no steps (total 0): with precise_bn_batches, re-estimate the BN
   // statistics of the initial weights (e.g. ifq train --init M --steps 0).
   bool no_steps = false;
@@ -126,7 +134,11 @@ class Trainer {
   TrainStats train(const DetectionDataset& data);
   // The current network as a float model file's content (BN running
   // statistics, alpha recomputed from the latent weights, HWGQ steps).
+  // With TrainOptions::ema_decay, the averaged weights and statistics.
   FloatModel export_model() const;
+  // The network of the last step (the same as export_model() without
+  // averaging).
+  FloatModel export_last_step_model() const;
   int step() const;
   // Changes the step budget (the lr schedule stays as constructed).
   void set_total_steps(int steps);
