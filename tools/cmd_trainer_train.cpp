@@ -399,17 +399,16 @@ IFQ_REGISTER_COMMAND(
         std::printf("trained %d steps on %s in %.1f s: %.0f images/s, final loss %.4f\n", st.steps_done - st.first_step,
                     st.device.c_str(), st.seconds, st.images_per_second, st.final_loss);
         if (!dist.primary()) return 0;  // rank 0 writes the model (every rank holds the same, checked)
-        ifq::FloatModel model = trainer.export_model();
-        // Fully convolutional: the weights trained at --train-size run at the cfg's input size.
-        std::get<ifq::InputLayer>(model.layers[0]).shape = cfg_input;
-        ifq::save_float_model(model, f->out);
-        std::printf("wrote %s%s\n", f->out.c_str(), f->ema > 0 ? " (averaged weights)" : "");
-        if (!f->last_step_out.empty()) {
-          ifq::FloatModel last = trainer.export_last_step_model();
-          std::get<ifq::InputLayer>(last.layers[0]).shape = cfg_input;
-          ifq::save_float_model(last, f->last_step_out);
-          std::printf("wrote %s (the last step's weights)\n", f->last_step_out.c_str());
-        }
+        auto write = [&](ifq::FloatModel m, const std::string& path, const char* what) {
+          // Fully convolutional: the weights trained at --train-size run at the cfg's input size.
+          std::get<ifq::InputLayer>(m.layers[0]).shape = cfg_input;
+          ifq::save_float_model(m, path);
+          std::printf("wrote %s%s\n", path.c_str(), what);
+          return m;
+        };
+        const ifq::FloatModel model = write(trainer.export_model(), f->out, f->ema > 0 ? " (averaged weights)" : "");
+        if (!f->last_step_out.empty())
+          write(trainer.export_last_step_model(), f->last_step_out, " (the last step's weights)");
         if (detector) return 0;  // detection evaluation: ifq detect / ifq eval-fddb
         if (f->no_test) return 0;
         auto test = load_data(*f, "t10k", in);

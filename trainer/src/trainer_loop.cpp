@@ -475,7 +475,7 @@ struct Trainer::Impl {
       optimizer->load(opt);
       if (!saved_ema.empty()) {
         ema.clear();
-        for (const auto& e : saved_ema) ema.push_back(e.to(device).clone());
+        for (const auto& e : saved_ema) ema.push_back(e.to(device));  // freshly read: nothing shares it
       }
       step = saved_step;
     } catch (const Error&) {
