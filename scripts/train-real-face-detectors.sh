@@ -157,16 +157,23 @@ for s in kaggle_facemask ilc2021_facemask eden_maskwearing; do
   "$ifq" teacher-label --teacher ../shared/data/faces/teachers/yunet/yunet.onnx --images "$t/$s.list" \
     --merge-with "$t/$s.txt" --out "$t/$s.teacher-merged.txt"
 done
+# Stage 5's sampling and schedule for N steps (also stage 6, distilled, and the
+# float stage 3): sets the array recipe.
+stage5_recipe() {  # N
+  local n=$1
+  recipe=(--train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85
+    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025
+    --burn-in 100 --steps "$n" --lr-steps "$((n * 8 / 10)),$((n * 9 / 10))" --lr-scales 0.1,0.1
+    --threads "${THREADS:-1}" --log-every 50)
+}
 stage5_steps=${STAGE5_STEPS:-2400}
 stage5() {  # name [--set ...]
   local name=$1
   shift
   sets=("$@")
-  train "$name" models/ifq-tinier-yolo-face.cfg --init "$out/ifq-tinier-yolo-face-stage4.ifqf" \
-    --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
-    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
-    --burn-in 100 --steps "$stage5_steps" --lr-steps "$((stage5_steps * 8 / 10)),$((stage5_steps * 9 / 10))" \
-    --lr-scales 0.1,0.1 --threads "${THREADS:-1}" --log-every 50 --seed 31
+  local recipe
+  stage5_recipe "$stage5_steps"
+  train "$name" models/ifq-tinier-yolo-face.cfg --init "$out/ifq-tinier-yolo-face-stage4.ifqf" "${recipe[@]}" --seed 31
   "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi"
 }
 stage5 ifq-tinier-yolo-face-stage5 "${face_training_sets[@]}" &
@@ -251,13 +258,10 @@ wait "$close_run" || { echo "stage 6 (crowds, close) failed: see $out/ifq-tinier
   git show 5492839:models/tinier-yolo-face.ifqf > "$out/tinier-yolo-face-long.ifqf"
 stage6_distill_steps=${STAGE6_DISTILL_STEPS:-2000}
 sets=("${face_training_sets[@]}")
+stage5_recipe "$stage6_distill_steps"
 train ifq-tinier-yolo-face-stage6-distill models/ifq-tinier-yolo-face.cfg \
   --init "$out/ifq-tinier-yolo-face-stage5.ifqf" --distill-from "$out/tinier-yolo-face-long.ifqf" --distill-weight 1,1 \
-  --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
-  --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
-  --burn-in 100 --steps "$stage6_distill_steps" \
-  --lr-steps "$((stage6_distill_steps * 8 / 10)),$((stage6_distill_steps * 9 / 10))" --lr-scales 0.1,0.1 \
-  --threads "${THREADS:-1}" --log-every 50 --seed 61
+  "${recipe[@]}" --seed 61
 "$ifq" convert --in "$out/ifq-tinier-yolo-face-stage6-distill.ifqf" --out "$out/ifq-tinier-yolo-face-stage6-distill.ifqi"
 
 # Float stage 3 (2026-12-06, twelfth CPU session; shipped as
@@ -270,10 +274,5 @@ train ifq-tinier-yolo-face-stage6-distill models/ifq-tinier-yolo-face.cfg \
 # budget beats stage 2's (0.741) and it finds at least as many real faces
 # pooled over people, masks and WIDER at their budgets (482); it found 0.788
 # and 509 (docs/detection.md).
-float_stage3_steps=${FLOAT_STAGE3_STEPS:-2400}
-train tinier-yolo-face-stage3 models/tinier-yolo-face.cfg --init "$out/tinier-yolo-face-long.ifqf" \
-  --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
-  --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
-  --burn-in 100 --steps "$float_stage3_steps" \
-  --lr-steps "$((float_stage3_steps * 8 / 10)),$((float_stage3_steps * 9 / 10))" --lr-scales 0.1,0.1 \
-  --threads "${THREADS:-1}" --log-every 50 --seed 71
+stage5_recipe "${FLOAT_STAGE3_STEPS:-2400}"
+train tinier-yolo-face-stage3 models/tinier-yolo-face.cfg --init "$out/tinier-yolo-face-long.ifqf" "${recipe[@]}" --seed 71
