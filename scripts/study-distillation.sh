@@ -59,8 +59,12 @@
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
 #   SEED (default 61), INIT (the IFQ runs' starting model; default the shipped one),
 #   RUNS (default "ifq-distill ifq-control dupnet-distill": which runs, side by side;
-#         also "float": the float Tinier-YOLO from the shipped one, without a teacher),
-#   EMA (weight averaging decay; default none)
+#         also "float": the float Tinier-YOLO from the shipped one, without a teacher, and
+#         "ifq-from-float": IFQ-Tinier-YOLO from the shipped float one (--init), without a teacher, and
+#         "dupnet-control": DupNet-Tinier-YOLO from the shipped one, without a teacher),
+#   EMA (weight averaging decay; default none),
+#   BINARY_DECAY (ifq train --binary-decay for every run; default: the cfg's decay),
+#   BENCHMARK (default 1; 0: train and convert only)
 set -euo pipefail
 out=${1:-results/distillation}
 ifq=${IFQ:-build/ifq}
@@ -70,6 +74,8 @@ seed=${SEED:-61}
 ifq_init=${INIT:-models/ifq-tinier-yolo-face.ifqf}
 read -r -a runs <<< "${RUNS:-ifq-distill ifq-control dupnet-distill}"
 ema=${EMA:-}
+binary_decay=()
+[[ -z ${BINARY_DECAY:-} ]] || binary_decay=(--binary-decay "$BINARY_DECAY")
 mkdir -p "$out"
 source scripts/face-training-sets.sh  # the data, and the shipped stages' set mix
 
@@ -85,7 +91,7 @@ run() {  # name model init [extra train flags...]
       --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
       --burn-in 100 --steps "$steps" --lr-steps "$((steps * 8 / 10)),$((steps * 9 / 10))" --lr-scales 0.1,0.1 \
       --threads 1 --log-every 50 --seed "$seed" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
-      "${resume[@]}" "${averaging[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
+      "${resume[@]}" "${averaging[@]}" "${binary_decay[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
   fi
   [[ $model == tinier-yolo-face ]] && return 0  # the float network is scored as it is
   "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi" >> "$out/$name.log" 2>&1
@@ -95,16 +101,20 @@ teacher=(--distill-from "${TEACHER:-models/tinier-yolo-face.ifqf}" --distill-wei
 declare -A how=(
   [ifq-distill]="ifq-tinier-yolo-face $ifq_init distill" [ifq-control]="ifq-tinier-yolo-face $ifq_init plain"
   [dupnet-distill]="dupnet-tinier-yolo-face models/dupnet-tinier-yolo-face.ifqf distill"
-  [float]="tinier-yolo-face models/tinier-yolo-face.ifqf plain")
+  [dupnet-control]="dupnet-tinier-yolo-face models/dupnet-tinier-yolo-face.ifqf plain"
+  [float]="tinier-yolo-face models/tinier-yolo-face.ifqf plain"
+  [ifq-from-float]="ifq-tinier-yolo-face models/tinier-yolo-face.ifqf plain")
 declare -A label=([ifq-distill]="IFQ-Tinier-YOLO + $steps steps, distilled"
   [ifq-control]="IFQ-Tinier-YOLO + $steps steps, control" [dupnet-distill]="DupNet-Tinier-YOLO + $steps steps, distilled"
-  [float]="Tinier-YOLO (float) + $steps steps")
+  [dupnet-control]="DupNet-Tinier-YOLO + $steps steps, control"
+  [float]="Tinier-YOLO (float) + $steps steps"
+  [ifq-from-float]="IFQ-Tinier-YOLO fine-tuned from the float Tinier-YOLO, $steps steps")
 jobs=()
 rows=()
 checks=()
 for name in "${runs[@]}"; do
   [[ -n ${how[$name]:-} ]] ||
-    { echo "ifq: error: RUNS: unknown run '$name' (ifq-distill, ifq-control, dupnet-distill, float)" >&2; exit 2; }
+    { echo "ifq: error: RUNS: unknown run '$name' (ifq-distill, ifq-control, dupnet-distill, dupnet-control, float, ifq-from-float)" >&2; exit 2; }
   read -r model init kind <<< "${how[$name]}"
   extra=()
   [[ $kind == distill ]] && extra=("${teacher[@]}")
@@ -128,6 +138,7 @@ done
 for job in "${jobs[@]}"; do
   wait "${job%%:*}" || { echo "training failed: see $out/${job#*:}.log" >&2; exit 1; }
 done
+[[ ${BENCHMARK:-1} == 1 ]] || exit 0
 "$ifq" face-benchmark "${face_test_sets[@]}" \
   --detector "IFQ-Tinier-YOLO (integer, shipped)=models/ifq-tinier-yolo-face.ifqi" \
   --detector "DupNet-Tinier-YOLO (integer, shipped)=models/dupnet-tinier-yolo-face.ifqi" "${rows[@]}" \

@@ -13,6 +13,7 @@
 #include "ifq/error.hpp"
 #include "ifq/float_model.hpp"
 #include "ifq/model_io.hpp"
+#include "model_tensors.hpp"
 
 namespace {
 
@@ -38,7 +39,7 @@ TensorDiff compare(const std::string& layer, const std::string& tensor, const st
   return d;
 }
 
-std::vector<TensorDiff> diff_models(const ifq::FloatModel& a, const ifq::FloatModel& b) {
+std::vector<TensorDiff> diff_models(ifq::FloatModel a, ifq::FloatModel b) {
   if (a.layers.size() != b.layers.size())
     throw ifq::Error("the models have " + std::to_string(a.layers.size()) + " and " + std::to_string(b.layers.size()) +
                      " layers (not the same network)");
@@ -48,30 +49,14 @@ std::vector<TensorDiff> diff_models(const ifq::FloatModel& a, const ifq::FloatMo
       throw ifq::Error("layer " + std::to_string(i) + " is " + ifq::layer_type_name(a.layers[i]) + " in one model and " +
                        ifq::layer_type_name(b.layers[i]) + " in the other");
     const std::string name = std::to_string(i) + " " + ifq::layer_type_name(a.layers[i]);
-    auto add = [&](const char* t, const std::vector<float>& x, const std::vector<float>& y, bool binary = false) {
-      if (!x.empty() || !y.empty()) out.push_back(compare(name, t, x, y, binary));
-    };
-    const ifq::Layer& la = a.layers[i];
-    const ifq::Layer& lb = b.layers[i];
-    if (auto* c = std::get_if<ifq::ConvLayer>(&la)) {
-      const auto& d = std::get<ifq::ConvLayer>(lb);
-      add("weight", c->weight, d.weight, c->weight_kind == ifq::WeightKind::Binary);
-      add("alpha", c->alpha, d.alpha);
-      add("bias", c->bias, d.bias);
-    } else if (auto* f = std::get_if<ifq::FcLayer>(&la)) {
-      const auto& d = std::get<ifq::FcLayer>(lb);
-      add("weight", f->weight, d.weight, f->weight_kind == ifq::WeightKind::Binary);
-      add("alpha", f->alpha, d.alpha);
-      add("bias", f->bias, d.bias);
-    } else if (auto* n = std::get_if<ifq::BatchNormLayer>(&la)) {
-      const auto& d = std::get<ifq::BatchNormLayer>(lb);
-      add("gamma", n->gamma, d.gamma);
-      add("beta", n->beta, d.beta);
-      add("mean", n->mean, d.mean);
-      add("var", n->var, d.var);
-    } else if (auto* q = std::get_if<ifq::HwgqLayer>(&la)) {
-      add("step", {q->step}, {std::get<ifq::HwgqLayer>(lb).step});
-    }
+    const auto ta = ifq::cli::layer_tensors(a.layers[i]), tb = ifq::cli::layer_tensors(b.layers[i]);
+    if (ta.size() != tb.size())
+      throw ifq::Error("layer " + name + " holds " + std::to_string(ta.size()) + " and " + std::to_string(tb.size()) +
+                       " tensors (not the same network)");
+    for (size_t t = 0; t < ta.size(); ++t)
+      out.push_back(compare(name, ta[t].name, *ta[t].values, *tb[t].values, ta[t].binary_weights));
+    if (auto* q = std::get_if<ifq::HwgqLayer>(&a.layers[i]))
+      out.push_back(compare(name, "step", {q->step}, {std::get<ifq::HwgqLayer>(b.layers[i]).step}, false));
   }
   return out;
 }

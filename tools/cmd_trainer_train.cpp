@@ -87,6 +87,7 @@ struct TrainFlags {
   int weight_bits = 4, retrain_rounds = 2;
   int precise_bn = 0;  // batches of the BN re-estimate after training
   double ema = 0;      // weight averaging decay (0: off)
+  double binary_decay = -1;  // weight decay on binary latent weights (< 0: the cfg's decay)
   std::string last_step_out;  // with --ema: the last step's model too
   std::string distill_from;  // float teacher of a detector (region_distill.hpp)
   std::vector<double> distill_weight;  // OBJECT[,COORD]
@@ -125,6 +126,10 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--ema", f->ema,
                      "weight averaging: write the exponential moving average of the weights and BN statistics over "
                      "the steps, decay min(DECAY, (1+t)/(10+t)) at step t (e.g. 0.999; docs/training.md)")
+          ->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--binary-decay", f->binary_decay,
+                     "weight decay on the latent weights of binary layers (default: the cfg's decay=, as on every "
+                     "other parameter; 0: none, docs/training.md)")
           ->check(CLI::Range(0.0, 1.0));
       sub.add_option("--last-step-out", f->last_step_out,
                      "--ema: also write the last step's (not averaged) model here, which is the model of the same "
@@ -339,6 +344,7 @@ IFQ_REGISTER_COMMAND(
         o.no_steps = f->steps == 0;
         o.precise_bn_batches = f->precise_bn;
         o.ema_decay = f->ema;
+        o.binary_weight_decay = f->binary_decay;
         if (!f->distill_from.empty()) {
           o.distill_teacher = std::make_shared<const ifq::FloatModel>(ifq::load_float_model(f->distill_from));
           if (!f->distill_weight.empty())

@@ -1,6 +1,7 @@
 #include "inspect_report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
@@ -26,6 +27,35 @@ std::string op_list(const IntModel& m, int begin, int end) {
   std::string s;
   for (int i = begin; i < end; ++i) s += (s.empty() ? "" : ",") + std::string(int_op_name(m.ops[size_t(i)]));
   return s;
+}
+
+// Latent weights of the binary layers of a float model: training state that
+// the integer model reduces to signs. Many near zero means their signs are
+// noise; with Adam and L2 decay they collapse there (docs/training.md,
+// "Weight decay on binary weights").
+void report_binary_latents(const FloatModel& fm, InspectReport& rep) {
+  constexpr double kNearZero = 1e-6;
+  nlohmann::json rows = nlohmann::json::array();
+  std::string text;
+  for (size_t i = 0; i < fm.layers.size(); ++i) {
+    const auto* c = std::get_if<ConvLayer>(&fm.layers[i]);
+    const auto* f = std::get_if<FcLayer>(&fm.layers[i]);
+    const std::vector<float>* w = c && c->weight_kind == WeightKind::Binary   ? &c->weight
+                                  : f && f->weight_kind == WeightKind::Binary ? &f->weight
+                                                                              : nullptr;
+    if (!w || w->empty()) continue;
+    std::vector<float> magnitude(w->size());
+    std::transform(w->begin(), w->end(), magnitude.begin(), [](float v) { return std::fabs(v); });
+    const auto near_zero = std::count_if(magnitude.begin(), magnitude.end(), [&](float v) { return v < kNearZero; });
+    std::nth_element(magnitude.begin(), magnitude.begin() + long(magnitude.size() / 2), magnitude.end());
+    const double median = magnitude[magnitude.size() / 2], share = double(near_zero) / double(w->size());
+    text += format("  %-5zu %-5s %10zu %12.3g %14.3f\n", i, layer_type_name(fm.layers[i]), w->size(), median, share);
+    rows.push_back({{"layer", i}, {"weights", w->size()}, {"median_abs", median}, {"share_below_1e-6", share}});
+  }
+  rep.json["binary_latent_weights"] = rows;
+  if (rows.empty()) return;
+  rep.text += "\nBinary latent weights (training state; the integer model keeps their signs)\n" +
+              format("  %-5s %-5s %10s %12s %14s\n", "layer", "type", "weights", "median |w|", "|w| < 1e-6") + text;
 }
 
 }  // namespace
@@ -99,6 +129,7 @@ InspectReport inspect_model(const std::string& path, const ConvertOptions& optio
          format("  %-3s %8s %9s %9s %12s %14s %8s\n", "op", "stored", "effective", "duplicate", "in channels",
                 "input_repeat", "negated") +
          sharing_text;
+  if (fm) report_binary_latents(*fm, rep);
   j["model_size_bits"] = mem.model_size_bits;
   j["model_size_bytes"] = mem.model_size_bytes;
   j["weight_bytes"] = mem.weight_size_bytes;

@@ -19,6 +19,10 @@ inline constexpr int kIntModelVersion = 2;
 
 void save_float_model(const FloatModel& model, const std::string& path);
 FloatModel load_float_model(const std::string& path);
+// The graph a float model file stores for `model`: every layer's kind,
+// geometry and settings (weight kind, HWGQ step, anchors...), no tensor
+// values. Two models are the same network when their graphs are equal.
+std::string float_model_graph(const FloatModel& model);
 
 void save_int_model(const IntModel& model, const std::string& path);
 IntModel load_int_model(const std::string& path);

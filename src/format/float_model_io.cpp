@@ -42,80 +42,92 @@ WeightKind read_kind(const nlohmann::json& j, const std::string& where, FixedWei
   throw Error(where + ": unknown weight kind '" + s + "'");
 }
 
-void add_optional(format::SafetensorsWriter& w, const std::string& name, const std::vector<float>& v) {
-  if (!v.empty()) w.add_f32(name, v);
+// One layer's entry of the graph JSON; its tensors go to `w` when given
+// (required ones always, optional ones when present).
+nlohmann::json describe_layer(const Layer& layer, size_t i, format::SafetensorsWriter* w) {
+  auto required = [&](const char* param, const std::vector<float>& v) {
+    if (w) w->add_f32(key(i, param), v);
+  };
+  auto optional = [&](const char* param, const std::vector<float>& v) {
+    if (w && !v.empty()) w->add_f32(key(i, param), v);
+  };
+  nlohmann::json j;
+  j["type"] = layer_type_name(layer);
+  std::visit(Overloaded{
+                 [&](const InputLayer& l) {
+                   j["channels"] = l.shape.c;
+                   j["height"] = l.shape.h;
+                   j["width"] = l.shape.w;
+                   j["mean"] = l.mean;
+                   required("std", l.std);
+                 },
+                 [&](const ConvLayer& l) {
+                   j["filters"] = l.out_channels;
+                   j["size"] = l.kernel;
+                   j["stride"] = l.stride;
+                   j["pad"] = l.pad;
+                   // Written only when used, so files without DupNet layers are unchanged.
+                   if (l.duplicate != 1) j["duplicate"] = l.duplicate;
+                   if (l.input_repeat != 1) j["input_repeat"] = l.input_repeat;
+                   write_kind(j, l.weight_kind, l.fixed);
+                   j["bias"] = !l.bias.empty();
+                   required("weight", l.weight);
+                   optional("alpha", l.alpha);
+                   optional("bias", l.bias);
+                 },
+                 [&](const FcLayer& l) {
+                   j["outputs"] = l.out_features;
+                   write_kind(j, l.weight_kind, l.fixed);
+                   j["bias"] = !l.bias.empty();
+                   required("weight", l.weight);
+                   optional("alpha", l.alpha);
+                   optional("bias", l.bias);
+                 },
+                 [&](const MaxPoolLayer& l) {
+                   j["size"] = l.size;
+                   j["stride"] = l.stride;
+                   j["pad"] = l.pad;
+                 },
+                 [&](const BatchNormLayer& l) {
+                   j["eps"] = l.eps;
+                   j["affine_gamma"] = !l.gamma.empty();
+                   j["affine_beta"] = !l.beta.empty();
+                   required("mean", l.mean);
+                   required("var", l.var);
+                   optional("gamma", l.gamma);
+                   optional("beta", l.beta);
+                 },
+                 [&](const HwgqLayer& l) {
+                   j["bits"] = l.bits;
+                   j["step"] = l.step;
+                 },
+                 [&](const ReluLayer&) {},
+                 [&](const LeakyLayer& l) { j["slope"] = l.slope; },
+                 [&](const FlattenLayer&) {},
+                 [&](const RegionLayer& l) {
+                   j["classes"] = l.classes;
+                   j["num"] = l.num;
+                   j["coords"] = l.coords;
+                   j["anchors"] = l.anchors;
+                 },
+             },
+             layer);
+  return j;
 }
 
 }  // namespace
+
+std::string float_model_graph(const FloatModel& model) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (size_t i = 0; i < model.layers.size(); ++i) layers.push_back(describe_layer(model.layers[i], i, nullptr));
+  return layers.dump();
+}
 
 void save_float_model(const FloatModel& model, const std::string& path) {
   infer_shapes(model);  // never write a file we could not load back
   format::SafetensorsWriter w;
   nlohmann::json layers = nlohmann::json::array();
-  for (size_t i = 0; i < model.layers.size(); ++i) {
-    nlohmann::json j;
-    j["type"] = layer_type_name(model.layers[i]);
-    std::visit(Overloaded{
-                   [&](const InputLayer& l) {
-                     j["channels"] = l.shape.c;
-                     j["height"] = l.shape.h;
-                     j["width"] = l.shape.w;
-                     j["mean"] = l.mean;
-                     w.add_f32(key(i, "std"), l.std);
-                   },
-                   [&](const ConvLayer& l) {
-                     j["filters"] = l.out_channels;
-                     j["size"] = l.kernel;
-                     j["stride"] = l.stride;
-                     j["pad"] = l.pad;
-                     // Written only when used, so files without DupNet layers are unchanged.
-                     if (l.duplicate != 1) j["duplicate"] = l.duplicate;
-                     if (l.input_repeat != 1) j["input_repeat"] = l.input_repeat;
-                     write_kind(j, l.weight_kind, l.fixed);
-                     j["bias"] = !l.bias.empty();
-                     w.add_f32(key(i, "weight"), l.weight);
-                     add_optional(w, key(i, "alpha"), l.alpha);
-                     add_optional(w, key(i, "bias"), l.bias);
-                   },
-                   [&](const FcLayer& l) {
-                     j["outputs"] = l.out_features;
-                     write_kind(j, l.weight_kind, l.fixed);
-                     j["bias"] = !l.bias.empty();
-                     w.add_f32(key(i, "weight"), l.weight);
-                     add_optional(w, key(i, "alpha"), l.alpha);
-                     add_optional(w, key(i, "bias"), l.bias);
-                   },
-                   [&](const MaxPoolLayer& l) {
-                     j["size"] = l.size;
-                     j["stride"] = l.stride;
-                     j["pad"] = l.pad;
-                   },
-                   [&](const BatchNormLayer& l) {
-                     j["eps"] = l.eps;
-                     j["affine_gamma"] = !l.gamma.empty();
-                     j["affine_beta"] = !l.beta.empty();
-                     w.add_f32(key(i, "mean"), l.mean);
-                     w.add_f32(key(i, "var"), l.var);
-                     add_optional(w, key(i, "gamma"), l.gamma);
-                     add_optional(w, key(i, "beta"), l.beta);
-                   },
-                   [&](const HwgqLayer& l) {
-                     j["bits"] = l.bits;
-                     j["step"] = l.step;
-                   },
-                   [&](const ReluLayer&) {},
-                   [&](const LeakyLayer& l) { j["slope"] = l.slope; },
-                   [&](const FlattenLayer&) {},
-                   [&](const RegionLayer& l) {
-                     j["classes"] = l.classes;
-                     j["num"] = l.num;
-                     j["coords"] = l.coords;
-                     j["anchors"] = l.anchors;
-                   },
-               },
-               model.layers[i]);
-    layers.push_back(j);
-  }
+  for (size_t i = 0; i < model.layers.size(); ++i) layers.push_back(describe_layer(model.layers[i], i, &w));
   nlohmann::json graph = {{"name", model.name}, {"layers", layers}};
   w.set_meta("ifq.format", kFloatFormat);
   // The oldest version that can read the file: an older reader then rejects

@@ -118,18 +118,23 @@ TEST_F(Cli, ResaveGivesOlderModelFilesTheirChecksums) {
   EXPECT_NE(missing.output.find("ifq: error:"), std::string::npos) << missing.output;
 }
 
-TEST_F(Cli, InspectShowsWeightSharing) {
-  // image -> binary 1x1 conv: 2 stored filters reading the image 2 times, copied 3 times -> BN -> HWGQ
+// image -> binary 1x1 conv: 2 stored filters reading the image 2 times, copied 3 times -> BN -> HWGQ
+FloatModel shared_conv_net(std::vector<float> weight) {  // [2][2 * 3]
   ConvLayer conv;
   conv.out_channels = 6, conv.kernel = 1, conv.duplicate = 3, conv.input_repeat = 2;
   conv.weight_kind = WeightKind::Binary;
-  conv.weight = {0.5f, -0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0.5f, -0.5f, -0.5f, 0.5f, 0.5f, 0.5f};  // [2][2 * 3]
+  conv.weight = std::move(weight);
   conv.alpha.assign(6, 0.5f);
   FloatModel net;
   net.name = "shared";
   net.layers = {InputLayer{{3, 8, 8}, {0, 0, 0}, {255.f, 255.f, 255.f}}, conv,
                 BatchNormLayer{std::vector<float>(6, 0.f), std::vector<float>(6, 1.f), {}, {}, 1e-5f}, HwgqLayer{}};
-  save_float_model(net, dir.file("shared.ifqf"));
+  return net;
+}
+
+TEST_F(Cli, InspectShowsWeightSharing) {
+  save_float_model(shared_conv_net({0.5f, -0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0.5f, -0.5f, -0.5f, 0.5f, 0.5f, 0.5f}),
+                   dir.file("shared.ifqf"));
   const CliRun r = run("inspect --json " + dir.file("shared.ifqf"));
   ASSERT_EQ(r.status, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
@@ -139,6 +144,26 @@ TEST_F(Cli, InspectShowsWeightSharing) {
   EXPECT_EQ(j["weight_sharing"][0]["input_repeat"], 2);
   const CliRun text = run("inspect " + dir.file("shared.ifqf"));
   EXPECT_NE(text.output.find("Weight sharing (DupNet)"), std::string::npos) << text.output;
+}
+
+TEST_F(Cli, InspectShowsBinaryLatentWeightsNearZero) {
+  // 3 of the 12 latent weights under 1e-6 in magnitude (0, 1e-30, -1e-7); the median |w| is 0.25.
+  save_float_model(shared_conv_net({0.5f, 0.f, 0.25f, 1e-30f, -0.5f, 0.25f, 0.5f, -1e-7f, -0.25f, 0.5f, 0.25f, 0.5f}),
+                   dir.file("latent.ifqf"));
+  const CliRun r = run("inspect --json " + dir.file("latent.ifqf"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rows = nlohmann::json::parse(r.output)["binary_latent_weights"];
+  ASSERT_EQ(rows.size(), 1u) << r.output;
+  EXPECT_EQ(rows[0]["layer"], 1);
+  EXPECT_EQ(rows[0]["weights"], 12);
+  EXPECT_DOUBLE_EQ(rows[0]["share_below_1e-6"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(rows[0]["median_abs"].get<double>(), 0.25);
+  const CliRun text = run("inspect " + dir.file("latent.ifqf"));
+  EXPECT_NE(text.output.find("Binary latent weights"), std::string::npos) << text.output;
+  // An integer model has no latent weights.
+  ASSERT_EQ(run("convert --in " + dir.file("latent.ifqf") + " --out " + dir.file("latent.ifqi")).status, 0);
+  EXPECT_TRUE(nlohmann::json::parse(run("inspect --json " + dir.file("latent.ifqi")).output)["binary_latent_weights"]
+                  .is_null());
 }
 
 TEST_F(Cli, InspectJsonHasTheInterfaceKeys) {

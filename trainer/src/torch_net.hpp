@@ -26,6 +26,8 @@ class TorchNet {
   torch::Tensor forward(const torch::Tensor& x, bool training, std::vector<torch::Tensor>* levels = nullptr);
 
   std::vector<torch::Tensor> parameters() const;  // trainable tensors, fixed order
+  // The latent weights of binary conv and fc layers (a subset of parameters()).
+  std::vector<torch::Tensor> binary_latent_weights() const;
   // BN running statistics, fixed-weight formats and refitted HWGQ steps, fixed order.
   std::vector<torch::Tensor> buffers() const;
   // Every BN layer's running mean and variance (a subset of buffers()).

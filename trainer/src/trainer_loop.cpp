@@ -1,5 +1,6 @@
 // The training loop: SGD (momentum) or Adam, Darknet's step schedule,
 // deterministic data order, atomic checkpoints and exact resume.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -117,14 +118,31 @@ struct Trainer::Impl {
                              : s);
     optimizer_name = options.optimizer.empty() ? t.optimizer : options.optimizer;
     const std::string& opt = optimizer_name;
+    if (opt != "sgd" && opt != "adam") throw Error("unknown optimizer '" + opt + "' (sgd, adam)");
+    auto options_with_decay = [&](double decay) -> std::unique_ptr<torch::optim::OptimizerOptions> {
+      if (opt == "sgd") return std::make_unique<torch::optim::SGDOptions>(
+          torch::optim::SGDOptions(base_lr).momentum(t.momentum).weight_decay(decay));
+      return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(base_lr).weight_decay(decay));
+    };
+    // One group, the cfg's decay on every parameter, unless the binary latent
+    // weights get their own (--binary-decay): then they are a second group.
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    if (separate_binary_decay()) {
+      std::vector<torch::Tensor> binary = net.binary_latent_weights(), rest;
+      for (const torch::Tensor& p : net.parameters())
+        if (std::none_of(binary.begin(), binary.end(), [&](const torch::Tensor& b) { return b.is_same(p); }))
+          rest.push_back(p);
+      groups.emplace_back(rest, options_with_decay(t.decay));
+      groups.emplace_back(binary, options_with_decay(options.binary_weight_decay));
+    } else {
+      groups.emplace_back(net.parameters(), options_with_decay(t.decay));
+    }
     if (opt == "sgd")
-      optimizer = std::make_unique<torch::optim::SGD>(
-          net.parameters(), torch::optim::SGDOptions(base_lr).momentum(t.momentum).weight_decay(t.decay));
-    else if (opt == "adam")
-      optimizer = std::make_unique<torch::optim::Adam>(
-          net.parameters(), torch::optim::AdamOptions(base_lr).weight_decay(t.decay));
+      optimizer = std::make_unique<torch::optim::SGD>(groups, *static_cast<torch::optim::SGDOptions*>(
+                                                                  options_with_decay(t.decay).get()));
     else
-      throw Error("unknown optimizer '" + opt + "' (sgd, adam)");
+      optimizer = std::make_unique<torch::optim::Adam>(groups, *static_cast<torch::optim::AdamOptions*>(
+                                                                   options_with_decay(t.decay).get()));
     if (auto* r = std::get_if<RegionLayer>(&network.model.layers.back())) {
       is_region = true;
       region = region_loss_params(*r, network.region_params);
@@ -333,6 +351,12 @@ struct Trainer::Impl {
     }
   }
 
+  // --binary-decay given, other than the cfg's decay, and binary layers to apply it to.
+  bool separate_binary_decay() const {
+    return options.binary_weight_decay >= 0 && options.binary_weight_decay != network.training.decay &&
+           !net.binary_latent_weights().empty();
+  }
+
   // A fingerprint of the network so a checkpoint of another one is refused.
   std::string fingerprint() const {
     std::string f = network.model.name + ":";
@@ -350,6 +374,7 @@ struct Trainer::Impl {
     if (!options.step_rule.empty())
       s += " steps=" + options.step_rule + "x" + std::to_string(options.retrain_rounds);
     if (options.ema_decay > 0) s += " ema=" + c10::str(options.ema_decay);
+    if (separate_binary_decay()) s += " binary-decay=" + c10::str(options.binary_weight_decay);
     if (options.weight_quant == "quantnet") s += " weights=quantnet";
     else if (!options.weight_quant.empty())
       s += " weights=" + options.weight_quant + ":" + std::to_string(options.weight_bits) + "x" +

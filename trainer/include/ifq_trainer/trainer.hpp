@@ -78,6 +78,13 @@ struct TrainOptions {
   // back into training, so the steps are those of the same run without it
   // (export_last_step_model() gives that run's model). 0 = off.
   double ema_decay = 0;
+  // Weight decay on the latent weights of binary layers; < 0: the cfg's
+  // decay, as on every other parameter. With Adam's L2 decay, a latent weight
+  // whose loss gradient is below Adam's epsilon is multiplied by about
+  // 1 - lr * decay / epsilon per step: at the cfg's decay and the schedule's
+  // lower rates it collapses to zero, at the higher ones its sign flips every
+  // step (docs/training.md, "Weight decay on binary weights").
+  double binary_weight_decay = -1;
   // Train no steps (total 0): with precise_bn_batches, re-estimate the BN
   // statistics of the initial weights (e.g. ifq train --init M --steps 0).
   bool no_steps = false;
