@@ -38,11 +38,7 @@ void report_binary_latents(const FloatModel& fm, InspectReport& rep) {
   nlohmann::json rows = nlohmann::json::array();
   std::string text;
   for (size_t i = 0; i < fm.layers.size(); ++i) {
-    const auto* c = std::get_if<ConvLayer>(&fm.layers[i]);
-    const auto* f = std::get_if<FcLayer>(&fm.layers[i]);
-    const std::vector<float>* w = c && c->weight_kind == WeightKind::Binary   ? &c->weight
-                                  : f && f->weight_kind == WeightKind::Binary ? &f->weight
-                                                                              : nullptr;
+    const std::vector<float>* w = binary_latent_weights(fm.layers[i]);
     if (!w || w->empty()) continue;
     std::vector<float> magnitude(w->size());
     std::transform(w->begin(), w->end(), magnitude.begin(), [](float v) { return std::fabs(v); });

@@ -112,6 +112,9 @@ using Layer = std::variant<InputLayer, ConvLayer, FcLayer, MaxPoolLayer, BatchNo
                            HwgqLayer, ReluLayer, LeakyLayer, FlattenLayer, RegionLayer>;
 
 const char* layer_type_name(const Layer& layer);
+// The latent weights of a binary conv or fc layer (their signs are what the
+// integer network uses); null for any other layer.
+const std::vector<float>* binary_latent_weights(const Layer& layer);
 
 struct FloatModel {
   std::string name;

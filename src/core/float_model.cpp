@@ -80,6 +80,12 @@ double real_weight(WeightKind kind, float w, float alpha, const FixedWeights& fi
   return double(alpha) * double(integer_weight(kind, w, fixed));
 }
 
+const std::vector<float>* binary_latent_weights(const Layer& layer) {
+  if (auto* c = std::get_if<ConvLayer>(&layer); c && c->weight_kind == WeightKind::Binary) return &c->weight;
+  if (auto* f = std::get_if<FcLayer>(&layer); f && f->weight_kind == WeightKind::Binary) return &f->weight;
+  return nullptr;
+}
+
 const char* layer_type_name(const Layer& layer) {
   return std::visit(Overloaded{
                         [](const InputLayer&) { return "input"; },

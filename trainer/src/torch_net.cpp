@@ -184,25 +184,17 @@ std::vector<torch::Tensor> TorchNet::parameters() const {
   return out;
 }
 
-namespace {
-bool has_binary_weights(const Layer& layer) {
-  const auto* c = std::get_if<ConvLayer>(&layer);
-  const auto* f = std::get_if<FcLayer>(&layer);
-  return (c && c->weight_kind == WeightKind::Binary) || (f && f->weight_kind == WeightKind::Binary);
-}
-}  // namespace
-
 std::vector<torch::Tensor> TorchNet::binary_latent_weights() const {
   std::vector<torch::Tensor> out;
   for (size_t i = 0; i < layers_.size(); ++i)
-    if (has_binary_weights(model_.layers[i])) out.push_back(layers_[i].weight);
+    if (ifq::binary_latent_weights(model_.layers[i])) out.push_back(layers_[i].weight);
   return out;
 }
 
 void TorchNet::enable_quantnet() {
   if (!trainable_) throw Error("internal: QuantNet on an evaluation network");
   for (size_t i = 0; i < layers_.size(); ++i)
-    if (has_binary_weights(model_.layers[i])) layers_[i].quantnet = QuantNetMap(dtype_, device_);
+    if (ifq::binary_latent_weights(model_.layers[i])) layers_[i].quantnet = QuantNetMap(dtype_, device_);
 }
 
 std::vector<torch::Tensor> TorchNet::buffers() const {

@@ -137,12 +137,11 @@ struct Trainer::Impl {
     } else {
       groups.emplace_back(net.parameters(), options_with_decay(t.decay));
     }
+    // Every group has its own options, so the optimizer's defaults are not used.
     if (opt == "sgd")
-      optimizer = std::make_unique<torch::optim::SGD>(groups, *static_cast<torch::optim::SGDOptions*>(
-                                                                  options_with_decay(t.decay).get()));
+      optimizer = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(base_lr));
     else
-      optimizer = std::make_unique<torch::optim::Adam>(groups, *static_cast<torch::optim::AdamOptions*>(
-                                                                   options_with_decay(t.decay).get()));
+      optimizer = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(base_lr));
     if (auto* r = std::get_if<RegionLayer>(&network.model.layers.back())) {
       is_region = true;
       region = region_loss_params(*r, network.region_params);
