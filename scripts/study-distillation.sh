@@ -64,6 +64,7 @@
 #         "dupnet-control": DupNet-Tinier-YOLO from the shipped one, without a teacher),
 #   EMA (weight averaging decay; default none),
 #   BINARY_DECAY (ifq train --binary-decay for every run; default: the cfg's decay),
+#   ATTENTION (ifq train --distill-attention for the distilled runs; default none),
 #   BENCHMARK (default 1; 0: train and convert only)
 set -euo pipefail
 out=${1:-results/distillation}
@@ -98,6 +99,7 @@ run() {  # name model init [extra train flags...]
   [[ -z $ema ]] || "$ifq" convert --in "$out/$name.last.ifqf" --out "$out/$name.last.ifqi" >> "$out/$name.log" 2>&1
 }
 teacher=(--distill-from "${TEACHER:-models/tinier-yolo-face.ifqf}" --distill-weight "$weight")
+[[ -z ${ATTENTION:-} ]] || teacher+=(--distill-attention "$ATTENTION")
 declare -A how=(
   [ifq-distill]="ifq-tinier-yolo-face $ifq_init distill" [ifq-control]="ifq-tinier-yolo-face $ifq_init plain"
   [dupnet-distill]="dupnet-tinier-yolo-face models/dupnet-tinier-yolo-face.ifqf distill"

@@ -91,6 +91,7 @@ struct TrainFlags {
   std::string last_step_out;  // with --ema: the last step's model too
   std::string distill_from;  // float teacher of a detector (region_distill.hpp)
   std::vector<double> distill_weight;  // OBJECT[,COORD]
+  double distill_attention = 0;        // attention-transfer weight (0: off)
 };
 
 ifq::trainer::Dataset load_data(const TrainFlags& f, const std::string& split, ifq::Shape3 shape) {
@@ -142,6 +143,11 @@ IFQ_REGISTER_COMMAND(
                      "(default 1,1; one value sets both)")
           ->delimiter(',')
           ->expected(1, 2);
+      sub.add_option("--distill-attention", f->distill_attention,
+                     "--distill-from: weight of attention transfer, the teacher's spatial attention (mean squared "
+                     "activation) at the input of every conv layer after the first taught to the network "
+                     "(default 0: off; docs/training.md)")
+          ->check(CLI::Range(0.0, 1e6));
       sub.add_option("--batch", f->batch, "batch size (default: the cfg's)")->check(CLI::Range(1, 1 << 16));
       sub.add_option("--lr", f->lr, "initial learning rate (default: the cfg's)")->check(CLI::Range(1e-9, 100.0));
       sub.add_option("--optimizer", f->optimizer, "sgd or adam (default: the cfg's)")->check(CLI::IsMember({"sgd", "adam"}));
@@ -284,6 +290,8 @@ IFQ_REGISTER_COMMAND(
           throw ifq::Error("--last-step-out and --out name the same file '" + f->out + "'");
         if (!f->distill_weight.empty() && f->distill_from.empty())
           throw ifq::Error("--distill-weight needs --distill-from MODEL");
+        if (f->distill_attention > 0 && f->distill_from.empty())
+          throw ifq::Error("--distill-attention needs --distill-from MODEL");
         if (!f->distill_from.empty() && !detector)
           throw ifq::Error("--distill-from is for networks ending in [region]; '" + f->cfg + "' does not");
         for (double w : f->distill_weight)
@@ -349,8 +357,11 @@ IFQ_REGISTER_COMMAND(
           o.distill_teacher = std::make_shared<const ifq::FloatModel>(ifq::load_float_model(f->distill_from));
           if (!f->distill_weight.empty())
             o.distill_weights = {f->distill_weight[0], f->distill_weight.back()};
-          std::printf("distillation teacher: %s (weights: objectness %g, boxes %g)\n", f->distill_from.c_str(),
+          o.distill_attention = f->distill_attention;
+          std::printf("distillation teacher: %s (weights: objectness %g, boxes %g", f->distill_from.c_str(),
                       o.distill_weights.object, o.distill_weights.coord);
+          if (o.distill_attention > 0) std::printf(", attention %g", o.distill_attention);
+          std::printf(")\n");
         }
         o.batch = f->batch;
         o.learning_rate = f->lr;

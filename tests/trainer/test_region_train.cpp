@@ -327,6 +327,7 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
       {"--lr-steps 1 --lr-scales 0.1", "--lr-steps needs --steps"},
       {"--init " + dir.file("d/gt.txt") + " --steps 1", "gt.txt"},
       {"--distill-weight 1 --steps 1", "--distill-weight needs --distill-from"},
+      {"--distill-attention 1 --steps 1", "--distill-attention needs --distill-from"},
       {"--distill-from " + dir.file("d/gt.txt") + " --steps 1", "gt.txt"},
   };
   for (const auto& [flags, message] : bad) {
@@ -341,6 +342,12 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("(weights: objectness 2, boxes 0.5)"), std::string::npos) << out;
   EXPECT_NE(out.find(" distill "), std::string::npos) << out;
+  EXPECT_EQ(out.find(" attention "), std::string::npos) << out;  // off unless asked for
+  std::tie(status, out) = run_ifq(base + "--distill-from " + dir.file("ms.ifqf") + " --distill-attention 50 " +
+                                  "--steps 2 --batch 2 --log-every 1 --out " + dir.file("at.ifqf"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("(weights: objectness 1, boxes 1, attention 50)"), std::string::npos) << out;
+  EXPECT_NE(out.find(" attention "), std::string::npos) << out;
 
   // Photo sets: two sets by weight, cut on the fly; the photo flags need --set, and --set takes no fixed sources.
   const std::string sets = "train --cfg " + dir.file("r.cfg") + " --set " + dir.file("d/gt.txt") + ":2:4 --set " +

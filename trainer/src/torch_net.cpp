@@ -310,12 +310,16 @@ torch::Tensor TorchNet::synced_batch_norm(const torch::Tensor& x, L& l, double e
   return SyncBatchNorm::apply(x, gamma, beta, &stat_sum_, bn_momentum_, eps, l.mean, l.var);
 }
 
-torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::vector<torch::Tensor>* levels) {
+torch::Tensor TorchNet::forward(const torch::Tensor& input, bool training, std::vector<torch::Tensor>* levels,
+                                std::vector<torch::Tensor>* conv_inputs) {
   torch::Tensor x = input;
+  bool first_conv = true;
   for (size_t i = 1; i < model_.layers.size(); ++i) {
     const Layer& layer = model_.layers[i];
     L& l = layers_[i];
     if (auto* c = std::get_if<ConvLayer>(&layer)) {
+      if (conv_inputs && !first_conv) conv_inputs->push_back(x);
+      first_conv = false;
       // input_repeat: the filter's channel j reads input channel j % C.
       if (c->input_repeat > 1) x = x.repeat({1, c->input_repeat, 1, 1});
       if (c->duplicate > 1) {

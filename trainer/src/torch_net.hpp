@@ -22,8 +22,11 @@ class TorchNet {
   torch::Tensor normalize(const torch::Tensor& images_u8) const;
   // Logits [N, classes] (the last layer's output flattened); for a network
   // ending in [region], the raw maps [N, C, H, W]. `levels`, when
-  // given, receives every HWGQ layer's integer levels (int32, NCHW).
-  torch::Tensor forward(const torch::Tensor& x, bool training, std::vector<torch::Tensor>* levels = nullptr);
+  // given, receives every HWGQ layer's integer levels (int32, NCHW);
+  // `conv_inputs`, the feature map entering every conv layer after the first
+  // (before any input_repeat), for attention transfer.
+  torch::Tensor forward(const torch::Tensor& x, bool training, std::vector<torch::Tensor>* levels = nullptr,
+                        std::vector<torch::Tensor>* conv_inputs = nullptr);
 
   std::vector<torch::Tensor> parameters() const;  // trainable tensors, fixed order
   // The latent weights of binary conv and fc layers (a subset of parameters()).

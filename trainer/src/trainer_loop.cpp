@@ -16,6 +16,7 @@
 #include "ifq/progress.hpp"
 #include "ifq/train/region_loss.hpp"
 #include "ifq_trainer/trainer.hpp"
+#include "attention_transfer.hpp"
 #include "dist_group.hpp"
 #include "quantnet.hpp"
 #include "torch_net.hpp"
@@ -87,6 +88,7 @@ struct Trainer::Impl {
   Shape3 region_grid;
   double last_iou = 0, last_recall = 0;  // of the latest detection step
   double last_distill = 0;               // its distillation terms
+  double last_attention = 0;             // its attention-transfer term (weighted)
   std::unique_ptr<TorchNet> teacher;     // TrainOptions::distill_teacher
   int64_t last_side = 0;                 // its input side (multi-scale)
   // Data-parallel training: the process group (null for one process) and
@@ -151,6 +153,10 @@ struct Trainer::Impl {
                     " channels, num*(coords+1+classes) = " +
                     std::to_string(region.num * (region.coords + 1 + region.classes)));
     }
+    if (!(options.distill_attention >= 0))
+      throw Error("--distill-attention must be >= 0 (got " + c10::str(options.distill_attention) + ")");
+    if (options.distill_attention > 0 && !options.distill_teacher)
+      throw Error("--distill-attention needs a distillation teacher (--distill-from MODEL)");
     if (options.distill_teacher) load_teacher(*options.distill_teacher);
     if (!(options.ema_decay >= 0 && options.ema_decay < 1))
       throw Error("--ema must be in [0, 1) (0: off; got " + c10::str(options.ema_decay) + ")");
@@ -211,13 +217,25 @@ struct Trainer::Impl {
       throw Error("distillation teacher '" + t.name + "' takes " + std::to_string(ti.c) + " channels at stride " +
                   std::to_string(ti.w / tg.w) + ", '" + network.model.name + "' " + std::to_string(si.c) +
                   " at stride " + std::to_string(si.w / region_grid.w));
+    if (options.distill_attention > 0) {
+      auto convs = [](const FloatModel& m) {
+        return std::count_if(m.layers.begin(), m.layers.end(),
+                             [](const Layer& l) { return std::holds_alternative<ConvLayer>(l); });
+      };
+      if (convs(t) != convs(network.model))
+        throw Error("--distill-attention: the teacher '" + t.name + "' has " + std::to_string(convs(t)) +
+                    " conv layers, '" + network.model.name + "' " + std::to_string(convs(network.model)) +
+                    " (attention transfer pairs the input of every conv layer after the first)");
+    }
     teacher = std::make_unique<TorchNet>(t, torch::kFloat32, false, device);
   }
 
-  // The teacher's raw region output for the student's batch, on the CPU.
-  torch::Tensor teacher_output(const torch::Tensor& images, int64_t side) {
+  // The teacher's raw region output for the student's batch, on the CPU;
+  // `conv_inputs` (attention transfer) stay on the device.
+  torch::Tensor teacher_output(const torch::Tensor& images, int64_t side,
+                               std::vector<torch::Tensor>* conv_inputs = nullptr) {
     torch::NoGradGuard no_grad;
-    torch::Tensor out = teacher->forward(resized(teacher->normalize(images), side), false);
+    torch::Tensor out = teacher->forward(resized(teacher->normalize(images), side), false, nullptr, conv_inputs);
     return out.to(torch::kCPU, torch::kFloat32).contiguous();
   }
 
@@ -598,12 +616,14 @@ struct Trainer::Impl {
       const int64_t resize_to = options.multi_scale_max > 0 ? side : 0;  // fixed images keep their shape
       torch::Tensor x = resized(net.normalize(images), resize_to);
       if (!learn) return forward_only(x);
-      torch::Tensor out = net.forward(x, true);
+      const bool attending = teacher && options.distill_attention > 0;
+      std::vector<torch::Tensor> student_maps, teacher_maps;  // attention transfer's conv inputs
+      torch::Tensor out = net.forward(x, true, nullptr, attending ? &student_maps : nullptr);
       torch::Tensor raw = out.detach().to(torch::kCPU, torch::kFloat32).contiguous();
       RegionLossResult r = region_loss(raw.data_ptr<float>(), shard.count, raw.size(2), raw.size(3), region,
                                        truths, int64_t(s) * batch);
       if (teacher) {
-        const torch::Tensor t = teacher_output(images, resize_to);
+        const torch::Tensor t = teacher_output(images, resize_to, attending ? &teacher_maps : nullptr);
         if (t.sizes() != raw.sizes())
           throw Error("distillation teacher output " + c10::str(t.sizes()) + " differs from the student's " +
                       c10::str(raw.sizes()));
@@ -620,8 +640,15 @@ struct Trainer::Impl {
                                .clone()
                                .to(out.device(), out.scalar_type());
       optimizer->zero_grad();
-      out.backward(grad);
-      return r.loss;
+      if (!attending) {
+        out.backward(grad);
+        return r.loss;
+      }
+      // Attention transfer is a loss in autograd: one backward for both.
+      const torch::Tensor attention = options.distill_attention * attention_transfer_loss(student_maps, teacher_maps);
+      last_attention = attention.item<double>();
+      torch::autograd::backward({out, attention}, {grad, torch::ones_like(attention)});
+      return r.loss + last_attention;
     });
   }
 
@@ -699,7 +726,7 @@ struct Trainer::Impl {
     st.steps_total = total_steps;
     SampleStream stream(n, options.seed);
     ProgressBar bar(options.label, total_steps, options.progress && primary());
-    std::vector<double> recent, recent_iou, recent_recall, recent_distill;
+    std::vector<double> recent, recent_iou, recent_recall, recent_distill, recent_attention;
     auto push = [](std::vector<double>& v, double x) {
       v.push_back(x);
       if (v.size() > 50) v.erase(v.begin());
@@ -733,7 +760,8 @@ struct Trainer::Impl {
       agree(lv, stop);
       if (!std::isfinite(lv)) throw Error("training diverged at step " + std::to_string(step) + " (loss " + std::to_string(lv) + "); lower the learning rate");
       push(recent, lv);
-      if (is_region) push(recent_iou, last_iou), push(recent_recall, last_recall), push(recent_distill, last_distill);
+      if (is_region) push(recent_iou, last_iou), push(recent_recall, last_recall), push(recent_distill, last_distill),
+                       push(recent_attention, last_attention);
       ++step;
       images += batch;
       bar.update(step - st.first_step, images, lv);
@@ -742,6 +770,7 @@ struct Trainer::Impl {
         std::printf("step %d/%d lr %.3g loss %.4f", step, total_steps, lr_at(step - 1), mean(recent));
         if (is_region) std::printf(" iou %.3f recall %.3f size %lld", mean(recent_iou), mean(recent_recall), (long long)last_side);
         if (teacher) std::printf(" distill %.4f", mean(recent_distill));
+        if (teacher && options.distill_attention > 0) std::printf(" attention %.4f", mean(recent_attention));
         const double eta = secs > 0 ? secs * (total_steps - step) / double(step - st.first_step) : 0.0;
         std::printf(" | %.0f images/s %.0f s, ETA %.0f s\n", secs > 0 ? double(images) / secs : 0.0, secs, eta);
         std::fflush(stdout);

@@ -95,6 +95,11 @@ struct TrainOptions {
   // have the same region layer (anchors, classes) and output grid.
   std::shared_ptr<const FloatModel> distill_teacher;
   DistillWeights distill_weights;
+  // With a teacher: weight of attention transfer (attention_transfer.hpp in
+  // trainer/src) on the input of every conv layer after the first, the
+  // teacher's maps against the student's; 0 = off (the run is then the one
+  // without the option). The two networks must have the same conv layers.
+  double distill_attention = 0;
   std::string checkpoint_path;  // "" = no checkpoints
   int checkpoint_every = 0;     // steps between checkpoints (0 = only at the end / on stop)
   bool resume = false;          // continue from checkpoint_path
@@ -166,6 +171,13 @@ struct TorchEvaluation {
 };
 TorchEvaluation torch_evaluate(const FloatModel& model, const Dataset& data, bool float64, bool record_levels,
                                int threads = 2);
+
+// The attention-transfer loss (TrainOptions::distill_attention, unweighted)
+// of `student` against `teacher` on `images`, both in evaluation mode: the
+// mean over images of the sum over conv inputs of ‖q_s − q_t‖². Throws
+// ifq::Error when the networks' conv inputs do not pair up.
+double attention_transfer_gap(const FloatModel& student, const FloatModel& teacher, const Dataset& images,
+                              int threads = 2);
 
 // Runs `model` in LibTorch (float64, the reference evaluator's precision) on
 // every image of `samples` and records its levels and logits (a golden parity
