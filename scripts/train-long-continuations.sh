@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Long continuations of the shipped face detectors without weight decay on
-# their binary weights (docs/detection.md, "Long continuations"), one thread
+# their binary weights (docs/training.md, "Weight decay on binary weights"), one thread
 # each, side by side:
 #   ifq     IFQ-Tinier-YOLO from the shipped model (stage 6), STEPS steps
 #   dupnet  DupNet-Tinier-YOLO from the shipped model, STEPS steps
@@ -16,9 +16,10 @@
 #
 # 6,000 steps take about 2.7 hours per model on 2 shared cores, longer than
 # one CPU session, so the runs span sessions: each checkpoints every 50 steps
-# into OUT; `scripts/train-long-continuations.sh save` copies both checkpoints
-# and logs into models/ (commit them), and a later run with no checkpoint in
-# OUT copies them back and resumes exactly (Ctrl-C is safe). At the end both
+# into OUT; `scripts/train-long-continuations.sh save` copies each run's model
+# when it has finished, else its checkpoint, and its log into models/ (commit
+# them), and a later run with neither in OUT copies them back and resumes
+# exactly (Ctrl-C is safe). At the end both
 # are converted and scored next to the shipped models (ifq face-benchmark on
 # the held-out sets), and the checkpoints in models/ are to be deleted.
 #
@@ -47,24 +48,25 @@ seed=${SEED:-91}
 # study-distillation.sh's run names -> the names the checkpoints and logs carry in models/
 declare -A kept=([ifq-control]=ifq-tinier-yolo-face.long-binary-decay0
   [dupnet-control]=dupnet-tinier-yolo-face.long-binary-decay0)
+# A finished run is kept as its model (.ifqf), an unfinished one as its checkpoint.
 if [[ ${1:-} == save ]]; then
   for run in "${!kept[@]}"; do
-    cp "$out/$run.ckpt" "models/${kept[$run]}.ckpt"
+    kind=ckpt
+    [[ -f $out/$run.ifqf ]] && kind=ifqf
+    cp "$out/$run.$kind" "models/${kept[$run]}.$kind"
     cp "$out/$run.log" "models/logs/${kept[$run]}.train.log"
   done
   exit 0
 fi
 mkdir -p "$out"
 for run in "${!kept[@]}"; do
-  # A finished run kept in models/ (its model; the checkpoint is then not kept).
-  if [[ ! -f $out/$run.ifqf && -f models/${kept[$run]}.ifqf ]]; then
-    cp "models/${kept[$run]}.ifqf" "$out/$run.ifqf"
+  [[ -f $out/$run.ifqf || -f $out/$run.ckpt ]] && continue
+  for kind in ifqf ckpt; do
+    [[ -f models/${kept[$run]}.$kind ]] || continue
+    cp "models/${kept[$run]}.$kind" "$out/$run.$kind"
     cp "models/logs/${kept[$run]}.train.log" "$out/$run.log"
-  fi
-  if [[ ! -f $out/$run.ifqf && ! -f $out/$run.ckpt && -f models/${kept[$run]}.ckpt ]]; then
-    cp "models/${kept[$run]}.ckpt" "$out/$run.ckpt"
-    cp "models/logs/${kept[$run]}.train.log" "$out/$run.log"
-  fi
+    break
+  done
 done
 STEPS=$steps SEED=$seed BINARY_DECAY=0 BENCHMARK=0 RUNS="ifq-control dupnet-control" IFQ=$ifq \
   scripts/study-distillation.sh "$out"
