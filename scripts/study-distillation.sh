@@ -15,8 +15,8 @@
 # 2,000 steps on 2 cores. It ran at commit ecba776, from stage 5; its
 # ifq-distill has been the shipped IFQ-Tinier-YOLO since (its shipping run is
 # also stage 6 of scripts/train-real-face-detectors.sh), so run now it goes on
-# from that one. Two later runs (the shipped run with seed 62, and stage 7:
-# 1,800 more distilled steps from stage 6) are in models/logs/ with their
+# from that one. Two later runs (the shipped run with seed 62, and 1,800
+# more distilled steps from stage 6, not shipped) are in models/logs/ with their
 # exact commands: the seed alone moved people by 12 points at the budget.
 #
 # The seed replication (2026-12-05, from stage 5 as the shipped runs were):
@@ -53,6 +53,15 @@
 # The rule for each, fixed before scoring: it ships if it beats its shipped
 # model's people rate at the FDDB budget and finds at least as many pooled
 # real faces (people, masks and WIDER at their budgets). Only the float run did.
+#
+# Attention transfer (ATTENTION=1; docs/detection.md, "Attention transfer"): the
+# run that shipped as stage 6 with attention transfer, then its replications
+# (2026-12-06, fifteenth session; neither ships, the effect on people replicates):
+#   INIT=results/old/stage5.ifqf SEED=61 ATTENTION=1 RUNS=ifq-distill BENCHMARK=0 scripts/study-distillation.sh results/attention/61
+#   INIT=results/old/stage5.ifqf SEED=62 TEACHER=results/old/float-stage2.ifqf ATTENTION=1 RUNS=ifq-distill \
+#     BENCHMARK=0 scripts/study-distillation.sh results/s15/ifq62 &
+#   SEED=61 ATTENTION=1 RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s15/dupnet
+# (TEACHER left out is models/tinier-yolo-face.ifqf, the float stage 3.)
 #
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
