@@ -29,8 +29,8 @@
 # it ships as IFQ-Tinier-YOLO stage 7 (models/ifq-tinier-yolo-face.{ifqf,ifqi},
 # log models/logs/ifq-tinier-yolo-face.stage7-binary-decay0.train.log; also the
 # last stage of scripts/train-real-face-detectors.sh), so this script now runs
-# only the DupNet half. The DupNet run was stopped at step 431 to free a core
-# and is kept as models/dupnet-tinier-yolo-face.long-binary-decay0.ckpt.
+# only the DupNet half. The DupNet run was stopped at step 4,613 (end of the
+# fifteenth session) and is kept as models/dupnet-tinier-yolo-face.long-binary-decay0.ckpt.
 # Re-running this script resumes it, converts it and scores it.
 #
 # The rule, written before any score: a run ships if its integer people rate
