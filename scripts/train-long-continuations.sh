@@ -25,7 +25,7 @@
 #
 # Status: the IFQ run (from stage 6, distilled) finished all 6,000 steps and
 # was scored on 2026-12-06 (fifteenth CPU session): people 0.780 against the
-# then shipped 0.761, 462 pooled real faces against 419, more on every set;
+# then shipped 0.761, 462 pooled real faces against 419, more on every set at the budget;
 # it ships as IFQ-Tinier-YOLO stage 7 (models/ifq-tinier-yolo-face.{ifqf,ifqi},
 # log models/logs/ifq-tinier-yolo-face.stage7-binary-decay0.train.log; also the
 # last stage of scripts/train-real-face-detectors.sh), so this script now runs

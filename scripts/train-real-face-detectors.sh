@@ -305,7 +305,7 @@ train ifq-tinier-yolo-face-stage6-attention models/ifq-tinier-yolo-face.cfg \
 # rate at the FDDB budget beats the shipped stage 6 with attention transfer
 # (0.761) and it finds at least as many real faces pooled over people, masks
 # and WIDER at their budgets (419); it found 0.780 and 462, more than stage 6
-# with attention transfer on every set (docs/detection.md, "Stage 7").
+# with attention transfer on every set at the budget (docs/detection.md, "Stage 7").
 stage5_recipe "${STAGE7_STEPS:-6000}"
 train ifq-tinier-yolo-face-stage7 models/ifq-tinier-yolo-face.cfg \
   --init "$out/ifq-tinier-yolo-face-stage6-distill.ifqf" --binary-decay 0 "${recipe[@]}" --seed 91
