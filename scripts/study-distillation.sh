@@ -63,10 +63,20 @@
 #   SEED=61 ATTENTION=1 RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s15/dupnet
 # (TEACHER left out is models/tinier-yolo-face.ifqf, the float stage 3.)
 #
+# Sixteenth session (2026-12-06): stage 7's control with the decay (same start,
+# seed and length; docs/detection.md, "Length or decay"), and DupNet's stage 5,
+# the teacher after DupNet's long run (results/long: scripts/train-long-continuations.sh):
+#   INIT=results/old/stage6.ifqf STEPS=6000 SEED=91 RUNS=ifq-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/decay6000 &
+#   DUPNET_INIT=results/long/dupnet-control.ifqf SEED=61 BINARY_DECAY=0 RUNS=dupnet-distill BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s16/dupnet-distill
+# (results/old/stage6.ifqf = git show 561d8c0:models/ifq-tinier-yolo-face.ifqf, stage 6 distilled.)
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
 #   SEED (default 61), INIT (the IFQ runs' starting model; default the shipped one),
+#   DUPNET_INIT (the DupNet runs' starting model; default the shipped one),
 #   RUNS (default "ifq-distill ifq-control dupnet-distill": which runs, side by side;
 #         also "float": the float Tinier-YOLO from the shipped one, without a teacher, and
 #         "ifq-from-float": IFQ-Tinier-YOLO from the shipped float one (--init), without a teacher, and
@@ -82,6 +92,7 @@ steps=${STEPS:-2000}
 weight=${WEIGHT:-1,1}
 seed=${SEED:-61}
 ifq_init=${INIT:-models/ifq-tinier-yolo-face.ifqf}
+dupnet_init=${DUPNET_INIT:-models/dupnet-tinier-yolo-face.ifqf}
 read -r -a runs <<< "${RUNS:-ifq-distill ifq-control dupnet-distill}"
 ema=${EMA:-}
 binary_decay=()
@@ -111,8 +122,8 @@ teacher=(--distill-from "${TEACHER:-models/tinier-yolo-face.ifqf}" --distill-wei
 [[ -z ${ATTENTION:-} ]] || teacher+=(--distill-attention "$ATTENTION")
 declare -A how=(
   [ifq-distill]="ifq-tinier-yolo-face $ifq_init distill" [ifq-control]="ifq-tinier-yolo-face $ifq_init plain"
-  [dupnet-distill]="dupnet-tinier-yolo-face models/dupnet-tinier-yolo-face.ifqf distill"
-  [dupnet-control]="dupnet-tinier-yolo-face models/dupnet-tinier-yolo-face.ifqf plain"
+  [dupnet-distill]="dupnet-tinier-yolo-face $dupnet_init distill"
+  [dupnet-control]="dupnet-tinier-yolo-face $dupnet_init plain"
   [float]="tinier-yolo-face models/tinier-yolo-face.ifqf plain"
   [ifq-from-float]="ifq-tinier-yolo-face models/tinier-yolo-face.ifqf plain")
 declare -A label=([ifq-distill]="IFQ-Tinier-YOLO + $steps steps, distilled"

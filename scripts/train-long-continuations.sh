@@ -29,9 +29,15 @@
 # it ships as IFQ-Tinier-YOLO stage 7 (models/ifq-tinier-yolo-face.{ifqf,ifqi},
 # log models/logs/ifq-tinier-yolo-face.stage7-binary-decay0.train.log; also the
 # last stage of scripts/train-real-face-detectors.sh), so this script now runs
-# only the DupNet half. The DupNet run was stopped at step 4,613 (end of the
-# fifteenth session) and is kept as models/dupnet-tinier-yolo-face.long-binary-decay0.ckpt.
-# Re-running this script resumes it, converts it and scores it.
+# only the DupNet half. The DupNet run finished on 2026-12-06 (sixteenth CPU
+# session, resumed exactly at steps 431 and 4,613) and was scored: people
+# 0.583 against 0.653, 354 pooled real faces against 400, so it does not
+# ship alone (docs/dupnet.md, "Long run without binary decay"; log
+# models/logs/dupnet-tinier-yolo-face.long-binary-decay0.train.log); 2,000
+# distilled steps from it made DupNet stage 5, which ships (stage 5 of
+# scripts/train-dupnet-face-detector.sh runs both halves). Its checkpoint was
+# deleted from models/; re-running this script trains it again from stage 2
+# (taken from the commit that shipped it) and scores it next to stage 2.
 #
 # The rule, written before any score: a run ships if its integer people rate
 # at the FDDB budget beats its shipped model's (DupNet 0.653) and it finds at
@@ -67,11 +73,15 @@ for run in "${!kept[@]}"; do
     break
   done
 done
-STEPS=$steps SEED=$seed BINARY_DECAY=0 BENCHMARK=0 RUNS=dupnet-control IFQ=$ifq \
+# The start: DupNet stage 2, shipped when this run began (90ac967).
+stage2=$out/dupnet-stage2
+[[ -f $stage2.ifqi ]] || { git show 90ac967:models/dupnet-tinier-yolo-face.ifqf > "$stage2.ifqf" &&
+  "$ifq" convert --in "$stage2.ifqf" --out "$stage2.ifqi"; }
+STEPS=$steps SEED=$seed BINARY_DECAY=0 BENCHMARK=0 RUNS=dupnet-control IFQ=$ifq DUPNET_INIT=$stage2.ifqf \
   scripts/study-distillation.sh "$out"
 source scripts/face-training-sets.sh
 "$ifq" face-benchmark "${face_test_sets[@]}" \
-  --detector "DupNet-Tinier-YOLO (integer, shipped)=models/dupnet-tinier-yolo-face.ifqi" \
+  --detector "DupNet-Tinier-YOLO stage 2 (integer)=$stage2.ifqi" \
   --detector "DupNet-Tinier-YOLO + $steps steps, no binary decay, seed $seed=$out/dupnet-control.ifqi" \
   --level-check "$out/dupnet-control.ifqf=$out/dupnet-control.ifqi" \
   --level-images 20 --detector-input-size auto --draw 0 --out-dir "$out/benchmark"
