@@ -1,7 +1,8 @@
 # The real-photo training mix of the face detectors, sourced by the training
 # scripts (from the repository root): prepares the data when it is missing
-# and defines face_training_sets, the --set flags FILE:WEIGHT:MIN_FACE, and
-# face_test_sets, the four held-out sets as ifq face-benchmark takes them. A
+# and defines face_training_sets, the --set flags FILE:WEIGHT:MIN_FACE,
+# face_test_sets, the four held-out sets as ifq face-benchmark takes them, and
+# stage5_recipe, the sampling and schedule of every continuation since stage 5. A
 # weight is the set's share of the samples: unmasked people and WIDER first
 # (what users point a detector at), masks for variety, generated faces a
 # little. Faces under 6 px in the stored photos are ignore regions.
@@ -18,3 +19,16 @@ face_training_sets=(
 face_test_sets=(
   --set people=data/real/test/people.txt:30 --set wider=data/real/test/wider.txt:10
   --set masks=data/real/test/masks.txt:10 --set generated=data/gen/test416/bbx_gt.txt)
+# IFQ-Tinier-YOLO stage 5's sampling and schedule for N steps, the recipe of
+# every later continuation of both face detectors (IFQ-Tinier-YOLO stages 6
+# and 7, the float stage 3, DupNet stages 2-5, and the studies): aspect-true
+# 384-px samples shaped like ifq detect's default input, zoom up to 3x the 416
+# view, faces under 14 px ignored, Adam 2.5e-4, lr x0.1 at 80 % and 90 % of
+# the steps. Sets the array recipe; THREADS (default 1) threads.
+stage5_recipe() {  # N
+  local n=$1
+  recipe=(--train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85
+    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025
+    --burn-in 100 --steps "$n" --lr-steps "$((n * 8 / 10)),$((n * 9 / 10))" --lr-scales 0.1,0.1
+    --threads "${THREADS:-1}" --log-every 50)
+}

@@ -84,7 +84,8 @@
 #   EMA (weight averaging decay; default none),
 #   BINARY_DECAY (ifq train --binary-decay for every run; default: the cfg's decay),
 #   ATTENTION (ifq train --distill-attention for the distilled runs; default none),
-#   BENCHMARK (default 1; 0: train and convert only)
+#   BENCHMARK (default 1; 0: train and convert only), THREADS (per run; default 1)
+# Every run trains with stage5_recipe (scripts/face-training-sets.sh) plus its own flags.
 set -euo pipefail
 out=${1:-results/distillation}
 ifq=${IFQ:-build/ifq}
@@ -104,14 +105,12 @@ run() {  # name model init [extra train flags...]
   local name=$1 model=$2 init=$3
   shift 3
   if [[ ! -f $out/$name.ifqf ]]; then
-    local resume=() averaging=()
+    local resume=() averaging=() recipe
     [[ -f $out/$name.ckpt ]] && resume=(--resume)
     [[ -n $ema ]] && averaging=(--ema "$ema" --last-step-out "$out/$name.last.ifqf")
-    "$ifq" train --cfg "models/$model.cfg" "${face_training_sets[@]}" --init "$init" \
-      --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
-      --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
-      --burn-in 100 --steps "$steps" --lr-steps "$((steps * 8 / 10)),$((steps * 9 / 10))" --lr-scales 0.1,0.1 \
-      --threads 1 --log-every 50 --seed "$seed" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
+    stage5_recipe "$steps"
+    "$ifq" train --cfg "models/$model.cfg" "${face_training_sets[@]}" --init "$init" "${recipe[@]}" \
+      --seed "$seed" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
       "${resume[@]}" "${averaging[@]}" "${binary_decay[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
   fi
   [[ $model == tinier-yolo-face ]] && return 0  # the float network is scored as it is

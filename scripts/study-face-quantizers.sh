@@ -34,13 +34,11 @@ train() {  # name [quantizer flags...]
   local name=$1
   shift
   [[ -f $out/$name.ifqf ]] && return 0
-  local resume=()
+  local resume=() recipe
   [[ -f $out/$name.ckpt ]] && resume=(--resume)
+  stage5_recipe "$steps"
   "$ifq" train --cfg models/ifq-tinier-yolo-face.cfg "${face_training_sets[@]}" --init models/tinier-yolo-face.ifqf \
-    "$@" --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
-    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
-    --burn-in 100 --steps "$steps" --lr-steps "$((steps * 8 / 10)),$((steps * 9 / 10))" --lr-scales 0.1,0.1 \
-    --threads 1 --log-every 50 --seed 51 --checkpoint "$out/$name.ckpt" --checkpoint-every 50 "${resume[@]}" \
+    "$@" "${recipe[@]}" --seed 51 --checkpoint "$out/$name.ckpt" --checkpoint-every 50 "${resume[@]}" \
     --out "$out/$name.ifqf" --no-progress >> "$out/$name.train.log" 2>&1
   "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi" >> "$out/$name.train.log" 2>&1
 }

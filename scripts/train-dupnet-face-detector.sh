@@ -53,15 +53,12 @@ continue_stage() {  # stage init seed [extra train flags...]
   want "${stage%-*}" || return 0  # stage5-long is part of stage 5
   local steps=${STAGE_STEPS:-2400} run=$name-$stage
   if [[ ! -f $out/$run.ifqf ]]; then
-    local resume=()
+    local resume=() recipe
     [[ -f $out/$run.ckpt ]] && resume=(--resume)
-    "$ifq" train --cfg models/$name.cfg "${face_training_sets[@]}" --init "$init" \
-      --train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85 \
-      --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025 \
-      --burn-in 100 --steps "$steps" --lr-steps "$((steps * 8 / 10)),$((steps * 9 / 10))" \
-      --lr-scales 0.1,0.1 --threads "${THREADS:-1}" --log-every 50 --seed "$seed" "$@" \
-      --checkpoint "$out/$run.ckpt" --checkpoint-every 50 "${resume[@]}" --out "$out/$run.ifqf" \
-      --no-progress >> "$out/$run.log" 2>&1
+    stage5_recipe "$steps"
+    "$ifq" train --cfg models/$name.cfg "${face_training_sets[@]}" --init "$init" "${recipe[@]}" \
+      --seed "$seed" "$@" --checkpoint "$out/$run.ckpt" --checkpoint-every 50 "${resume[@]}" \
+      --out "$out/$run.ifqf" --no-progress >> "$out/$run.log" 2>&1
   fi
   "$ifq" convert --in "$out/$run.ifqf" --out "$out/$run.ifqi"
 }

@@ -4,7 +4,7 @@
 # each, side by side:
 #   ifq     IFQ-Tinier-YOLO from the then shipped stage 6, STEPS steps (done: stage 7, below)
 #   dupnet  DupNet-Tinier-YOLO from the shipped model, STEPS steps
-# with stage 5's recipe (scripts/study-distillation.sh's run(): aspect-true
+# with stage 5's recipe (stage5_recipe in scripts/face-training-sets.sh: aspect-true
 # 384-px samples, zoom up to 3x, Adam 2.5e-4, lr x0.1 at 80 % and 90 %) and
 # `--binary-decay 0`. Why: every continuation so far was 2,000-2,400 steps,
 # and the seed alone moves the held-out people rate by about 12 points, so a

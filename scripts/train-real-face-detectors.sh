@@ -157,15 +157,6 @@ for s in kaggle_facemask ilc2021_facemask eden_maskwearing; do
   "$ifq" teacher-label --teacher ../shared/data/faces/teachers/yunet/yunet.onnx --images "$t/$s.list" \
     --merge-with "$t/$s.txt" --out "$t/$s.teacher-merged.txt"
 done
-# Stage 5's sampling and schedule for N steps (also stage 6, distilled, and the
-# float stage 3): sets the array recipe.
-stage5_recipe() {  # N
-  local n=$1
-  recipe=(--train-size 384 --multi-scale 320 448 --zoom 0.5 3.0 --mosaic 0.5 --aspect 1.25 --keep-aspect 0.85
-    --hue 0.02 --saturation 1.5 --exposure 1.5 --flip --min-face 14 --batch 16 --optimizer adam --lr 0.00025
-    --burn-in 100 --steps "$n" --lr-steps "$((n * 8 / 10)),$((n * 9 / 10))" --lr-scales 0.1,0.1
-    --threads "${THREADS:-1}" --log-every 50)
-}
 stage5_steps=${STAGE5_STEPS:-2400}
 stage5() {  # name [--set ...]
   local name=$1
