@@ -20,6 +20,8 @@ struct EvalFddbFlags {
                                                                                               image_ext = ".jpg";
   std::string raster;
   bool json = false;
+  int false_positives = 0;
+  double min_face = 0;
 };
 
 IFQ_REGISTER_COMMAND(
@@ -31,6 +33,10 @@ IFQ_REGISTER_COMMAND(
       truth->add_option("--boxes", f->boxes, "boxes in WIDER bbx_gt format (e.g. ifq facegen output)");
       truth->add_option("--imglab", f->imglab, "dlib imglab XML (boxes marked ignore are left out)");
       truth->require_option(1);
+      sub.add_option("--min-face", f->min_face,
+                     "with --boxes: faces under this many pixels (sqrt(w*h)) are ignore regions, as ifq "
+                     "face-benchmark's --set FILE:MIN_FACE")
+          ->check(CLI::Range(0.0, 1e6));
       auto* dets = sub.add_option_group("detections", "exactly one of");
       dets->add_option("--detections", f->detections, "detections in FDDB format (ifq detect --fddb-out)");
       dets->add_option("--detection-dir", f->detection_dir, "WIDER-style folder of per-image .txt results");
@@ -46,13 +52,18 @@ IFQ_REGISTER_COMMAND(
                      "ellipse masks: opencv (the official tool's drawing; default when built with OpenCV) or "
                      "pixel-centre")
           ->check(CLI::IsMember({"opencv", "pixel-centre"}));
+      sub.add_option("--false-positives", f->false_positives,
+                     "also list the N highest-scored false positives (those that spend the FP budget), each with "
+                     "its largest overlap with a face: near 0 background, 0.3-0.5 a face boxed too loosely")
+          ->check(CLI::Range(0, 1000000));
       sub.add_flag("--json", f->json, "print JSON");
       return [=]() {
         std::vector<ifq::detect::TruthImage> truth;
+        if (f->min_face > 0 && f->boxes.empty()) throw ifq::Error("--min-face needs --boxes");
         if (!f->ellipses.empty())
           truth = ifq::detect::truth_from_fddb(ifq::detect::load_fddb_ellipses(f->ellipses), f->image_ext);
         else if (!f->boxes.empty())
-          truth = ifq::detect::truth_from_wider(ifq::detect::load_wider_gt(f->boxes));
+          truth = ifq::detect::truth_from_wider(ifq::detect::load_wider_gt(f->boxes), f->min_face);
         else
           truth = ifq::detect::truth_from_imglab(ifq::detect::load_imglab_xml(f->imglab));
         const auto dets = f->detections.empty() ? ifq::detect::load_detection_dir(f->detection_dir)
@@ -81,6 +92,7 @@ IFQ_REGISTER_COMMAND(
         po.title = "Discrete ROC (" + std::to_string(result.images) + " images, " + std::to_string(result.faces) + " faces)";
         ifq::detect::save_roc_plot({{f->label, result.disc}}, plot, po);
 
+        const auto false_positives = ifq::detect::top_false_positives(inputs, result, f->false_positives, how);
         if (f->json) {
           nlohmann::json j{{"detection_rate_at_fp", result.detection_rate_at_fp},
                            {"fp_budget", result.fp_budget},
@@ -91,12 +103,32 @@ IFQ_REGISTER_COMMAND(
                            {"roc_continuous", prefix + "ContROC.txt"},
                            {"plot", plot},
                            {"ellipse_raster", ifq::detect::ellipse_raster_name(result.raster)}};
+          if (f->false_positives > 0) {
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto& fp : false_positives) {
+              const auto& b = fp.detection.box;
+              list.push_back({{"image", fp.image},
+                              {"score", fp.detection.score},
+                              {"box", {b.x, b.y, b.w, b.h}},
+                              {"best_overlap", fp.best_overlap}});
+            }
+            j["false_positives"] = list;
+          }
           std::cout << j.dump(2) << "\n";
         } else {
           std::cout << result.images << " images, " << result.faces << " faces, " << result.detections
                     << " detections\n"
                     << "detection rate at FP <= " << result.fp_budget << ": " << result.detection_rate_at_fp << "\n"
                     << "ROC: " << prefix << "DiscROC.txt, plot: " << plot << "\n";
+          if (f->false_positives > 0) {
+            std::cout << "the first " << f->false_positives << " false positives (" << false_positives.size()
+                      << " at their score), best first: score, box x y w h, largest overlap with a face, image\n";
+            for (const auto& fp : false_positives) {
+              const auto& b = fp.detection.box;
+              std::cout << "  " << fp.detection.score << "  " << b.x << " " << b.y << " " << b.w << " " << b.h << "  "
+                        << fp.best_overlap << "  " << fp.image << "\n";
+            }
+          }
         }
         return 0;
       };

@@ -13,75 +13,103 @@
 namespace ifq::detect {
 namespace {
 
-// One image at each of its unique scores (ascending), the official
-// per-image loop: keep detections with score >= t, match, count.
-FddbImageCurve image_curve(const FddbEvalImage& image, const std::vector<double>& scores, EllipseRaster how) {
+// One image's overlaps, computed once for every threshold: each face
+// against each detection, and which detections lie on an ignore region.
+struct ImageOverlaps {
+  std::vector<std::vector<double>> overlap;  // [face][detection]
+  std::vector<bool> on_ignore;               // [detection]
+};
+
+ImageOverlaps image_overlaps(const FddbEvalImage& image, EllipseRaster how) {
   const size_t nf = image.faces.size(), nd = image.detections.size();
   std::vector<RowSpans> face_px(nf), det_px(nd);
   for (size_t a = 0; a < nf; ++a) face_px[a] = rasterise(image.faces[a], image.width, image.height, how);
   for (size_t d = 0; d < nd; ++d) det_px[d] = rasterise(image.detections[d].box, image.width, image.height);
-  std::vector<std::vector<double>> overlap(nf, std::vector<double>(nd, 0.0));
+  ImageOverlaps o;
+  o.overlap.assign(nf, std::vector<double>(nd, 0.0));
   for (size_t a = 0; a < nf; ++a) {
     for (size_t d = 0; d < nd; ++d) {
       const long long inter = intersection_area(face_px[a], det_px[d]);
       const long long uni = face_px[a].area() + det_px[d].area() - inter;
-      overlap[a][d] = uni > 0 ? double(inter) / double(uni) : 0.0;
+      o.overlap[a][d] = uni > 0 ? double(inter) / double(uni) : 0.0;
     }
   }
   // Detections on an ignore region (IoU > 0.5, or more than half of the
   // detection inside it) are never false positives.
-  std::vector<bool> on_ignore(nd, false);
+  o.on_ignore.assign(nd, false);
   for (const Box& ig : image.ignore) {
     const RowSpans ig_px = rasterise(ig, image.width, image.height);
     for (size_t d = 0; d < nd; ++d) {
       const long long inter = intersection_area(ig_px, det_px[d]);
       const long long uni = ig_px.area() + det_px[d].area() - inter;
-      on_ignore[d] = on_ignore[d] || (uni > 0 && 2 * inter > uni) || 2 * inter > det_px[d].area();
+      o.on_ignore[d] = o.on_ignore[d] || (uni > 0 && 2 * inter > uni) || 2 * inter > det_px[d].area();
     }
   }
+  return o;
+}
+
+// The official per-image step at threshold t: keep detections with score
+// >= t, match them to the faces, and say which are true positives
+// (overlap > 0.5) and what the matched overlaps add up to.
+struct ImageMatch {
+  std::vector<size_t> kept;          // detections with score >= t
+  std::vector<bool> true_positive;   // [detection]
+  double tp_disc = 0, tp_cont = 0;
+};
+
+ImageMatch match_at(const FddbEvalImage& image, const ImageOverlaps& o, double t) {
+  const size_t nf = image.faces.size(), nd = image.detections.size();
+  ImageMatch m;
+  m.true_positive.assign(nd, false);
+  for (size_t d = 0; d < nd; ++d)
+    if (image.detections[d].score >= t) m.kept.push_back(d);
+  // As Matching::runHungarian: drop rows and columns without any overlap
+  // (they cannot be matched), then match the rest.
+  std::vector<size_t> rows, cols;
+  for (size_t a = 0; a < nf; ++a) {
+    for (size_t d : m.kept)
+      if (o.overlap[a][d] > 0) {
+        rows.push_back(a);
+        break;
+      }
+  }
+  for (size_t d : m.kept) {
+    for (size_t a = 0; a < nf; ++a)
+      if (o.overlap[a][d] > 0) {
+        cols.push_back(d);
+        break;
+      }
+  }
+  std::vector<std::vector<double>> w(rows.size(), std::vector<double>(cols.size()));
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (size_t j = 0; j < cols.size(); ++j) w[i][j] = o.overlap[rows[i]][cols[j]];
+  const std::vector<int> match = max_weight_matching(w);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (match[i] < 0) continue;
+    const double score = w[i][size_t(match[i])];
+    m.tp_cont += score;
+    if (score > 0.5) {
+      m.tp_disc += 1;
+      m.true_positive[cols[size_t(match[i])]] = true;
+    }
+  }
+  return m;
+}
+
+// One image at each of its unique scores (ascending), the official
+// per-image loop: keep detections with score >= t, match, count.
+FddbImageCurve image_curve(const FddbEvalImage& image, const std::vector<double>& scores, EllipseRaster how) {
+  const ImageOverlaps o = image_overlaps(image, how);
   FddbImageCurve curve;
-  curve.faces = (long long)nf;
+  curve.faces = (long long)image.faces.size();
   curve.scores = scores;
   for (double t : scores) {
-    std::vector<size_t> valid;
-    for (size_t d = 0; d < nd; ++d)
-      if (image.detections[d].score >= t) valid.push_back(d);
-    // As Matching::runHungarian: drop rows and columns without any overlap
-    // (they cannot be matched), then match the rest.
-    std::vector<size_t> rows, cols;
-    for (size_t a = 0; a < nf; ++a) {
-      for (size_t d : valid)
-        if (overlap[a][d] > 0) {
-          rows.push_back(a);
-          break;
-        }
-    }
-    for (size_t d : valid) {
-      for (size_t a = 0; a < nf; ++a)
-        if (overlap[a][d] > 0) {
-          cols.push_back(d);
-          break;
-        }
-    }
-    std::vector<std::vector<double>> w(rows.size(), std::vector<double>(cols.size()));
-    for (size_t i = 0; i < rows.size(); ++i)
-      for (size_t j = 0; j < cols.size(); ++j) w[i][j] = overlap[rows[i]][cols[j]];
-    const std::vector<int> match = max_weight_matching(w);
-    double tp_disc = 0, tp_cont = 0, fp = 0;
-    std::vector<bool> true_positive(nd, false);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (match[i] < 0) continue;
-      const double score = w[i][size_t(match[i])];
-      tp_cont += score;
-      if (score > 0.5) {
-        tp_disc += 1;
-        true_positive[cols[size_t(match[i])]] = true;
-      }
-    }
-    for (size_t d : valid)
-      if (!true_positive[d] && !on_ignore[d]) fp += 1;
-    curve.tp_disc.push_back(tp_disc);
-    curve.tp_cont.push_back(tp_cont);
+    const ImageMatch m = match_at(image, o, t);
+    double fp = 0;
+    for (size_t d : m.kept)
+      if (!m.true_positive[d] && !o.on_ignore[d]) fp += 1;
+    curve.tp_disc.push_back(m.tp_disc);
+    curve.tp_cont.push_back(m.tp_cont);
     curve.fp.push_back(fp);
   }
   return curve;
@@ -213,6 +241,33 @@ std::vector<RocPoint> load_roc(const std::string& file) {
 void save_roc_files(const FddbResult& result, const std::string& prefix) {
   save_roc(result.disc, prefix + "DiscROC.txt", true);
   save_roc(result.cont, prefix + "ContROC.txt", false);
+}
+
+std::vector<FalsePositive> top_false_positives(const std::vector<FddbEvalImage>& images, const FddbResult& result,
+                                               int count, EllipseRaster how) {
+  if (count <= 0) return {};
+  // The highest threshold at which the ROC has counted `count` false
+  // positives (disc is in ascending threshold, so descending FP); the lowest
+  // one, i.e. all of them, when there are fewer.
+  double t = result.disc.empty() ? 0.0 : result.disc.front().threshold;
+  for (const RocPoint& p : result.disc)
+    if (p.fp >= double(count)) t = p.threshold;
+  std::vector<FalsePositive> found;
+  for (const FddbEvalImage& image : images) {
+    if (image.detections.empty()) continue;
+    const ImageOverlaps o = image_overlaps(image, how);
+    const ImageMatch m = match_at(image, o, t);
+    for (size_t d : m.kept) {
+      if (m.true_positive[d] || o.on_ignore[d]) continue;
+      double best = 0;
+      for (const std::vector<double>& row : o.overlap) best = std::max(best, row[d]);
+      found.push_back(FalsePositive{image.name, image.detections[d], best});
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const FalsePositive& a, const FalsePositive& b) {
+    return a.detection.score > b.detection.score;
+  });
+  return found;
 }
 
 }  // namespace ifq::detect

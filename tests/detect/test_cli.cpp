@@ -303,6 +303,33 @@ TEST(CliFacegen, GeneratesImagesAndAnnotationsThatEvaluatePerfectly) {
   ASSERT_EQ(e.status, 0) << e.output;
   const auto j = nlohmann::json::parse(e.output.substr(e.output.find('{')));
   EXPECT_DOUBLE_EQ(j["detection_rate_at_fp"].get<double>(), 1.0);
+  // One more box, the first face shifted by half its width (overlap about
+  // 1/3, a duplicate anyway): the one false positive, listed with its overlap.
+  perfect[0].detections.push_back(perfect[0].detections[0]);
+  perfect[0].detections.back().box.x += perfect[0].detections[0].box.w / 2;
+  perfect[0].detections.back().score = 0.5;
+  detect::save_detections(perfect, dir / "loose.txt");
+  const CommandResult l =
+      run_ifq("eval-fddb --boxes gen/bbx_gt.txt --detections loose.txt --images gen --false-positives 3 --json", dir.str());
+  ASSERT_EQ(l.status, 0) << l.output;
+  const auto jl = nlohmann::json::parse(l.output.substr(l.output.find('{')));
+  ASSERT_EQ(jl["false_positives"].size(), 1u) << l.output;
+  EXPECT_DOUBLE_EQ(jl["false_positives"][0]["score"].get<double>(), 0.5);
+  EXPECT_GT(jl["false_positives"][0]["best_overlap"].get<double>(), 0.25);
+  EXPECT_LT(jl["false_positives"][0]["best_overlap"].get<double>(), 0.45);
+  // Faces under 1000 px are ignore regions: none left to find, and boxes on
+  // them are not false positives.
+  const CommandResult ig = run_ifq(
+      "eval-fddb --boxes gen/bbx_gt.txt --min-face 1000 --detections loose.txt --images gen --false-positives 3 --json",
+      dir.str());
+  ASSERT_EQ(ig.status, 0) << ig.output;
+  const auto ji = nlohmann::json::parse(ig.output.substr(ig.output.find('{')));
+  EXPECT_EQ(ji["faces"], 0);
+  EXPECT_TRUE(ji["false_positives"].empty());
+  const CommandResult no_boxes =
+      run_ifq("eval-fddb --imglab faces.xml --min-face 3 --detections loose.txt --images gen", dir.str());
+  EXPECT_NE(no_boxes.status, 0);
+  EXPECT_NE(no_boxes.output.find("ifq: error: --min-face needs --boxes"), std::string::npos) << no_boxes.output;
   const CommandResult w = run_ifq("eval-wider --gt gen/bbx_gt.txt --detections perfect.txt --json", dir.str());
   ASSERT_EQ(w.status, 0) << w.output;
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(w.output.substr(w.output.find('{')))["ap"]["all"].get<double>(), 1.0);

@@ -215,6 +215,42 @@ TEST(FddbEval, ThresholdSweepOverSeveralImages) {
   EXPECT_DOUBLE_EQ(detection_rate_at(r.disc, 1), 0.75);
 }
 
+TEST(FddbEval, TopFalsePositivesAreThoseTheRocCountsFirst) {
+  // Image A: a face detected well (0.9), the same face boxed off-centre
+  // (0.8: overlap 77/165 < 0.5 with it, a duplicate in any case), and a
+  // background box (0.4). Image B: a background box (0.6), and a box on an
+  // ignore region (0.95), never a false positive.
+  const Box face{0, 0, 10, 10}, ignored{60, 60, 20, 20};
+  FddbEvalImage a = image_with({face}, {{face, 0.9, 0}, {Box{4, 0, 10, 10}, 0.8, 0}, {Box{50, 50, 10, 10}, 0.4, 0}});
+  a.name = "a";
+  FddbEvalImage b = image_with({Box{20, 20, 10, 10}}, {{Box{70, 0, 10, 10}, 0.6, 0}, {ignored, 0.95, 0}});
+  b.name = "b";
+  b.ignore = {ignored};
+  const std::vector<FddbEvalImage> images = {a, b};
+  const auto r = evaluate_fddb(images, kPixel);
+
+  EXPECT_TRUE(top_false_positives(images, r, 0, kPixel).empty());
+  const auto first = top_false_positives(images, r, 1, kPixel);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].image, "a");
+  EXPECT_DOUBLE_EQ(first[0].detection.score, 0.8);
+  EXPECT_DOUBLE_EQ(first[0].best_overlap, 77.0 / 165.0);  // a face boxed too loosely
+
+  const auto two = top_false_positives(images, r, 2, kPixel);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[1].image, "b");
+  EXPECT_DOUBLE_EQ(two[1].detection.score, 0.6);
+  EXPECT_DOUBLE_EQ(two[1].best_overlap, 0.0);  // background
+
+  // More than the ROC ever counts: all three, best first, and as many as
+  // its last point says.
+  const auto all = top_false_positives(images, r, 10, kPixel);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_DOUBLE_EQ(r.disc.front().fp, 3.0);
+  EXPECT_DOUBLE_EQ(all[2].detection.score, 0.4);
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_GE(all[i - 1].detection.score, all[i].detection.score);
+}
+
 TEST(FddbEval, EllipseTruthAtAnAngleWithRectangleDetections) {
   // The tilted ellipse's best upright box is a match; a box rotated 90 degrees
   // around the centre (swapped sides) overlaps less. Both rasterisations.

@@ -103,6 +103,22 @@ struct FddbResult {
 
 FddbResult evaluate_fddb(const std::vector<FddbEvalImage>& images, EllipseRaster how = default_ellipse_raster());
 
+// The false positives that spend a detector's budget: at the highest score
+// threshold where the discrete ROC of `result` (evaluate_fddb of the same
+// images) has counted `count` false positives (all of them if it never
+// does), every detection above the threshold that is neither a true
+// positive nor on an ignore region, best score first, each with its largest
+// overlap with any face: near 0 a detection on the background, 0.3-0.5 a
+// face boxed too loosely or off-centre to count. A diagnostic of why a
+// detection rate at a small FP budget is what it is.
+struct FalsePositive {
+  std::string image;
+  Detection detection;
+  double best_overlap = 0;
+};
+std::vector<FalsePositive> top_false_positives(const std::vector<FddbEvalImage>& images, const FddbResult& result,
+                                               int count, EllipseRaster how = default_ellipse_raster());
+
 // The merge step of evaluate_fddb: every image's counts at every unique score
 // of all images, summed, as discrete and continuous ROC points (ascending
 // threshold). Image k counts multiplicity[k] times (0: left out); an empty
