@@ -72,6 +72,13 @@
 #     scripts/study-distillation.sh results/s16/dupnet-distill
 # (results/old/stage6.ifqf = git show 561d8c0:models/ifq-tinier-yolo-face.ifqf, stage 6 distilled.)
 #
+# Seventeenth session (2026-12-06; neither ships, docs/detection.md "Stage 7 continued" and
+# docs/dupnet.md "Stage 5 continued with its teacher"): 5,000 more steps from IFQ-Tinier-YOLO
+# stage 7 without a teacher, and 4,000 from DupNet stage 5 with its teacher, both without decay:
+#   INIT=models/ifq-tinier-yolo-face.ifqf STEPS=5000 SEED=92 BINARY_DECAY=0 RUNS=ifq-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s17/ifq-long &
+#   STEPS=4000 SEED=63 BINARY_DECAY=0 RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s17/dupnet-long
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
