@@ -79,6 +79,13 @@
 #     scripts/study-distillation.sh results/s17/ifq-long &
 #   STEPS=4000 SEED=63 BINARY_DECAY=0 RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s17/dupnet-long
 #
+# Eighteenth session (2026-12-07; docs/detection.md "DIoU box loss"): 3,000 more steps from
+# IFQ-Tinier-YOLO stage 7 without a teacher or decay, with darknet's squared-error box term and with DIoU:
+#   INIT=models/ifq-tinier-yolo-face.ifqf STEPS=3000 SEED=93 BINARY_DECAY=0 RUNS=ifq-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s18/control &
+#   BOX_LOSS=diou BOX_LOSS_WEIGHT=0.25 INIT=models/ifq-tinier-yolo-face.ifqf STEPS=3000 SEED=93 BINARY_DECAY=0 \
+#     RUNS=ifq-control BENCHMARK=0 scripts/study-distillation.sh results/s18/diou
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
@@ -90,6 +97,7 @@
 #         "dupnet-control": DupNet-Tinier-YOLO from the shipped one, without a teacher),
 #   EMA (weight averaging decay; default none),
 #   BINARY_DECAY (ifq train --binary-decay for every run; default: the cfg's decay),
+#   BOX_LOSS, BOX_LOSS_WEIGHT (ifq train --box-loss, --box-loss-weight for every run; default: darknet's squared error),
 #   ATTENTION (ifq train --distill-attention for the distilled runs; default none),
 #   BENCHMARK (default 1; 0: train and convert only), THREADS (per run; default 1)
 # Every run trains with stage5_recipe (scripts/face-training-sets.sh) plus its own flags.
@@ -105,6 +113,9 @@ read -r -a runs <<< "${RUNS:-ifq-distill ifq-control dupnet-distill}"
 ema=${EMA:-}
 binary_decay=()
 [[ -z ${BINARY_DECAY:-} ]] || binary_decay=(--binary-decay "$BINARY_DECAY")
+box_loss=()
+[[ -z ${BOX_LOSS:-} ]] || box_loss=(--box-loss "$BOX_LOSS")
+[[ -z ${BOX_LOSS_WEIGHT:-} ]] || box_loss+=(--box-loss-weight "$BOX_LOSS_WEIGHT")
 mkdir -p "$out"
 source scripts/face-training-sets.sh  # the data, and the shipped stages' set mix
 
@@ -118,7 +129,7 @@ run() {  # name model init [extra train flags...]
     stage5_recipe "$steps"
     "$ifq" train --cfg "models/$model.cfg" "${face_training_sets[@]}" --init "$init" "${recipe[@]}" \
       --seed "$seed" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
-      "${resume[@]}" "${averaging[@]}" "${binary_decay[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
+      "${resume[@]}" "${averaging[@]}" "${binary_decay[@]}" "${box_loss[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
   fi
   [[ $model == tinier-yolo-face ]] && return 0  # the float network is scored as it is
   "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi" >> "$out/$name.log" 2>&1

@@ -92,6 +92,8 @@ struct TrainFlags {
   std::string distill_from;  // float teacher of a detector (region_distill.hpp)
   std::vector<double> distill_weight;  // OBJECT[,COORD]
   double distill_attention = 0;        // attention-transfer weight (0: off)
+  std::string box_loss;                // region coordinate term ("": darknet's squared error)
+  double box_loss_weight = 0;          // 0: not given
 };
 
 ifq::trainer::Dataset load_data(const TrainFlags& f, const std::string& split, ifq::Shape3 shape) {
@@ -132,6 +134,12 @@ IFQ_REGISTER_COMMAND(
                      "weight decay on the latent weights of binary layers (default: the cfg's decay=, as on every "
                      "other parameter; 0: none, docs/training.md)")
           ->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--box-loss", f->box_loss,
+                     "detectors: the region loss's coordinate term, mse (darknet's squared error, the default), giou "
+                     "or diou (an IoU loss of the whole box; docs/training.md)");
+      sub.add_option("--box-loss-weight", f->box_loss_weight,
+                     "with --box-loss giou|diou: its weight, on top of the cfg's coord_scale (default 1)")
+          ->check(CLI::Range(1e-6, 1e6));
       sub.add_option("--last-step-out", f->last_step_out,
                      "--ema: also write the last step's (not averaged) model here, which is the model of the same "
                      "run without --ema");
@@ -292,6 +300,12 @@ IFQ_REGISTER_COMMAND(
           throw ifq::Error("--distill-weight needs --distill-from MODEL");
         if (f->distill_attention > 0 && f->distill_from.empty())
           throw ifq::Error("--distill-attention needs --distill-from MODEL");
+        if (!f->box_loss.empty() && !detector)
+          throw ifq::Error("--box-loss is for networks ending in [region]; '" + f->cfg + "' does not");
+        const ifq::trainer::BoxLoss box_loss =
+            f->box_loss.empty() ? ifq::trainer::BoxLoss::kSquaredError : ifq::trainer::parse_box_loss(f->box_loss);
+        if (f->box_loss_weight > 0 && box_loss == ifq::trainer::BoxLoss::kSquaredError)
+          throw ifq::Error("--box-loss-weight needs --box-loss giou or diou");
         if (!f->distill_from.empty() && !detector)
           throw ifq::Error("--distill-from is for networks ending in [region]; '" + f->cfg + "' does not");
         for (double w : f->distill_weight)
@@ -353,6 +367,10 @@ IFQ_REGISTER_COMMAND(
         o.precise_bn_batches = f->precise_bn;
         o.ema_decay = f->ema;
         o.binary_weight_decay = f->binary_decay;
+        o.box_loss = box_loss;
+        if (f->box_loss_weight > 0) o.box_loss_weight = f->box_loss_weight;
+        if (box_loss != ifq::trainer::BoxLoss::kSquaredError)
+          std::printf("box loss: %s, weight %g\n", ifq::trainer::box_loss_name(box_loss), o.box_loss_weight);
         if (!f->distill_from.empty()) {
           o.distill_teacher = std::make_shared<const ifq::FloatModel>(ifq::load_float_model(f->distill_from));
           if (!f->distill_weight.empty())

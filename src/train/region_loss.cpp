@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "ifq/detect/region.hpp"
 #include "ifq/error.hpp"
@@ -14,7 +15,8 @@ namespace {
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-enum Part : uint8_t { kNone, kCoord, kObject, kNoObject, kPrior };
+// kBoxIou: a coordinate entry whose gradient the IoU box loss gives.
+enum Part : uint8_t { kNone, kCoord, kObject, kNoObject, kPrior, kBoxIou };
 
 }  // namespace
 
@@ -120,6 +122,16 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
         }
   }
 
+  // IoU box losses to compute, by the tx entry of the responsible anchor; a
+  // later truth on the same anchor replaces an earlier one, as its squared
+  // error targets would.
+  struct BoxJob {
+    int b, n, j, i;
+    TruthBox truth;
+    double scale;
+  };
+  std::map<int64_t, BoxJob> box_jobs;
+
   RegionLossResult r;
   double iou_sum = 0;
   int recalled = 0;
@@ -147,10 +159,15 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
       // Small boxes weigh more: coord_scale * (2 - w*h), as darknet; a soft
       // (teacher-scored) face weighs its score.
       const double cs = p.coord_scale * (2.0 - t.w * t.h) * t.objectness;
-      set(idx(b, best_n, 0, j, i), t.x * grid_w - i, cs, kCoord);
-      set(idx(b, best_n, 1, j, i), t.y * grid_h - j, cs, kCoord);
-      set(idx(b, best_n, 2, j, i), std::log(t.w * grid_w / p.anchors[size_t(2 * best_n)]), cs, kCoord);
-      set(idx(b, best_n, 3, j, i), std::log(t.h * grid_h / p.anchors[size_t(2 * best_n + 1)]), cs, kCoord);
+      if (p.box_loss == BoxLoss::kSquaredError) {
+        set(idx(b, best_n, 0, j, i), t.x * grid_w - i, cs, kCoord);
+        set(idx(b, best_n, 1, j, i), t.y * grid_h - j, cs, kCoord);
+        set(idx(b, best_n, 2, j, i), std::log(t.w * grid_w / p.anchors[size_t(2 * best_n)]), cs, kCoord);
+        set(idx(b, best_n, 3, j, i), std::log(t.h * grid_h / p.anchors[size_t(2 * best_n + 1)]), cs, kCoord);
+      } else {
+        for (int e = 0; e < 4; ++e) set(idx(b, best_n, e, j, i), 0.0, 0.0, kBoxIou);
+        box_jobs[idx(b, best_n, 0, j, i)] = {b, best_n, j, i, t, cs * p.box_loss_weight};
+      }
       set(idx(b, best_n, 4, j, i), (p.rescore ? iou : 1.0) * t.objectness, p.object_scale, kObject);
       cls_target[size_t((int64_t(b) * p.num + best_n) * hw + int64_t(j) * grid_w + i)] = t.class_id;
       if (t.objectness < 1) continue;  // statistics: labelled faces only
@@ -166,7 +183,7 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
       for (int64_t c = 0; c < hw; ++c) {
         for (int e = 0; e < 5; ++e) {
           const int64_t k = idx(b, n, e, 0, 0) + c;
-          if (part[size_t(k)] == kNone) continue;
+          if (part[size_t(k)] == kNone || part[size_t(k)] == kBoxIou) continue;
           const bool logistic = e != 2 && e != 3;  // x, y, objectness go through σ
           const double a = logistic ? sigmoid(raw[k]) : double(raw[k]);
           const double d = target[size_t(k)] - a, w = weight[size_t(k)];
@@ -196,6 +213,19 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
           if (q == cls) r.class_term += -p.class_scale * std::log(std::max(prob, 1e-300)) * inv_batch;
         }
       }
+  for (const auto& [k, job] : box_jobs) {
+    const detect::Box pb = pred_box(job.b, job.n, job.j, job.i);
+    const TruthBox& t = job.truth;
+    const BoxIouLoss l = box_iou_loss(p.box_loss, {pb.x + pb.w / 2, pb.y + pb.h / 2, pb.w, pb.h}, {t.x, t.y, t.w, t.h});
+    const double s = job.scale * inv_batch;
+    r.coord += s * l.loss;
+    // Chain rule through the decode: cx = (i + σ(tx)) / W, w = e^tw · anchor / W.
+    const double sx = sigmoid(raw[k]), sy = sigmoid(raw[k + hw]);
+    r.grad[size_t(k)] = float(s * l.d_cx * sx * (1 - sx) / grid_w);
+    r.grad[size_t(k + hw)] = float(s * l.d_cy * sy * (1 - sy) / grid_h);
+    r.grad[size_t(k + 2 * hw)] = float(s * l.d_w * pb.w);
+    r.grad[size_t(k + 3 * hw)] = float(s * l.d_h * pb.h);
+  }
   r.loss = r.coord + r.object + r.noobject + r.class_term + r.prior;
   r.avg_iou = r.truths ? iou_sum / r.truths : 0;
   r.recall = r.truths ? double(recalled) / r.truths : 0;

@@ -174,29 +174,73 @@ TEST(RegionLoss, PriorWarmupOnlyForTheFirstImages) {
   EXPECT_EQ(r.prior, 0);
 }
 
-TEST(RegionLoss, GradientMatchesFiniteDifferences) {
-  RegionLossParams p = params(2);
-  p.warmup_images = 100;  // include the prior term
-  std::mt19937 rng(3);
+// A batch of two on the 2x2 grid with random raw outputs and three truths.
+constexpr int kBatch = 2;
+const std::vector<std::vector<TruthBox>> kTruths = {{kTruth, {0.2, 0.7, 0.3, 0.4, 1}}, {{0.6, 0.6, 0.8, 0.3, 0}}};
+std::vector<float> random_raw(const RegionLossParams& p, unsigned seed) {
+  std::mt19937 rng(seed);
   std::normal_distribution<float> nd(0, 0.7f);
-  const int batch = 2;
-  std::vector<float> raw(size_t(batch * p.num * entries(p) * G * G));
+  std::vector<float> raw(size_t(kBatch * p.num * entries(p) * G * G));
   for (auto& v : raw) v = nd(rng);
-  const std::vector<std::vector<TruthBox>> truths = {{kTruth, {0.2, 0.7, 0.3, 0.4, 1}}, {{0.6, 0.6, 0.8, 0.3, 0}}};
-  const auto r = trainer::region_loss(raw.data(), batch, G, G, p, truths, 0);
-  int checked = 0;
+  return raw;
+}
+
+// Every entry of the gradient against central differences of the whole loss;
+// returns how many entries have a non-zero gradient.
+int expect_gradient_matches_finite_differences(std::vector<float> raw, const RegionLossParams& p) {
+  const auto r = trainer::region_loss(raw.data(), kBatch, G, G, p, kTruths, 0);
+  int nonzero = 0;
   for (size_t k = 0; k < raw.size(); ++k) {
     const float keep = raw[k], eps = 1e-2f;
     raw[k] = keep + eps;
-    const double up = trainer::region_loss(raw.data(), batch, G, G, p, truths, 0).loss;
+    const double up = trainer::region_loss(raw.data(), kBatch, G, G, p, kTruths, 0).loss;
     raw[k] = keep - eps;
-    const double down = trainer::region_loss(raw.data(), batch, G, G, p, truths, 0).loss;
+    const double down = trainer::region_loss(raw.data(), kBatch, G, G, p, kTruths, 0).loss;
     raw[k] = keep;
     const double numeric = (up - down) / (double(keep + eps) - double(keep - eps));
-    EXPECT_NEAR(r.grad[k], numeric, 2e-3 + 1e-2 * std::fabs(numeric)) << "entry " << k;
-    checked += r.grad[k] != 0;
+    EXPECT_NEAR(r.grad[k], numeric, 2e-3 + 1e-2 * std::fabs(numeric))
+        << trainer::box_loss_name(p.box_loss) << " entry " << k;
+    nonzero += r.grad[k] != 0;
   }
-  EXPECT_GT(checked, int(raw.size()) / 2);
+  return nonzero;
+}
+
+TEST(RegionLoss, GradientMatchesFiniteDifferences) {
+  RegionLossParams p = params(2);
+  p.warmup_images = 100;  // include the prior term
+  const std::vector<float> raw = random_raw(p, 3);
+  EXPECT_GT(expect_gradient_matches_finite_differences(raw, p), int(raw.size()) / 2);
+}
+
+// With an IoU box loss the whole loss, coordinate term included, still has
+// the gradient the function returns, and only the responsible anchors'
+// coordinates differ from the squared-error run.
+TEST(RegionLoss, IouBoxLossGradientMatchesFiniteDifferences) {
+  for (trainer::BoxLoss kind : {trainer::BoxLoss::kGiou, trainer::BoxLoss::kDiou}) {
+    RegionLossParams p = params(2);
+    p.warmup_images = 100;
+    const std::vector<float> raw = random_raw(p, 5);
+    const auto mse = trainer::region_loss(raw.data(), kBatch, G, G, p, kTruths, 0);
+    p.box_loss = kind;
+    p.box_loss_weight = 0.7;
+    const auto r = trainer::region_loss(raw.data(), kBatch, G, G, p, kTruths, 0);
+    EXPECT_NE(r.coord, mse.coord);
+    EXPECT_EQ(r.object, mse.object);
+    EXPECT_EQ(r.noobject, mse.noobject);
+    EXPECT_GT(expect_gradient_matches_finite_differences(raw, p), int(raw.size()) / 2);
+    int differ = 0, coord_entries = 0;
+    for (size_t k = 0; k < raw.size(); ++k) differ += r.grad[k] != mse.grad[k];
+    for (int b = 0; b < kBatch; ++b)
+      for (int n = 0; n < p.num; ++n)
+        for (int e = 0; e < 4; ++e)
+          for (int c = 0; c < G * G; ++c) {
+            const size_t k = size_t(b * p.num * entries(p) * G * G + at(p, n, e, c / G, c % G));
+            coord_entries += r.grad[k] != mse.grad[k];
+          }
+    // Three truths, four coordinates each.
+    EXPECT_EQ(differ, 12) << trainer::box_loss_name(kind);
+    EXPECT_EQ(coord_entries, 12) << trainer::box_loss_name(kind);
+  }
 }
 
 TEST(RegionLoss, BadInputIsNamed) {

@@ -329,6 +329,8 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
       {"--distill-weight 1 --steps 1", "--distill-weight needs --distill-from"},
       {"--distill-attention 1 --steps 1", "--distill-attention needs --distill-from"},
       {"--distill-from " + dir.file("d/gt.txt") + " --steps 1", "gt.txt"},
+      {"--box-loss ciou --steps 1", "box loss 'ciou' is not one of mse, giou, diou"},
+      {"--box-loss-weight 0.5 --steps 1", "--box-loss-weight needs --box-loss giou or diou"},
   };
   for (const auto& [flags, message] : bad) {
     std::tie(status, out) = run_ifq(base + flags + " --out " + dir.file("bad.ifqf"));
@@ -336,6 +338,15 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
     EXPECT_NE(out.find(message), std::string::npos) << flags << "\n" << out;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad.ifqf")));
+  // An IoU box loss trains, and a checkpoint made with it resumes only with it.
+  std::tie(status, out) = run_ifq(base + "--box-loss diou --box-loss-weight 0.5 --steps 2 --batch 2 --checkpoint " +
+                                  dir.file("diou.ckpt") + " --out " + dir.file("diou.ifqf"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("box loss: diou, weight 0.5"), std::string::npos) << out;
+  std::tie(status, out) = run_ifq(base + "--steps 3 --batch 2 --checkpoint " + dir.file("diou.ckpt") + " --resume --out " +
+                                  dir.file("diou.ifqf"));
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("box-loss=diou:0.5"), std::string::npos) << out;
   // Distillation from the model trained above: the log shows the teacher's terms.
   std::tie(status, out) = run_ifq(base + "--distill-from " + dir.file("ms.ifqf") +
                                   " --distill-weight 2,0.5 --steps 2 --batch 2 --log-every 1 --out " + dir.file("kd.ifqf"));

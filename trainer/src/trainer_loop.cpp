@@ -147,6 +147,8 @@ struct Trainer::Impl {
     if (auto* r = std::get_if<RegionLayer>(&network.model.layers.back())) {
       is_region = true;
       region = region_loss_params(*r, network.region_params);
+      region.box_loss = options.box_loss;
+      region.box_loss_weight = options.box_loss_weight;
       region_grid = infer_shapes(network.model).back();
       if (region_grid.c != region.num * (region.coords + 1 + region.classes))
         throw Error("'" + network.model.name + "': the region input has " + std::to_string(region_grid.c) +
@@ -392,6 +394,8 @@ struct Trainer::Impl {
       s += " steps=" + options.step_rule + "x" + std::to_string(options.retrain_rounds);
     if (options.ema_decay > 0) s += " ema=" + c10::str(options.ema_decay);
     if (separate_binary_decay()) s += " binary-decay=" + c10::str(options.binary_weight_decay);
+    if (options.box_loss != BoxLoss::kSquaredError)
+      s += std::string(" box-loss=") + box_loss_name(options.box_loss) + ":" + c10::str(options.box_loss_weight);
     if (options.weight_quant == "quantnet") s += " weights=quantnet";
     else if (!options.weight_quant.empty())
       s += " weights=" + options.weight_quant + ":" + std::to_string(options.weight_bits) + "x" +

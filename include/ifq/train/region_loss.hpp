@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ifq/float_model.hpp"
+#include "ifq/train/box_iou_loss.hpp"
 
 namespace ifq::trainer {
 
@@ -45,6 +46,11 @@ struct RegionLossParams {
                                  // false: with the predicted box's shape (darknet's default)
   int64_t warmup_images = 12800; // images seen before the prior-matching term stops (darknet: 12800)
   double warmup_scale = 0.01;    // scale of the prior-matching term
+  // The coordinate term of a responsible prediction: darknet's squared error
+  // on (σ(tx), σ(ty), tw, th), or an IoU loss of its box (box_iou_loss.hpp)
+  // times box_loss_weight, both times coord_scale · (2 - w·h) · objectness.
+  BoxLoss box_loss = BoxLoss::kSquaredError;
+  double box_loss_weight = 1;
 };
 
 // From a [region] layer and the cfg's [region] training keys
@@ -68,8 +74,9 @@ struct RegionLossResult {
 //
 // Every term is ½·scale·(target − activated)² on the activated output (σ for
 // x, y, objectness; identity for w, h), whose gradient is darknet's delta with
-// the sign flipped; the class term is scale · cross-entropy of the softmax
-// (gradient scale·(p − onehot), darknet's class delta). Later terms overwrite
+// the sign flipped (with an IoU box loss, the coordinate term is that loss
+// instead, with its exact gradient); the class term is scale · cross-entropy
+// of the softmax (gradient scale·(p − onehot), darknet's class delta). Later terms overwrite
 // earlier ones on the same entry, in darknet's order: no-object, prior
 // warm-up, then the truths (coords, objectness, classes).
 RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w, const RegionLossParams& params,

@@ -22,6 +22,7 @@
 #include "ifq/cfg.hpp"
 #include "ifq/float_model.hpp"
 #include "ifq/train/accuracy.hpp"
+#include "ifq/train/box_iou_loss.hpp"
 #include "ifq/train/dataset.hpp"
 #include "ifq/train/golden.hpp"
 #include "ifq/train/detection_data.hpp"
@@ -85,6 +86,10 @@ struct TrainOptions {
   // lower rates it collapses to zero, at the higher ones its sign flips every
   // step (docs/training.md, "Weight decay on binary weights").
   double binary_weight_decay = -1;
+  // Detectors: the coordinate term of the region loss (RegionLossParams):
+  // darknet's squared error, or a GIoU/DIoU box loss times box_loss_weight.
+  BoxLoss box_loss = BoxLoss::kSquaredError;
+  double box_loss_weight = 1;
   // Train no steps (total 0): with precise_bn_batches, re-estimate the BN
   // statistics of the initial weights (e.g. ifq train --init M --steps 0).
   bool no_steps = false;
