@@ -20,6 +20,14 @@
 #     stage-2 teacher                            dupnet-tinier-yolo-face.distill.train.log
 #     stage-3 teacher                            dupnet-tinier-yolo-face.distill-stage3-teacher.train.log
 #
+# 2026-12-07 (docs/detection.md, "Soups of runs without binary decay"): the shipped models and
+# their continuations without binary decay (scripts/study-distillation.sh, seventeenth and
+# eighteenth sessions):
+#   IFQ_RUNS="models/ifq-tinier-yolo-face.ifqf results/s17/ifq-long/ifq-control.ifqf
+#     results/s18/control/ifq-control.ifqf results/s18/diou/ifq-control.ifqf"
+#   DUPNET_RUNS="models/dupnet-tinier-yolo-face.ifqf results/s17/dupnet-long/dupnet-distill.ifqf"
+#   IFQ_RUNS=... DUPNET_RUNS=... scripts/study-model-soup.sh results/s18/soup
+#
 # usage: scripts/study-model-soup.sh [OUT]   (default: results/soup)
 #   IFQ_RUNS, DUPNET_RUNS (space-separated .ifqf paths; default: the runs above
 #   where the study scripts wrote them), IFQ (default build/ifq)
