@@ -85,6 +85,7 @@
 #     scripts/study-distillation.sh results/s18/control &
 #   BOX_LOSS=diou BOX_LOSS_WEIGHT=0.25 INIT=models/ifq-tinier-yolo-face.ifqf STEPS=3000 SEED=93 BINARY_DECAY=0 \
 #     RUNS=ifq-control BENCHMARK=0 scripts/study-distillation.sh results/s18/diou
+# and a second pair with STEPS=2000 SEED=94 into results/s18/control-94 and results/s18/diou-94.
 #
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
