@@ -49,11 +49,11 @@ Axis axis(double p1, double p2, double g1, double g2) {
 
 }  // namespace
 
-BoxIouLoss box_iou_loss(BoxLoss kind, const CentreBox& p, const CentreBox& g) {
+BoxIouLoss box_iou_loss(BoxLoss kind, const detect::Box& p, const detect::Box& g) {
   if (kind == BoxLoss::kSquaredError) throw Error("box_iou_loss: the squared error is not an IoU loss");
   if (!(p.w > 0 && p.h > 0 && g.w > 0 && g.h > 0)) throw Error("box_iou_loss: empty box");
-  const Axis x = axis(p.cx - p.w / 2, p.cx + p.w / 2, g.cx - g.w / 2, g.cx + g.w / 2);
-  const Axis y = axis(p.cy - p.h / 2, p.cy + p.h / 2, g.cy - g.h / 2, g.cy + g.h / 2);
+  const Axis x = axis(p.x, p.right(), g.x, g.right());
+  const Axis y = axis(p.y, p.bottom(), g.y, g.bottom());
   const double inter = x.overlap * y.overlap;
   const double uni = p.w * p.h + g.w * g.h - inter;
   const double iou = inter / uni;
@@ -61,23 +61,20 @@ BoxIouLoss box_iou_loss(BoxLoss kind, const CentreBox& p, const CentreBox& g) {
   const double d_inter[4] = {x.d_overlap_p1 * y.overlap, x.d_overlap_p2 * y.overlap, y.d_overlap_p1 * x.overlap,
                              y.d_overlap_p2 * x.overlap};
   const double d_area[4] = {-p.h, p.h, -p.w, p.w};
-  double d_loss[4];
+  double d_uni[4], d_loss[4];
   double loss = 1 - iou;
   for (int k = 0; k < 4; ++k) {
-    const double d_uni = d_area[k] - d_inter[k];
-    d_loss[k] = -(d_inter[k] * uni - inter * d_uni) / (uni * uni);
+    d_uni[k] = d_area[k] - d_inter[k];
+    d_loss[k] = -(d_inter[k] * uni - inter * d_uni[k]) / (uni * uni);
   }
   if (kind == BoxLoss::kGiou) {
     const double c = x.enclosing * y.enclosing;
     loss += (c - uni) / c;
     const double d_c[4] = {x.d_enclosing_p1 * y.enclosing, x.d_enclosing_p2 * y.enclosing,
                            y.d_enclosing_p1 * x.enclosing, y.d_enclosing_p2 * x.enclosing};
-    for (int k = 0; k < 4; ++k) {
-      const double d_uni = d_area[k] - d_inter[k];
-      d_loss[k] += -(d_uni * c - uni * d_c[k]) / (c * c);  // d(1 - U/C)
-    }
+    for (int k = 0; k < 4; ++k) d_loss[k] += -(d_uni[k] * c - uni * d_c[k]) / (c * c);  // d(1 - U/C)
   } else {
-    const double dx = p.cx - g.cx, dy = p.cy - g.cy;
+    const double dx = (p.x + p.w / 2) - (g.x + g.w / 2), dy = (p.y + p.h / 2) - (g.y + g.h / 2);
     const double rho2 = dx * dx + dy * dy;
     const double c2 = x.enclosing * x.enclosing + y.enclosing * y.enclosing;
     loss += rho2 / c2;

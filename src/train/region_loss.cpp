@@ -215,8 +215,7 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
       }
   for (const auto& [k, job] : box_jobs) {
     const detect::Box pb = pred_box(job.b, job.n, job.j, job.i);
-    const TruthBox& t = job.truth;
-    const BoxIouLoss l = box_iou_loss(p.box_loss, {pb.x + pb.w / 2, pb.y + pb.h / 2, pb.w, pb.h}, {t.x, t.y, t.w, t.h});
+    const BoxIouLoss l = box_iou_loss(p.box_loss, pb, truth_box(job.truth));
     const double s = job.scale * inv_batch;
     r.coord += s * l.loss;
     // Chain rule through the decode: cx = (i + σ(tx)) / W, w = e^tw · anchor / W.

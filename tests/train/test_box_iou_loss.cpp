@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <random>
 
 #include "ifq/error.hpp"
@@ -13,11 +14,11 @@ namespace ifq {
 namespace {
 
 using trainer::BoxLoss;
-using trainer::CentreBox;
+using detect::box_from_centre;
 using trainer::box_iou_loss;
 
 TEST(BoxIouLoss, PerfectBoxCostsNothing) {
-  const CentreBox b{0.3, 0.6, 0.2, 0.25};
+  const detect::Box b = box_from_centre(0.3, 0.6, 0.2, 0.25);
   EXPECT_NEAR(box_iou_loss(BoxLoss::kGiou, b, b).loss, 0, 1e-12);
   EXPECT_NEAR(box_iou_loss(BoxLoss::kDiou, b, b).loss, 0, 1e-12);
 }
@@ -25,14 +26,14 @@ TEST(BoxIouLoss, PerfectBoxCostsNothing) {
 TEST(BoxIouLoss, OverlappingBoxesByHand) {
   // 2x2 boxes one apart in x: intersection 2, union 6, IoU 1/3; the
   // enclosing box is 3x2 (area 6 = the union, diagonal² 13); centres 1 apart.
-  const CentreBox p{0, 0, 2, 2}, g{1, 0, 2, 2};
+  const detect::Box p = box_from_centre(0, 0, 2, 2), g = box_from_centre(1, 0, 2, 2);
   EXPECT_NEAR(box_iou_loss(BoxLoss::kGiou, p, g).loss, 2.0 / 3, 1e-12);
   EXPECT_NEAR(box_iou_loss(BoxLoss::kDiou, p, g).loss, 2.0 / 3 + 1.0 / 13, 1e-12);
 }
 
 TEST(BoxIouLoss, DisjointBoxesStillHaveAGradient) {
   // Unit boxes 3 apart: IoU 0; enclosing 4x1 (area 4, union 2; diagonal² 17).
-  const CentreBox p{0, 0, 1, 1}, g{3, 0, 1, 1};
+  const detect::Box p = box_from_centre(0, 0, 1, 1), g = box_from_centre(3, 0, 1, 1);
   const auto giou = box_iou_loss(BoxLoss::kGiou, p, g), diou = box_iou_loss(BoxLoss::kDiou, p, g);
   EXPECT_NEAR(giou.loss, 1 + 2.0 / 4, 1e-12);
   EXPECT_NEAR(diou.loss, 1 + 9.0 / 17, 1e-12);
@@ -47,18 +48,21 @@ TEST(BoxIouLoss, GradientMatchesFiniteDifferences) {
   int checked = 0;
   for (BoxLoss kind : {BoxLoss::kGiou, BoxLoss::kDiou})
     for (int trial = 0; trial < 300; ++trial) {
-      const CentreBox p{centre(rng), centre(rng), size(rng), size(rng)};
-      const CentreBox g{centre(rng), centre(rng), size(rng), size(rng)};
-      const auto r = box_iou_loss(kind, p, g);
+      // Centre x, y and size w, h of the predicted box and of the truth.
+      const double pc[4] = {centre(rng), centre(rng), size(rng), size(rng)};
+      const double gc[4] = {centre(rng), centre(rng), size(rng), size(rng)};
+      auto box = [](const double* c) { return box_from_centre(c[0], c[1], c[2], c[3]); };
+      const detect::Box g = box(gc);
+      const auto r = box_iou_loss(kind, box(pc), g);
       const double eps = 1e-7;
       double numeric[4];
       for (int k = 0; k < 4; ++k) {
-        CentreBox up = p, down = p;
-        double* u[4] = {&up.cx, &up.cy, &up.w, &up.h};
-        double* d[4] = {&down.cx, &down.cy, &down.w, &down.h};
-        *u[k] += eps;
-        *d[k] -= eps;
-        numeric[k] = (box_iou_loss(kind, up, g).loss - box_iou_loss(kind, down, g).loss) / (2 * eps);
+        double up[4], down[4];
+        std::copy(pc, pc + 4, up);
+        std::copy(pc, pc + 4, down);
+        up[k] += eps;
+        down[k] -= eps;
+        numeric[k] = (box_iou_loss(kind, box(up), g).loss - box_iou_loss(kind, box(down), g).loss) / (2 * eps);
       }
       const double analytic[4] = {r.d_cx, r.d_cy, r.d_w, r.d_h};
       for (int k = 0; k < 4; ++k)

@@ -8,6 +8,8 @@
 // spend IFQ-Tinier-YOLO's FDDB budget overlap their faces by 0.36-0.38).
 #include <string>
 
+#include "ifq/detect/box.hpp"
+
 namespace ifq::trainer {
 
 enum class BoxLoss { kSquaredError, kGiou, kDiou };
@@ -16,22 +18,18 @@ enum class BoxLoss { kSquaredError, kGiou, kDiou };
 BoxLoss parse_box_loss(const std::string& name);
 const char* box_loss_name(BoxLoss loss);
 
-// A box by centre and size, in any one unit.
-struct CentreBox {
-  double cx = 0, cy = 0, w = 0, h = 0;
-};
-
-// The loss of a predicted box against its truth and its gradient with
-// respect to the predicted centre and size. GIoU: 1 - IoU + (C - U) / C with
-// C the area of the smallest box enclosing both and U the union; DIoU:
-// 1 - IoU + ρ² / c² with ρ the distance of the centres and c the diagonal of
-// that enclosing box. Both lie in [0, 2), are 0 only for a perfect box and
-// still have a gradient when the boxes do not overlap. Where max/min pick between two equal sides, the derivative of the
+// The loss of a predicted box against its truth (detect::Box, any one unit)
+// and its gradient with respect to the predicted centre and size. GIoU:
+// 1 - IoU + (C - U) / C with C the area of the smallest box enclosing both
+// and U the union; DIoU: 1 - IoU + ρ² / c² with ρ the distance of the
+// centres and c the diagonal of that enclosing box. Both lie in [0, 2), are
+// 0 only for a perfect box and still have a gradient when the boxes do not
+// overlap. Where max/min pick between two equal sides, the derivative of the
 // predicted side is taken (a one-sided derivative; ties are measure zero).
 struct BoxIouLoss {
   double loss = 0;
   double d_cx = 0, d_cy = 0, d_w = 0, d_h = 0;
 };
-BoxIouLoss box_iou_loss(BoxLoss kind, const CentreBox& predicted, const CentreBox& truth);
+BoxIouLoss box_iou_loss(BoxLoss kind, const detect::Box& predicted, const detect::Box& truth);
 
 }  // namespace ifq::trainer

@@ -76,9 +76,9 @@ struct RegionLossResult {
 // x, y, objectness; identity for w, h), whose gradient is darknet's delta with
 // the sign flipped (with an IoU box loss, the coordinate term is that loss
 // instead, with its exact gradient); the class term is scale · cross-entropy
-// of the softmax (gradient scale·(p − onehot), darknet's class delta). Later terms overwrite
-// earlier ones on the same entry, in darknet's order: no-object, prior
-// warm-up, then the truths (coords, objectness, classes).
+// of the softmax (gradient scale·(p − onehot), darknet's class delta). Later
+// terms overwrite earlier ones on the same entry, in darknet's order:
+// no-object, prior warm-up, then the truths (coords, objectness, classes).
 RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w, const RegionLossParams& params,
                              const std::vector<std::vector<TruthBox>>& truths, int64_t images_seen);
 
