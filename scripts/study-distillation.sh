@@ -87,6 +87,18 @@
 #     RUNS=ifq-control BENCHMARK=0 scripts/study-distillation.sh results/s18/diou
 # and a second pair with STEPS=2000 SEED=94 into results/s18/control-94 and results/s18/diou-94.
 #
+# Nineteenth session (2026-12-07; docs/detection.md "Centre scale 2 with neighbour cells"): the same two
+# continuations with [region] scale_x_y=2, paired with the squared-error controls above; results/s19/cfg
+# holds models/ifq-tinier-yolo-face.cfg and models/dupnet-tinier-yolo-face.cfg with that one line added:
+#   CFG_DIR=results/s19/cfg INIT=models/ifq-tinier-yolo-face.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 \
+#     RUNS=ifq-control BENCHMARK=0 scripts/study-distillation.sh results/s19/sxy2-94 &
+#   CFG_DIR=results/s19/cfg INIT=models/ifq-tinier-yolo-face.ifqf STEPS=3000 SEED=93 BINARY_DECAY=0 \
+#     RUNS=ifq-control BENCHMARK=0 scripts/study-distillation.sh results/s19/sxy2-93
+# and DupNet-Tinier-YOLO from its stage 5 with and without it (docs/dupnet.md):
+#   CFG_DIR=results/s19/cfg STEPS=2000 SEED=94 BINARY_DECAY=0 RUNS=dupnet-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s19/dupnet-sxy2-94 &
+#   STEPS=2000 SEED=94 BINARY_DECAY=0 RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s19/dupnet-control-94
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
@@ -100,11 +112,13 @@
 #   BINARY_DECAY (ifq train --binary-decay for every run; default: the cfg's decay),
 #   BOX_LOSS, BOX_LOSS_WEIGHT (ifq train --box-loss, --box-loss-weight for every run; default: darknet's squared error),
 #   ATTENTION (ifq train --distill-attention for the distilled runs; default none),
+#   CFG_DIR (where the runs' cfg files are read; default models),
 #   BENCHMARK (default 1; 0: train and convert only), THREADS (per run; default 1)
 # Every run trains with stage5_recipe (scripts/face-training-sets.sh) plus its own flags.
 set -euo pipefail
 out=${1:-results/distillation}
 ifq=${IFQ:-build/ifq}
+cfg_dir=${CFG_DIR:-models}
 steps=${STEPS:-2000}
 weight=${WEIGHT:-1,1}
 seed=${SEED:-61}
@@ -128,7 +142,7 @@ run() {  # name model init [extra train flags...]
     [[ -f $out/$name.ckpt ]] && resume=(--resume)
     [[ -n $ema ]] && averaging=(--ema "$ema" --last-step-out "$out/$name.last.ifqf")
     stage5_recipe "$steps"
-    "$ifq" train --cfg "models/$model.cfg" "${face_training_sets[@]}" --init "$init" "${recipe[@]}" \
+    "$ifq" train --cfg "$cfg_dir/$model.cfg" "${face_training_sets[@]}" --init "$init" "${recipe[@]}" \
       --seed "$seed" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
       "${resume[@]}" "${averaging[@]}" "${binary_decay[@]}" "${box_loss[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
   fi

@@ -106,6 +106,10 @@ struct FlattenLayer {};
 struct RegionLayer {
   int classes = 1, num = 5, coords = 4;
   std::vector<float> anchors;  // 2 * num, in grid cells
+  // Box centre offset s·σ(t) − (s − 1)/2 within a cell (darknet's [yolo]
+  // scale_x_y, YOLOv4/v5's grid sensitivity): 1 is YOLOv2's σ(t); 2 lets a
+  // cell place a centre up to half a cell beyond its edges (region_box).
+  float scale_x_y = 1;
 };
 
 using Layer = std::variant<InputLayer, ConvLayer, FcLayer, MaxPoolLayer, BatchNormLayer,

@@ -65,6 +65,7 @@ struct RegionInfo {
   bool present = false;
   int classes = 1, num = 5, coords = 4;
   std::vector<float> anchors;  // informative metadata, not used for arithmetic
+  float scale_x_y = 1;         // the region layer's centre scale (RegionLayer::scale_x_y)
 };
 
 struct IntModel {

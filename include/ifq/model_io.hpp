@@ -14,8 +14,8 @@ namespace ifq {
 // Version 2 added DupNet weight sharing (conv duplicate / input_repeat / negate);
 // a file is marked 2 only when it uses it, so older readers reject it and
 // every other file stays version 1, byte for byte.
-inline constexpr int kFloatModelVersion = 3;  // 3: fixed (multi-bit) weights
-inline constexpr int kIntModelVersion = 2;
+inline constexpr int kFloatModelVersion = 4;  // 3: fixed (multi-bit) weights; 4: region scale_x_y
+inline constexpr int kIntModelVersion = 3;    // 3: region scale_x_y
 
 void save_float_model(const FloatModel& model, const std::string& path);
 FloatModel load_float_model(const std::string& path);

@@ -74,6 +74,7 @@ void Converter::emit_simple(int i, int m) {
                    info.num = r.num;
                    info.coords = r.coords;
                    info.anchors = r.anchors;
+                   info.scale_x_y = r.scale_x_y;
                  },
                  [&](const auto&) { throw Error(where(i) + ": unexpected layer in this position"); },
              },

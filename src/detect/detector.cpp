@@ -94,6 +94,7 @@ FloatModelDetector::FloatModelDetector(FloatModel model, RegionDecodeOptions opt
   region_.num = region->num;
   region_.coords = region->coords;
   region_.anchors = region->anchors;
+  region_.scale_x_y = region->scale_x_y;
   infer_shapes(model_);  // validates once, up front
 }
 

@@ -22,6 +22,8 @@ void check_region(const RegionInfo& region, int channels) {
   for (float a : region.anchors)
     if (!(a > 0) || !std::isfinite(a))
       throw Error("region head: anchor " + std::to_string(a) + " is not a positive size");
+  if (!(region.scale_x_y >= 1 && region.scale_x_y <= 4))
+    throw Error("region head: scale_x_y " + std::to_string(region.scale_x_y) + " is outside [1, 4]");
   const int need = region.num * (region.coords + 1 + region.classes);
   if (channels != need)
     throw Error("region head: output has " + std::to_string(channels) + " channels, expected " +
@@ -54,7 +56,7 @@ std::vector<Detection> decode(const Read& read, const Gate& gate, int grid_h, in
         for (int c = 0; c < region.classes; ++c) sum += (cls[c] = std::exp(cls[c] - max_logit));
         const Box b = region_box(read(base + 0, j, i), read(base + 1, j, i), read(base + 2, j, i),
                                  read(base + 3, j, i), i, j, region.anchors[2 * n], region.anchors[2 * n + 1],
-                                 grid_w, grid_h);
+                                 grid_w, grid_h, region.scale_x_y);
         const Box box = clip_box(Box{b.x * image_w, b.y * image_h, b.w * image_w, b.h * image_h}, image_w, image_h);
         for (int c = 0; c < region.classes; ++c) {
           const double score = objectness * cls[c] / sum;
@@ -70,10 +72,12 @@ std::vector<Detection> decode(const Read& read, const Gate& gate, int grid_h, in
 
 }  // namespace
 
+double region_offset(double t, double scale_x_y) { return scale_x_y * sigmoid(t) - (scale_x_y - 1) / 2; }
+
 Box region_box(double tx, double ty, double tw, double th, int i, int j, double anchor_w, double anchor_h,
-               int grid_w, int grid_h) {
-  return box_from_centre((i + sigmoid(tx)) / grid_w, (j + sigmoid(ty)) / grid_h, std::exp(tw) * anchor_w / grid_w,
-                         std::exp(th) * anchor_h / grid_h);
+               int grid_w, int grid_h, double scale_x_y) {
+  return box_from_centre((i + region_offset(tx, scale_x_y)) / grid_w, (j + region_offset(ty, scale_x_y)) / grid_h,
+                         std::exp(tw) * anchor_w / grid_w, std::exp(th) * anchor_h / grid_h);
 }
 
 int64_t objectness_gate(double threshold, int frac_bits) {

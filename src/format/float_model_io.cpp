@@ -109,6 +109,7 @@ nlohmann::json describe_layer(const Layer& layer, size_t i, format::SafetensorsW
                    j["num"] = l.num;
                    j["coords"] = l.coords;
                    j["anchors"] = l.anchors;
+                   if (l.scale_x_y != 1) j["scale_x_y"] = l.scale_x_y;  // version 4; absent = 1
                  },
              },
              layer);
@@ -131,16 +132,18 @@ void save_float_model(const FloatModel& model, const std::string& path) {
   nlohmann::json graph = {{"name", model.name}, {"layers", layers}};
   w.set_meta("ifq.format", kFloatFormat);
   // The oldest version that can read the file: an older reader then rejects
-  // it as newer instead of misreading shared filters or fixed weights.
-  bool shares_weights = false, fixed_weights = false;
+  // it as newer instead of misreading shared filters, fixed weights or a
+  // region's centre scale.
+  bool shares_weights = false, fixed_weights = false, scaled_centres = false;
   for (const Layer& l : model.layers) {
+    if (auto* r = std::get_if<RegionLayer>(&l)) scaled_centres |= r->scale_x_y != 1;
     if (auto* c = std::get_if<ConvLayer>(&l)) {
       shares_weights |= c->duplicate != 1 || c->input_repeat != 1;
       fixed_weights |= c->weight_kind == WeightKind::Fixed;
     }
     if (auto* f = std::get_if<FcLayer>(&l)) fixed_weights |= f->weight_kind == WeightKind::Fixed;
   }
-  w.set_meta("ifq.version", fixed_weights ? "3" : shares_weights ? "2" : "1");
+  w.set_meta("ifq.version", scaled_centres ? "4" : fixed_weights ? "3" : shares_weights ? "2" : "1");
   w.set_meta("ifq.graph", graph.dump());
   w.write(path);
 }
@@ -236,6 +239,7 @@ FloatModel load_float_model(const std::string& path) {
         if (!a.is_number()) throw Error(where + ": 'anchors' must hold numbers");
         l.anchors.push_back(a.get<float>());
       }
+      if (j.contains("scale_x_y")) l.scale_x_y = float(format::json_number(j, "scale_x_y", where));
       model.layers.push_back(l);
     } else {
       throw Error(where + ": unknown layer type '" + type + "'");

@@ -156,6 +156,10 @@ void save_int_model(const IntModel& model, const std::string& path) {
       {"region", {{"present", model.region.present}, {"classes", model.region.classes},
                   {"num", model.region.num}, {"coords", model.region.coords},
                   {"anchors", model.region.anchors}}}};
+  if (model.region.scale_x_y != 1) {  // version 3; absent = 1, so other files stay byte for byte as before
+    graph["region"]["scale_x_y"] = model.region.scale_x_y;
+    version = std::max(version, 3);
+  }
   w.set_meta("ifq.format", kIntFormat);
   w.set_meta("ifq.version", std::to_string(version));
   w.set_meta("ifq.graph", graph.dump());
@@ -228,6 +232,11 @@ IntModel load_int_model(const std::string& path) {
       model.region.num = int(json_int(g, "num", path + ": region", 0, 1000));
       model.region.coords = int(json_int(g, "coords", path + ": region", 0, 4));
       model.region.anchors = g.value("anchors", std::vector<float>{});
+      if (g.contains("scale_x_y")) {
+        model.region.scale_x_y = float(format::json_number(g, "scale_x_y", path + ": region"));
+        if (!(model.region.scale_x_y >= 1 && model.region.scale_x_y <= 4))
+          throw Error(path + ": region: scale_x_y " + std::to_string(model.region.scale_x_y) + " is outside [1, 4]");
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": malformed graph: " + plain_message(e));

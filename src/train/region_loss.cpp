@@ -33,6 +33,9 @@ RegionLossParams region_loss_params(const RegionLayer& layer, const std::map<std
     if (!(a > 0)) throw Error("region loss: anchor sizes must be positive (got " + std::to_string(a) + ")");
     p.anchors.push_back(double(a));
   }
+  p.scale_x_y = layer.scale_x_y;
+  if (!(p.scale_x_y >= 1 && p.scale_x_y <= 4))
+    throw Error("region loss: scale_x_y must be in [1, 4] (got " + std::to_string(p.scale_x_y) + ")");
   auto get = [&](const char* key, double def) {
     auto it = keys.find(key);
     return it == keys.end() ? def : it->second;
@@ -68,7 +71,7 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
   auto pred_box = [&](int b, int n, int j, int i) {
     return detect::region_box(raw[idx(b, n, 0, j, i)], raw[idx(b, n, 1, j, i)], raw[idx(b, n, 2, j, i)],
                               raw[idx(b, n, 3, j, i)], i, j, p.anchors[size_t(2 * n)], p.anchors[size_t(2 * n + 1)],
-                              grid_w, grid_h);
+                              grid_w, grid_h, p.scale_x_y);
   };
   auto truth_box = [](const TruthBox& t) { return detect::box_from_centre(t.x, t.y, t.w, t.h); };
 
@@ -135,45 +138,67 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
   RegionLossResult r;
   double iou_sum = 0;
   int recalled = 0;
+  // Makes cell (i, j) learn truth t with its best-matching anchor; `own`: the
+  // cell holding t's centre (the one the IoU/recall statistics count).
+  auto assign = [&](int b, const TruthBox& t, int i, int j, bool own) {
+    // The responsible anchor: best shape IoU (both boxes centred at 0).
+    int best_n = 0;
+    double best_iou = -1;
+    for (int n = 0; n < p.num; ++n) {
+      detect::Box pb = pred_box(b, n, j, i);
+      if (p.bias_match) {
+        pb.w = p.anchors[size_t(2 * n)] / grid_w;
+        pb.h = p.anchors[size_t(2 * n + 1)] / grid_h;
+      }
+      const double iou =
+          detect::iou(detect::box_from_centre(0, 0, pb.w, pb.h), detect::box_from_centre(0, 0, t.w, t.h));
+      if (iou > best_iou) {
+        best_iou = iou;
+        best_n = n;
+      }
+    }
+    const double iou = detect::iou(pred_box(b, best_n, j, i), truth_box(t));
+    // Small boxes weigh more: coord_scale * (2 - w*h), as darknet; a soft
+    // (teacher-scored) face weighs its score.
+    const double cs = p.coord_scale * (2.0 - t.w * t.h) * t.objectness;
+    if (p.box_loss == BoxLoss::kSquaredError) {
+      set(idx(b, best_n, 0, j, i), t.x * grid_w - i, cs, kCoord);
+      set(idx(b, best_n, 1, j, i), t.y * grid_h - j, cs, kCoord);
+      set(idx(b, best_n, 2, j, i), std::log(t.w * grid_w / p.anchors[size_t(2 * best_n)]), cs, kCoord);
+      set(idx(b, best_n, 3, j, i), std::log(t.h * grid_h / p.anchors[size_t(2 * best_n + 1)]), cs, kCoord);
+    } else {
+      for (int e = 0; e < 4; ++e) set(idx(b, best_n, e, j, i), 0.0, 0.0, kBoxIou);
+      box_jobs[idx(b, best_n, 0, j, i)] = {b, best_n, j, i, t, cs * p.box_loss_weight};
+    }
+    set(idx(b, best_n, 4, j, i), (p.rescore ? iou : 1.0) * t.objectness, p.object_scale, kObject);
+    cls_target[size_t((int64_t(b) * p.num + best_n) * hw + int64_t(j) * grid_w + i)] = t.class_id;
+    if (!own || t.objectness < 1) return;  // statistics: labelled faces only
+    iou_sum += iou;
+    if (iou > 0.5) ++recalled;
+    ++r.truths;
+  };
+  auto own_cell = [&](const TruthBox& t) {
+    return std::pair{std::min(grid_w - 1, int(t.x * grid_w)), std::min(grid_h - 1, int(t.y * grid_h))};
+  };
+  // With scale_x_y > 1 the nearest horizontal and vertical neighbours whose
+  // offset range reaches a truth's centre learn it too. They go first, so a
+  // truth's own cell always wins an anchor another truth's neighbour claims.
+  if (const double reach = (p.scale_x_y - 1) / 2; reach > 0)
+    for (int b = 0; b < batch; ++b)
+      for (const TruthBox& t : truths[size_t(b)]) {
+        if (t.ignore) continue;
+        const auto [i, j] = own_cell(t);
+        const double fx = t.x * grid_w - i, fy = t.y * grid_h - j;
+        if (fx < reach && i > 0) assign(b, t, i - 1, j, false);
+        if (fx > 1 - reach && i + 1 < grid_w) assign(b, t, i + 1, j, false);
+        if (fy < reach && j > 0) assign(b, t, i, j - 1, false);
+        if (fy > 1 - reach && j + 1 < grid_h) assign(b, t, i, j + 1, false);
+      }
   for (int b = 0; b < batch; ++b)
     for (const TruthBox& t : truths[size_t(b)]) {
       if (t.ignore) continue;
-      const int i = std::min(grid_w - 1, int(t.x * grid_w)), j = std::min(grid_h - 1, int(t.y * grid_h));
-      // The responsible anchor: best shape IoU (both boxes centred at 0).
-      int best_n = 0;
-      double best_iou = -1;
-      for (int n = 0; n < p.num; ++n) {
-        detect::Box pb = pred_box(b, n, j, i);
-        if (p.bias_match) {
-          pb.w = p.anchors[size_t(2 * n)] / grid_w;
-          pb.h = p.anchors[size_t(2 * n + 1)] / grid_h;
-        }
-        const double iou =
-            detect::iou(detect::box_from_centre(0, 0, pb.w, pb.h), detect::box_from_centre(0, 0, t.w, t.h));
-        if (iou > best_iou) {
-          best_iou = iou;
-          best_n = n;
-        }
-      }
-      const double iou = detect::iou(pred_box(b, best_n, j, i), truth_box(t));
-      // Small boxes weigh more: coord_scale * (2 - w*h), as darknet; a soft
-      // (teacher-scored) face weighs its score.
-      const double cs = p.coord_scale * (2.0 - t.w * t.h) * t.objectness;
-      if (p.box_loss == BoxLoss::kSquaredError) {
-        set(idx(b, best_n, 0, j, i), t.x * grid_w - i, cs, kCoord);
-        set(idx(b, best_n, 1, j, i), t.y * grid_h - j, cs, kCoord);
-        set(idx(b, best_n, 2, j, i), std::log(t.w * grid_w / p.anchors[size_t(2 * best_n)]), cs, kCoord);
-        set(idx(b, best_n, 3, j, i), std::log(t.h * grid_h / p.anchors[size_t(2 * best_n + 1)]), cs, kCoord);
-      } else {
-        for (int e = 0; e < 4; ++e) set(idx(b, best_n, e, j, i), 0.0, 0.0, kBoxIou);
-        box_jobs[idx(b, best_n, 0, j, i)] = {b, best_n, j, i, t, cs * p.box_loss_weight};
-      }
-      set(idx(b, best_n, 4, j, i), (p.rescore ? iou : 1.0) * t.objectness, p.object_scale, kObject);
-      cls_target[size_t((int64_t(b) * p.num + best_n) * hw + int64_t(j) * grid_w + i)] = t.class_id;
-      if (t.objectness < 1) continue;  // statistics: labelled faces only
-      iou_sum += iou;
-      if (iou > 0.5) ++recalled;
-      ++r.truths;
+      const auto [i, j] = own_cell(t);
+      assign(b, t, i, j, true);
     }
 
   r.grad.assign(size_t(total), 0.0f);
@@ -184,13 +209,17 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
         for (int e = 0; e < 5; ++e) {
           const int64_t k = idx(b, n, e, 0, 0) + c;
           if (part[size_t(k)] == kNone || part[size_t(k)] == kBoxIou) continue;
-          const bool logistic = e != 2 && e != 3;  // x, y, objectness go through σ
-          const double a = logistic ? sigmoid(raw[k]) : double(raw[k]);
+          // Activated value and its derivative: the centre offset for x, y,
+          // σ for objectness, identity for w, h.
+          double a = raw[k], da = 1;
+          if (e != 2 && e != 3) {
+            const double s = sigmoid(raw[k]), scale = e < 2 ? p.scale_x_y : 1.0;
+            a = e < 2 ? detect::region_offset(raw[k], scale) : s;
+            da = scale * s * (1 - s);
+          }
           const double d = target[size_t(k)] - a, w = weight[size_t(k)];
           const double l = 0.5 * w * d * d * inv_batch;
-          double g = -w * d * inv_batch;
-          if (logistic) g *= a * (1 - a);
-          r.grad[size_t(k)] = float(g);
+          r.grad[size_t(k)] = float(-w * d * inv_batch * da);
           switch (part[size_t(k)]) {
             case kCoord: r.coord += l; break;
             case kObject: r.object += l; break;
@@ -218,10 +247,11 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
     const BoxIouLoss l = box_iou_loss(p.box_loss, pb, truth_box(job.truth));
     const double s = job.scale * inv_batch;
     r.coord += s * l.loss;
-    // Chain rule through the decode: cx = (i + σ(tx)) / W, w = e^tw · anchor / W.
+    // Chain rule through the decode: cx = (i + scale·σ(tx) − (scale − 1)/2) / W,
+    // w = e^tw · anchor / W.
     const double sx = sigmoid(raw[k]), sy = sigmoid(raw[k + hw]);
-    r.grad[size_t(k)] = float(s * l.d_cx * sx * (1 - sx) / grid_w);
-    r.grad[size_t(k + hw)] = float(s * l.d_cy * sy * (1 - sy) / grid_h);
+    r.grad[size_t(k)] = float(s * l.d_cx * p.scale_x_y * sx * (1 - sx) / grid_w);
+    r.grad[size_t(k + hw)] = float(s * l.d_cy * p.scale_x_y * sy * (1 - sy) / grid_h);
     r.grad[size_t(k + 2 * hw)] = float(s * l.d_w * pb.w);
     r.grad[size_t(k + 3 * hw)] = float(s * l.d_h * pb.h);
   }

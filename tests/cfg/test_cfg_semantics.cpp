@@ -3,9 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "ifq/cfg.hpp"
+#include "ifq/convert.hpp"
 #include "ifq/error.hpp"
+#include "ifq/model_io.hpp"
+#include "temp_dir.hpp"
 
 namespace ifq {
 namespace {
@@ -153,6 +157,42 @@ TEST(CfgSemantics, TrainingKeysAndRegion) {
   EXPECT_TRUE(std::holds_alternative<LeakyLayer>(net.model.layers[2]));
   EXPECT_EQ(net.origin.size(), net.model.layers.size());
   EXPECT_EQ(net.origin[1].line, 15);  // the [convolutional] header
+}
+
+// [region] scale_x_y (the centre scale, detect::region_offset) goes from the
+// cfg into the float model, its file (version 4), the integer model and its
+// file (version 3); a region without it stays scale 1 and version 1. Values
+// outside [1, 4] are refused.
+TEST(CfgSemantics, RegionCentreScaleReachesBothModelFiles) {
+  const std::string head = "[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=12\nsize=1\nactivation=linear\n"
+                           "[region]\nanchors=1,2,3,4\nnum=2\nclasses=1\n";
+  auto version_of = [](const std::string& path) {
+    const std::string bytes = testing::read_bytes(path);
+    const size_t at = bytes.find("\"ifq.version\":\"");
+    return at == std::string::npos ? std::string("?") : bytes.substr(at + 15, 1);
+  };
+  testing::TempDir dir;
+  for (const auto& [key, scale, float_version, int_version] :
+       {std::tuple{"", 1.0f, "1", "1"}, {"scale_x_y=2\n", 2.0f, "4", "3"}}) {
+    const FloatModel m = parse_cfg(head + key, "r.cfg").model;
+    EXPECT_EQ(std::get<RegionLayer>(m.layers.back()).scale_x_y, scale);
+    save_float_model(m, dir.file("r.ifqf"));
+    EXPECT_EQ(version_of(dir.file("r.ifqf")), float_version);
+    EXPECT_EQ(std::get<RegionLayer>(load_float_model(dir.file("r.ifqf")).layers.back()).scale_x_y, scale);
+    const IntModel im = convert(m).model;
+    EXPECT_EQ(im.region.scale_x_y, scale);
+    save_int_model(im, dir.file("r.ifqi"));
+    EXPECT_EQ(version_of(dir.file("r.ifqi")), int_version);
+    EXPECT_EQ(load_int_model(dir.file("r.ifqi")).region.scale_x_y, scale);
+  }
+  for (const char* bad : {"scale_x_y=0.5\n", "scale_x_y=5\n"}) {
+    try {
+      parse_cfg(head + bad, "r.cfg");
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("scale_x_y"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -157,3 +157,38 @@ TEST(RegionDecode, NonPositiveAnchorsAreRejected) {
     EXPECT_THROW(decode_region(t, info, r, 64, 64, RegionDecodeOptions{0.5, 0.45}), Error) << bad;
   }
 }
+
+// scale_x_y = s widens a cell's centre offset to s·σ(t) − (s − 1)/2: σ = ½
+// still decodes to the cell's middle, and the extremes reach (s − 1)/2 of a
+// cell beyond its edges. Scales outside [1, 4] are refused.
+TEST(RegionDecode, CentreScaleWidensTheOffsetRange) {
+  RegionInfo r = one_class_region(1);
+  r.anchors = {1.0f, 1.0f};
+  r.scale_x_y = 2;
+  // Grid 4 x 4 on a 400 x 400 image: cells of 100 px. One cell (i=1, j=2).
+  for (const auto& [t, offset] : {std::pair{0.0, 0.5}, {std::log(3.0), 1.0}, {-std::log(3.0), 0.0}}) {
+    std::vector<double> out(6 * 16, -10.0);
+    auto set = [&](int c, double v) { out[size_t((c * 4 + 2) * 4 + 1)] = v; };
+    set(0, t);
+    set(1, -t);
+    set(2, 0);
+    set(3, 0);
+    set(4, 3);
+    const auto dets = decode_region_real(out, 6, 4, 4, r, 400, 400, RegionDecodeOptions{0.5, 0.45});
+    ASSERT_EQ(dets.size(), 1u);
+    // σ(log 3) = ¾ -> 2·¾ − ½ = 1 (the cell's right edge); σ(−log 3) = ¼ -> 0.
+    EXPECT_NEAR(dets[0].box.x + 50, (1 + offset) * 100, 1e-9) << t;
+    EXPECT_NEAR(dets[0].box.y + 50, (2 + 1 - offset) * 100, 1e-9) << t;
+    EXPECT_NEAR(region_offset(t, 2), offset, 1e-12);
+    EXPECT_NEAR(region_offset(t, 1), sigmoid(t), 1e-15);
+  }
+  EXPECT_NEAR(region_offset(50, 2), 1.5, 1e-12);
+  EXPECT_NEAR(region_offset(-50, 2), -0.5, 1e-12);
+  IntTensor t{Shape3{6, 2, 2}, std::vector<int32_t>(24, 0)};
+  IntOutputInfo info;
+  info.frac_bits = 8;
+  for (float bad : {0.5f, 4.5f, std::nanf("")}) {
+    r.scale_x_y = bad;
+    EXPECT_THROW(decode_region(t, info, r, 64, 64), Error) << bad;
+  }
+}

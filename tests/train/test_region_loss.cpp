@@ -243,6 +243,63 @@ TEST(RegionLoss, IouBoxLossGradientMatchesFiniteDifferences) {
   }
 }
 
+// scale_x_y = 2 (YOLOv5's grid): the truth's own cell (1, 0), its nearest
+// horizontal neighbour (0, 0) (x·2 = 1.4: left half) and its nearest
+// vertical neighbour (1, 1) (y·2 = 0.6: lower half) learn it, with centre
+// targets relative to each cell; the diagonal cell (0, 1) does not.
+TEST(RegionLoss, CentreScaleAssignsTheNearestNeighbourCells) {
+  RegionLossParams p = params();
+  p.scale_x_y = 2;
+  const std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  const auto r = trainer::region_loss(raw.data(), 1, G, G, p, {{kTruth}}, 0);
+  const double cs = 2 - 0.25;
+  // Offset 2σ(0) − ½ = ½, derivative 2σ'(0) = ½.
+  auto expect_centre = [&](int j, int i, double tx, double ty) {
+    EXPECT_NEAR(r.grad[size_t(at(p, 0, 0, j, i))], -cs * (tx - 0.5) * 0.5, 1e-6) << i << "," << j;
+    EXPECT_NEAR(r.grad[size_t(at(p, 0, 1, j, i))], -cs * (ty - 0.5) * 0.5, 1e-6) << i << "," << j;
+    EXPECT_NEAR(r.grad[size_t(at(p, 0, 4, j, i))], -5 * (1 - 0.5) * 0.25, 1e-6) << i << "," << j;
+  };
+  expect_centre(0, 1, 0.4, 0.6);
+  expect_centre(0, 0, 1.4, 0.6);
+  expect_centre(1, 1, 0.4, -0.4);
+  for (int e = 0; e < 4; ++e) EXPECT_EQ(r.grad[size_t(at(p, 0, e, 1, 0))], 0.0f) << e;
+  EXPECT_NEAR(r.grad[size_t(at(p, 0, 4, 1, 0))], 1 * (0.5 - 0) * 0.25, 1e-6);  // no-object term
+  EXPECT_EQ(r.truths, 1);  // statistics count the own cell only
+
+  // The default scale 1 keeps YOLOv2's single cell.
+  const auto one = trainer::region_loss(raw.data(), 1, G, G, params(), {{kTruth}}, 0);
+  EXPECT_EQ(one.grad[size_t(at(p, 0, 0, 0, 0))], 0.0f);
+  EXPECT_GT(one.grad[size_t(at(p, 0, 4, 0, 0))], 0.0f);
+}
+
+// A truth's own cell keeps it when another truth's neighbour claims the same
+// anchor, whatever the order of the truths.
+TEST(RegionLoss, CentreScaleOwnCellWinsOverANeighbour) {
+  RegionLossParams p = params();
+  p.scale_x_y = 2;
+  const std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);
+  const TruthBox middle{0.25, 0.25, 0.5, 0.5, 0};  // the middle of cell (0, 0): offset target ½, as predicted
+  for (const auto& truths : {std::vector<TruthBox>{kTruth, middle}, std::vector<TruthBox>{middle, kTruth}}) {
+    const auto r = trainer::region_loss(raw.data(), 1, G, G, p, {truths}, 0);
+    EXPECT_EQ(r.grad[size_t(at(p, 0, 0, 0, 0))], 0.0f);  // kTruth's neighbour target would be 1.4
+    EXPECT_EQ(r.truths, 2);
+  }
+}
+
+// (Seed 3: with seeds 2, 4 and 7 a predicted box edge crosses a truth's edge
+// within the ±0.01 step, a kink of the IoU loss, where the one-sided
+// differences at 1e-4 agree with the analytic gradient instead.)
+TEST(RegionLoss, CentreScaleGradientMatchesFiniteDifferences) {
+  for (trainer::BoxLoss kind : {trainer::BoxLoss::kSquaredError, trainer::BoxLoss::kDiou}) {
+    RegionLossParams p = params(2);
+    p.warmup_images = 100;
+    p.scale_x_y = 2;
+    p.box_loss = kind;
+    const std::vector<float> raw = random_raw(p, 3);
+    EXPECT_GT(expect_gradient_matches_finite_differences(raw, p), int(raw.size()) / 2);
+  }
+}
+
 TEST(RegionLoss, BadInputIsNamed) {
   const RegionLossParams p = params();
   std::vector<float> raw(size_t(p.num * entries(p) * G * G), 0.0f);

@@ -210,8 +210,10 @@ struct Trainer::Impl {
     const auto* tr = t.layers.empty() ? nullptr : std::get_if<RegionLayer>(&t.layers.back());
     const auto& sr = std::get<RegionLayer>(network.model.layers.back());
     if (!tr) throw Error("distillation teacher '" + t.name + "' does not end in a [region] layer");
-    if (tr->num != sr.num || tr->coords != sr.coords || tr->classes != sr.classes || tr->anchors != sr.anchors)
-      throw Error("distillation teacher '" + t.name + "' has another region layer (num, coords, classes or anchors) "
+    // The teacher's raw outputs are compared entry by entry, so they must decode alike.
+    if (tr->num != sr.num || tr->coords != sr.coords || tr->classes != sr.classes || tr->anchors != sr.anchors ||
+        tr->scale_x_y != sr.scale_x_y)
+      throw Error("distillation teacher '" + t.name + "' has another region layer (num, coords, classes, anchors or scale_x_y) "
                   "than '" + network.model.name + "'");
     const Shape3 ti = std::get<InputLayer>(t.layers[0]).shape, si = std::get<InputLayer>(network.model.layers[0]).shape;
     const Shape3 tg = infer_shapes(t).back();

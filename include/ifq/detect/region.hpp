@@ -26,13 +26,17 @@ struct RegionDecodeOptions {
 // the gate never drops a detection the float decode would keep).
 int64_t objectness_gate(double threshold, int frac_bits);
 
+// A box centre's offset within its cell from the raw output t:
+// s·σ(t) − (s − 1)/2 (RegionLayer::scale_x_y = s; s = 1 is YOLOv2's σ(t)).
+double region_offset(double t, double scale_x_y);
+
 // YOLOv2's box of anchor (anchor_w, anchor_h) at cell (i, j) of a
 // grid_w x grid_h map, from the anchor's raw outputs (tx, ty, tw, th), as
-// fractions of the image: centre ((i + σ(tx)) / W, (j + σ(ty)) / H), size
-// (e^tw · anchor_w / W, e^th · anchor_h / H). One definition for the decoder
-// and the trainer's region loss.
+// fractions of the image: centre ((i + offset(tx)) / W, (j + offset(ty)) / H),
+// size (e^tw · anchor_w / W, e^th · anchor_h / H). One definition for the
+// decoder and the trainer's region loss.
 Box region_box(double tx, double ty, double tw, double th, int i, int j, double anchor_w, double anchor_h,
-               int grid_w, int grid_h);
+               int grid_w, int grid_h, double scale_x_y);
 
 // Decodes every anchor of every cell whose score exceeds the threshold, then
 // applies NMS. Boxes are in pixels of an image of size image_w x image_h that

@@ -6,7 +6,8 @@
 //
 // Layout (darknet, as src/detect/region.cpp decodes): per image, channel
 // n * (coords + 1 + classes) + entry, entries tx, ty, tw, th, to, class
-// logits; each an H x W map. Decode: bx = (i + σ(tx)) / W, by = (j + σ(ty)) / H,
+// logits; each an H x W map. Decode: bx = (i + σ(tx)) / W, by = (j + σ(ty)) / H
+// (with scale_x_y = s: σ becomes s·σ − (s − 1)/2, detect::region_offset),
 // bw = e^tw · anchor_w / W, bh = e^th · anchor_h / H, objectness σ(to),
 // class probabilities softmax(logits).
 #include <cstdint>
@@ -51,6 +52,13 @@ struct RegionLossParams {
   // times box_loss_weight, both times coord_scale · (2 - w·h) · objectness.
   BoxLoss box_loss = BoxLoss::kSquaredError;
   double box_loss_weight = 1;
+  // The region layer's centre scale s (RegionLayer::scale_x_y). Above 1 a
+  // cell's centre offset reaches (s - 1)/2 beyond its edges, and a truth is
+  // also learned by the nearest horizontal and vertical neighbour cells that
+  // can reach its centre (YOLOv5's assignment; s = 2: always both): they
+  // would otherwise fire on the face with a box centred in their own cell,
+  // which is half a face off for faces near a cell's size.
+  double scale_x_y = 1;
 };
 
 // From a [region] layer and the cfg's [region] training keys
@@ -72,9 +80,9 @@ struct RegionLossResult {
 // last convolution, before any activation). truths: one list per image.
 // images_seen: images trained on before this batch (for the warm-up).
 //
-// Every term is ½·scale·(target − activated)² on the activated output (σ for
-// x, y, objectness; identity for w, h), whose gradient is darknet's delta with
-// the sign flipped (with an IoU box loss, the coordinate term is that loss
+// Every term is ½·scale·(target − activated)² on the activated output (the
+// centre offset for x, y; σ for objectness; identity for w, h), whose
+// gradient is darknet's delta with the sign flipped (with an IoU box loss, the coordinate term is that loss
 // instead, with its exact gradient); the class term is scale · cross-entropy
 // of the softmax (gradient scale·(p − onehot), darknet's class delta). Later
 // terms overwrite earlier ones on the same entry, in darknet's order:
