@@ -112,6 +112,10 @@ struct RegionLayer {
   float scale_x_y = 1;
 };
 
+// The centre scales a region accepts; every reader of scale_x_y checks this.
+inline constexpr double kMinScaleXY = 1, kMaxScaleXY = 4;
+inline bool scale_x_y_in_range(double s) { return s >= kMinScaleXY && s <= kMaxScaleXY; }
+
 using Layer = std::variant<InputLayer, ConvLayer, FcLayer, MaxPoolLayer, BatchNormLayer,
                            HwgqLayer, ReluLayer, LeakyLayer, FlattenLayer, RegionLayer>;
 

@@ -68,6 +68,11 @@ struct RegionInfo {
   float scale_x_y = 1;         // the region layer's centre scale (RegionLayer::scale_x_y)
 };
 
+struct RegionLayer;
+// The description of a float model's region layer that decoding needs (one
+// copy for the converter and the float detector).
+RegionInfo region_info(const RegionLayer& layer);
+
 struct IntModel {
   std::string name;
   std::vector<IntOp> ops;  // ops[0] is the IntInputOp

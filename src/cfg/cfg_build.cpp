@@ -295,7 +295,7 @@ struct Builder {
     for (double a : r.get_doubles("anchors")) g.anchors.push_back(float(a));
     if (g.anchors.size() != size_t(2 * g.num))
       r.fail("anchors", "needs 2*num = " + std::to_string(2 * g.num) + " values, got " + std::to_string(g.anchors.size()));
-    g.scale_x_y = float(r.get_double("scale_x_y", 1, 1, 4));
+    g.scale_x_y = float(r.get_double("scale_x_y", 1, kMinScaleXY, kMaxScaleXY));
     if (cur.c != g.num * (g.coords + 1 + g.classes))
       r.fail_section("the previous layer has " + std::to_string(cur.c) + " channels, the region needs num*(coords+1+classes) = " +
                      std::to_string(g.num * (g.coords + 1 + g.classes)));

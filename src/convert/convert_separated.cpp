@@ -67,15 +67,7 @@ void Converter::emit_simple(int i, int m) {
                    if (i + 1 >= int(model_.layers.size()) || !std::holds_alternative<FcLayer>(model_.layers[size_t(i) + 1]))
                      throw Error(where(i) + ": flatten is supported only directly before a fully connected layer");
                  },
-                 [&](const RegionLayer& r) {
-                   auto& info = out_.model.region;
-                   info.present = true;
-                   info.classes = r.classes;
-                   info.num = r.num;
-                   info.coords = r.coords;
-                   info.anchors = r.anchors;
-                   info.scale_x_y = r.scale_x_y;
-                 },
+                 [&](const RegionLayer& r) { out_.model.region = region_info(r); },
                  [&](const auto&) { throw Error(where(i) + ": unexpected layer in this position"); },
              },
              l);

@@ -182,7 +182,7 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
               // empty or inverted boxes (issue 15: cfg files with them were accepted).
               for (float a : l.anchors)
                 if (!(a > 0) || !std::isfinite(a)) fail(i, layer, "anchors must be positive finite sizes");
-              if (!(l.scale_x_y >= 1 && l.scale_x_y <= 4)) fail(i, layer, "scale_x_y must be in [1, 4]");
+              if (!scale_x_y_in_range(l.scale_x_y)) fail(i, layer, "scale_x_y must be in [1, 4]");
               if (cur.c != l.num * (l.coords + 1 + l.classes))
                 fail(i, layer, "input has " + std::to_string(cur.c) + " channels, expected num*(coords+1+classes)");
             },

@@ -5,9 +5,22 @@
 
 #include "core/input_size.hpp"
 #include "ifq/error.hpp"
+#include "ifq/float_model.hpp"
 #include "ops/op_definitions.hpp"
 
 namespace ifq {
+
+RegionInfo region_info(const RegionLayer& layer) {
+  RegionInfo info;
+  info.present = true;
+  info.classes = layer.classes;
+  info.num = layer.num;
+  info.coords = layer.coords;
+  info.anchors = layer.anchors;
+  info.scale_x_y = layer.scale_x_y;
+  return info;
+}
+
 namespace {
 
 // Checks an op's stored fields against the limits its fields() declares.

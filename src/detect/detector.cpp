@@ -89,12 +89,7 @@ FloatModelDetector::FloatModelDetector(FloatModel model, RegionDecodeOptions opt
   input_ = std::get<InputLayer>(model_.layers[0]).shape;
   const auto* region = std::get_if<RegionLayer>(&model_.layers.back());
   if (!region) throw Error("model " + model_.name + " has no region (detection) head as its last layer");
-  region_.present = true;
-  region_.classes = region->classes;
-  region_.num = region->num;
-  region_.coords = region->coords;
-  region_.anchors = region->anchors;
-  region_.scale_x_y = region->scale_x_y;
+  region_ = region_info(*region);
   infer_shapes(model_);  // validates once, up front
 }
 

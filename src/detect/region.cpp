@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ifq/error.hpp"
+#include "ifq/float_model.hpp"
 
 namespace ifq::detect {
 namespace {
@@ -22,7 +23,7 @@ void check_region(const RegionInfo& region, int channels) {
   for (float a : region.anchors)
     if (!(a > 0) || !std::isfinite(a))
       throw Error("region head: anchor " + std::to_string(a) + " is not a positive size");
-  if (!(region.scale_x_y >= 1 && region.scale_x_y <= 4))
+  if (!scale_x_y_in_range(region.scale_x_y))
     throw Error("region head: scale_x_y " + std::to_string(region.scale_x_y) + " is outside [1, 4]");
   const int need = region.num * (region.coords + 1 + region.classes);
   if (channels != need)

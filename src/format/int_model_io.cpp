@@ -234,7 +234,7 @@ IntModel load_int_model(const std::string& path) {
       model.region.anchors = g.value("anchors", std::vector<float>{});
       if (g.contains("scale_x_y")) {
         model.region.scale_x_y = float(format::json_number(g, "scale_x_y", path + ": region"));
-        if (!(model.region.scale_x_y >= 1 && model.region.scale_x_y <= 4))
+        if (!scale_x_y_in_range(model.region.scale_x_y))
           throw Error(path + ": region: scale_x_y " + std::to_string(model.region.scale_x_y) + " is outside [1, 4]");
       }
     }

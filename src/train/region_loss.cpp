@@ -34,7 +34,7 @@ RegionLossParams region_loss_params(const RegionLayer& layer, const std::map<std
     p.anchors.push_back(double(a));
   }
   p.scale_x_y = layer.scale_x_y;
-  if (!(p.scale_x_y >= 1 && p.scale_x_y <= 4))
+  if (!scale_x_y_in_range(p.scale_x_y))
     throw Error("region loss: scale_x_y must be in [1, 4] (got " + std::to_string(p.scale_x_y) + ")");
   auto get = [&](const char* key, double def) {
     auto it = keys.find(key);
@@ -212,10 +212,13 @@ RegionLossResult region_loss(const float* raw, int batch, int grid_h, int grid_w
           // Activated value and its derivative: the centre offset for x, y,
           // σ for objectness, identity for w, h.
           double a = raw[k], da = 1;
-          if (e != 2 && e != 3) {
-            const double s = sigmoid(raw[k]), scale = e < 2 ? p.scale_x_y : 1.0;
-            a = e < 2 ? detect::region_offset(raw[k], scale) : s;
-            da = scale * s * (1 - s);
+          if (e == 4) {
+            a = sigmoid(raw[k]);
+            da = a * (1 - a);
+          } else if (e < 2) {
+            const double s = sigmoid(raw[k]);
+            a = detect::region_offset(raw[k], p.scale_x_y);
+            da = p.scale_x_y * s * (1 - s);
           }
           const double d = target[size_t(k)] - a, w = weight[size_t(k)];
           const double l = 0.5 * w * d * d * inv_batch;

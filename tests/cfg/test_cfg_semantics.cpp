@@ -166,23 +166,18 @@ TEST(CfgSemantics, TrainingKeysAndRegion) {
 TEST(CfgSemantics, RegionCentreScaleReachesBothModelFiles) {
   const std::string head = "[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=12\nsize=1\nactivation=linear\n"
                            "[region]\nanchors=1,2,3,4\nnum=2\nclasses=1\n";
-  auto version_of = [](const std::string& path) {
-    const std::string bytes = testing::read_bytes(path);
-    const size_t at = bytes.find("\"ifq.version\":\"");
-    return at == std::string::npos ? std::string("?") : bytes.substr(at + 15, 1);
-  };
   testing::TempDir dir;
   for (const auto& [key, scale, float_version, int_version] :
        {std::tuple{"", 1.0f, "1", "1"}, {"scale_x_y=2\n", 2.0f, "4", "3"}}) {
     const FloatModel m = parse_cfg(head + key, "r.cfg").model;
     EXPECT_EQ(std::get<RegionLayer>(m.layers.back()).scale_x_y, scale);
     save_float_model(m, dir.file("r.ifqf"));
-    EXPECT_EQ(version_of(dir.file("r.ifqf")), float_version);
+    EXPECT_EQ(testing::model_file_version(dir.file("r.ifqf")), float_version);
     EXPECT_EQ(std::get<RegionLayer>(load_float_model(dir.file("r.ifqf")).layers.back()).scale_x_y, scale);
     const IntModel im = convert(m).model;
     EXPECT_EQ(im.region.scale_x_y, scale);
     save_int_model(im, dir.file("r.ifqi"));
-    EXPECT_EQ(version_of(dir.file("r.ifqi")), int_version);
+    EXPECT_EQ(testing::model_file_version(dir.file("r.ifqi")), int_version);
     EXPECT_EQ(load_int_model(dir.file("r.ifqi")).region.scale_x_y, scale);
   }
   for (const char* bad : {"scale_x_y=0.5\n", "scale_x_y=5\n"}) {

@@ -27,6 +27,13 @@ inline std::string read_bytes(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// The "ifq.version" a model file's header declares ("?" if none).
+inline std::string model_file_version(const std::string& path) {
+  const std::string bytes = read_bytes(path);
+  const size_t at = bytes.find("\"ifq.version\":\"");
+  return at == std::string::npos ? std::string("?") : bytes.substr(at + 15, 1);
+}
+
 inline void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }

@@ -76,10 +76,6 @@ TEST(ModelFiles, IntModelRoundTripsExactly) {
 // filters), a file without it stays version 1 and byte-identical.
 TEST(ModelFiles, SharedWeightsRoundTripAsVersion2AndOthersStayVersion1) {
   testing::TempDir dir;
-  auto version_of = [](const std::string& bytes) {
-    const size_t at = bytes.find("\"ifq.version\":\"");
-    return at == std::string::npos ? std::string("?") : bytes.substr(at + 15, 1);
-  };
   int shared_files = 0;
   for (uint32_t seed = 1; seed <= 6; ++seed) {
     std::mt19937 rng(seed);
@@ -91,7 +87,7 @@ TEST(ModelFiles, SharedWeightsRoundTripAsVersion2AndOthersStayVersion1) {
     for (const auto& l : m.layers)
       if (auto* c = std::get_if<ConvLayer>(&l)) shares |= c->duplicate > 1 || c->input_repeat > 1;
     save_float_model(m, dir.file("f.ifqf"));
-    EXPECT_EQ(version_of(read_bytes(dir.file("f.ifqf"))), shares ? "2" : "1");
+    EXPECT_EQ(testing::model_file_version(dir.file("f.ifqf")), shares ? "2" : "1");
     const FloatModel back = load_float_model(dir.file("f.ifqf"));
     save_float_model(back, dir.file("g.ifqf"));
     EXPECT_EQ(read_bytes(dir.file("f.ifqf")), read_bytes(dir.file("g.ifqf")));
@@ -100,14 +96,14 @@ TEST(ModelFiles, SharedWeightsRoundTripAsVersion2AndOthersStayVersion1) {
 
     const IntModel im = convert(m).model;
     save_int_model(im, dir.file("i.ifqi"));
-    EXPECT_EQ(version_of(read_bytes(dir.file("i.ifqi"))), shares ? "2" : "1");
+    EXPECT_EQ(testing::model_file_version(dir.file("i.ifqi")), shares ? "2" : "1");
     const IntModel iback = load_int_model(dir.file("i.ifqi"));
     EXPECT_EQ(ReferenceRuntime(im).run(image).data, ReferenceRuntime(iback).run(image).data);
     shared_files += shares;
   }
   EXPECT_GE(shared_files, 3);
   save_float_model(sample_model(1), dir.file("plain.ifqf"));
-  EXPECT_EQ(version_of(read_bytes(dir.file("plain.ifqf"))), "1");
+  EXPECT_EQ(testing::model_file_version(dir.file("plain.ifqf")), "1");
 }
 
 // Fixed (multi-bit) weights are float format version 3: codes, bits and

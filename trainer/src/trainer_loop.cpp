@@ -213,8 +213,9 @@ struct Trainer::Impl {
     // The teacher's raw outputs are compared entry by entry, so they must decode alike.
     if (tr->num != sr.num || tr->coords != sr.coords || tr->classes != sr.classes || tr->anchors != sr.anchors ||
         tr->scale_x_y != sr.scale_x_y)
-      throw Error("distillation teacher '" + t.name + "' has another region layer (num, coords, classes, anchors or scale_x_y) "
-                  "than '" + network.model.name + "'");
+      throw Error("distillation teacher '" + t.name +
+                  "' has another region layer (num, coords, classes, anchors or scale_x_y) than '" +
+                  network.model.name + "'");
     const Shape3 ti = std::get<InputLayer>(t.layers[0]).shape, si = std::get<InputLayer>(network.model.layers[0]).shape;
     const Shape3 tg = infer_shapes(t).back();
     if (ti.c != si.c || ti.w / tg.w != si.w / region_grid.w || ti.h / tg.h != si.h / region_grid.h)
