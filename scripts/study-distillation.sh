@@ -99,6 +99,18 @@
 #     scripts/study-distillation.sh results/s19/dupnet-sxy2-94 &
 #   STEPS=2000 SEED=94 BINARY_DECAY=0 RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s19/dupnet-control-94
 #
+# Twentieth session (2026-12-07; docs/dupnet.md "Spending the spare budget"): DupNet-Tinier-YOLO with
+# conv 6 at duplicate 4 (results/s20/cfg-w6) or conv 5 at duplicate 1 (results/s20/cfg-w5), each started
+# from stage 5 as the same function (--init tiles the stored filters), paired with the control above:
+#   CFG_DIR=results/s20/cfg-w6 STEPS=2000 SEED=94 BINARY_DECAY=0 RUNS=dupnet-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s20/w6 &
+#   CFG_DIR=results/s20/cfg-w5 STEPS=2000 SEED=94 BINARY_DECAY=0 RUNS=dupnet-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s20/w5
+# then stage 5's distilled half from each:
+#   CFG_DIR=results/s20/cfg-w6 DUPNET_INIT=results/s20/w6/dupnet-control.ifqf STEPS=2000 SEED=61 BINARY_DECAY=0 \
+#     RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s20/w6-distill
+# and the same with w5 into results/s20/w5-distill.
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),

@@ -204,7 +204,8 @@ IFQ_REGISTER_COMMAND(
           ->check(CLI::Range(1, 100000));
       sub.add_option("--init", f->init,
                      "start from the weights of this float model file (same convolution and BN shapes; e.g. the float "
-                     "twin of a quantization network)");
+                     "twin of a quantization network; a DupNet conv may read its input more often or share its "
+                     "filters less than the file's and starts as the same function)");
       sub.add_option("--init-backbone", f->init_backbone,
                      "start from the leading convolution and BN layers of this float model whose shapes match (e.g. "
                      "a detector with another head); the rest keeps its fresh weights");

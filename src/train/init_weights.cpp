@@ -60,10 +60,27 @@ ConvLayer repeat_inputs(const ConvLayer& s, int times) {
   return r;
 }
 
+// A conv that shares its filters `times` times less (DupNet duplicate d ->
+// d / times) computing what `s` computes: output o reads stored filter
+// o % rows, so the filters tiled `times` times give every output the filter
+// it read before. Training then lets the tiled copies drift apart: the
+// network's spare weight budget starts from the trained function.
+ConvLayer unshare_filters(const ConvLayer& s, int times) {
+  if (times == 1) return s;
+  ConvLayer r = s;
+  r.duplicate = s.duplicate / times;
+  for (int t = 1; t < times; ++t) r.weight.insert(r.weight.end(), s.weight.begin(), s.weight.end());
+  return r;
+}
+
+// `d` may read its input more often (input_repeat a multiple of s's) and
+// share its filters less (duplicate a divisor of s's); nothing else differs.
 bool same_shape(const ConvLayer& d, const ConvLayer& s) {
-  return d.out_channels == s.out_channels && d.kernel == s.kernel && d.duplicate == s.duplicate &&
+  return d.out_channels == s.out_channels && d.kernel == s.kernel && s.duplicate % d.duplicate == 0 &&
          d.input_repeat % s.input_repeat == 0 &&
-         d.weight.size() == s.weight.size() * size_t(d.input_repeat / s.input_repeat) && d.bias.size() == s.bias.size();
+         d.weight.size() == s.weight.size() * size_t(d.input_repeat / s.input_repeat) *
+                                size_t(s.duplicate / d.duplicate) &&
+         d.bias.size() == s.bias.size();
 }
 bool same_shape(const FcLayer& d, const FcLayer& s) {
   return d.weight.size() == s.weight.size() && d.bias.size() == s.bias.size();
@@ -84,8 +101,9 @@ L as_latent(L s) {
 }
 
 void copy_layer(ConvLayer& d, const ConvLayer& s) {
-  copy_weighted(d, repeat_inputs(as_latent(s), d.input_repeat / s.input_repeat), d.out_channels,
-                d.unique_filters());
+  copy_weighted(d,
+                unshare_filters(repeat_inputs(as_latent(s), d.input_repeat / s.input_repeat), s.duplicate / d.duplicate),
+                d.out_channels, d.unique_filters());
 }
 void copy_layer(FcLayer& d, const FcLayer& s) { copy_weighted(d, as_latent(s), d.out_features, d.out_features); }
 void copy_layer(BatchNormLayer& d, const BatchNormLayer& s) { d = s; }

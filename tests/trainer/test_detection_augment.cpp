@@ -161,5 +161,49 @@ TEST(DetectionAugment, InitIntoARepeatedInputComputesTheSame) {
   }
 }
 
+// DupNet: a conv that shares its filters less (duplicate 4 -> 2, -> 1)
+// starts from one that shares them more and computes the same; the other
+// direction cannot keep the function and is refused.
+TEST(DetectionAugment, InitIntoLessSharedFiltersComputesTheSame) {
+  std::string binary_cfg = kRegionCfg;
+  binary_cfg.replace(binary_cfg.find("activation=leaky"), 16, "binary=1\nactivation=hwgq\nquant_bits=2");
+  auto with_duplicate = [&](int d) {
+    std::string cfg = binary_cfg;
+    cfg.replace(cfg.find("binary=1"), 8, "binary=1\nduplicate=" + std::to_string(d));
+    return cfg;
+  };
+  CfgOptions co;
+  co.seed = 6;
+  FloatModel from = parse_cfg(with_duplicate(4), "d4.cfg", co).model;
+  for (Layer& l : from.layers)  // trained-looking batch norms, so every copy reads out differently
+    if (auto* b = std::get_if<BatchNormLayer>(&l)) {
+      b->gamma.resize(b->mean.size());
+      b->beta.resize(b->mean.size());
+      for (size_t c = 0; c < b->gamma.size(); ++c) {
+        b->gamma[c] = c % 3 == 1 ? -0.7f : 1.f + 0.3f * float(c);
+        b->beta[c] = 0.1f * float(c % 5);
+      }
+    }
+  ASSERT_EQ(std::get<ConvLayer>(from.layers[1]).unique_filters(), 2);
+  std::mt19937 rng(7);
+  const Shape3 in = std::get<InputLayer>(from.layers[0]).shape;
+  for (const int d : {2, 1}) {
+    co.seed = 8 + d;
+    FloatModel into = parse_cfg(with_duplicate(d), "d.cfg", co).model;
+    ASSERT_EQ(std::get<ConvLayer>(into.layers[1]).unique_filters(), 8 / d);
+    EXPECT_EQ(trainer::copy_trained_weights(into, from, "from.ifqf"), 4);
+    for (int k = 0; k < 3; ++k) {
+      std::vector<uint8_t> image(size_t(in.elements()));
+      for (auto& p : image) p = uint8_t(rng());
+      const FloatTrace a = evaluate_float(from, image), b = evaluate_float(into, image);
+      EXPECT_EQ(a.quant_levels, b.quant_levels) << "duplicate " << d;
+      ASSERT_EQ(a.output.size(), b.output.size());
+      for (size_t i = 0; i < a.output.size(); ++i) EXPECT_NEAR(a.output[i], b.output[i], 1e-5 * (1 + std::fabs(a.output[i])));
+    }
+    FloatModel more_shared = parse_cfg(with_duplicate(8), "d8.cfg", co).model;
+    EXPECT_THROW(trainer::copy_trained_weights(more_shared, into, "into.ifqf"), Error);
+  }
+}
+
 }  // namespace
 }  // namespace ifq

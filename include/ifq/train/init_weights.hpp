@@ -16,7 +16,10 @@ namespace ifq::trainer {
 // `from_name` when the two have different numbers or shapes of such layers.
 // Returns the number of layers copied. A conv that reads its input r times
 // (DupNet input_repeat) may start from one that reads it once: its blocks
-// are the source's weights / r, the same function.
+// are the source's weights / r, the same function. A conv that shares its
+// filters less (DupNet duplicate d' dividing the source's d) may start from
+// the source: its stored filters are the source's tiled d / d' times, the
+// same function, so spare weight budget can be spent on a trained network.
 //
 // prefix_only (ifq train --init-backbone): copy the network's layers in
 // order, each from the next of its kind in `from`, and stop at the first
