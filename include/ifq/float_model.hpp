@@ -112,9 +112,11 @@ struct RegionLayer {
   float scale_x_y = 1;
 };
 
-// The centre scales a region accepts; every reader of scale_x_y checks this.
+// The centre scales a region accepts. Every reader of scale_x_y checks it
+// with scale_x_y_problem: why s is refused ("" when it is in range), one
+// message built from these bounds.
 inline constexpr double kMinScaleXY = 1, kMaxScaleXY = 4;
-inline bool scale_x_y_in_range(double s) { return s >= kMinScaleXY && s <= kMaxScaleXY; }
+std::string scale_x_y_problem(double s);
 
 using Layer = std::variant<InputLayer, ConvLayer, FcLayer, MaxPoolLayer, BatchNormLayer,
                            HwgqLayer, ReluLayer, LeakyLayer, FlattenLayer, RegionLayer>;

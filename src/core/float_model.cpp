@@ -80,6 +80,13 @@ double real_weight(WeightKind kind, float w, float alpha, const FixedWeights& fi
   return double(alpha) * double(integer_weight(kind, w, fixed));
 }
 
+std::string scale_x_y_problem(double s) {
+  if (s >= kMinScaleXY && s <= kMaxScaleXY) return {};  // NaN fails both
+  // The bounds are whole numbers: printed as such.
+  return "scale_x_y " + std::to_string(s) + " is outside [" + std::to_string(int(kMinScaleXY)) + ", " +
+         std::to_string(int(kMaxScaleXY)) + "]";
+}
+
 const std::vector<float>* binary_latent_weights(const Layer& layer) {
   if (auto* c = std::get_if<ConvLayer>(&layer); c && c->weight_kind == WeightKind::Binary) return &c->weight;
   if (auto* f = std::get_if<FcLayer>(&layer); f && f->weight_kind == WeightKind::Binary) return &f->weight;
@@ -182,7 +189,7 @@ Shape3 validate_layer(size_t i, const Layer& layer, Shape3 cur) {
               // empty or inverted boxes (issue 15: cfg files with them were accepted).
               for (float a : l.anchors)
                 if (!(a > 0) || !std::isfinite(a)) fail(i, layer, "anchors must be positive finite sizes");
-              if (!scale_x_y_in_range(l.scale_x_y)) fail(i, layer, "scale_x_y must be in [1, 4]");
+              if (const std::string why = scale_x_y_problem(l.scale_x_y); !why.empty()) fail(i, layer, why);
               if (cur.c != l.num * (l.coords + 1 + l.classes))
                 fail(i, layer, "input has " + std::to_string(cur.c) + " channels, expected num*(coords+1+classes)");
             },

@@ -23,8 +23,7 @@ void check_region(const RegionInfo& region, int channels) {
   for (float a : region.anchors)
     if (!(a > 0) || !std::isfinite(a))
       throw Error("region head: anchor " + std::to_string(a) + " is not a positive size");
-  if (!scale_x_y_in_range(region.scale_x_y))
-    throw Error("region head: scale_x_y " + std::to_string(region.scale_x_y) + " is outside [1, 4]");
+  if (const std::string why = scale_x_y_problem(region.scale_x_y); !why.empty()) throw Error("region head: " + why);
   const int need = region.num * (region.coords + 1 + region.classes);
   if (channels != need)
     throw Error("region head: output has " + std::to_string(channels) + " channels, expected " +

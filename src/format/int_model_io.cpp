@@ -234,8 +234,8 @@ IntModel load_int_model(const std::string& path) {
       model.region.anchors = g.value("anchors", std::vector<float>{});
       if (g.contains("scale_x_y")) {
         model.region.scale_x_y = float(format::json_number(g, "scale_x_y", path + ": region"));
-        if (!scale_x_y_in_range(model.region.scale_x_y))
-          throw Error(path + ": region: scale_x_y " + std::to_string(model.region.scale_x_y) + " is outside [1, 4]");
+        if (const std::string why = scale_x_y_problem(model.region.scale_x_y); !why.empty())
+          throw Error(path + ": region: " + why);
       }
     }
   } catch (const nlohmann::json::exception& e) {

@@ -34,8 +34,7 @@ RegionLossParams region_loss_params(const RegionLayer& layer, const std::map<std
     p.anchors.push_back(double(a));
   }
   p.scale_x_y = layer.scale_x_y;
-  if (!scale_x_y_in_range(p.scale_x_y))
-    throw Error("region loss: scale_x_y must be in [1, 4] (got " + std::to_string(p.scale_x_y) + ")");
+  if (const std::string why = scale_x_y_problem(p.scale_x_y); !why.empty()) throw Error("region loss: " + why);
   auto get = [&](const char* key, double def) {
     auto it = keys.find(key);
     return it == keys.end() ? def : it->second;
