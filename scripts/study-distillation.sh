@@ -111,6 +111,16 @@
 #     RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s20/w6-distill
 # and the same with w5 into results/s20/w5-distill.
 #
+# Twenty-first session (2026-12-07; docs/detection.md "A slower rate for the binary weights"): the
+# binary latent weights at a tenth of the schedule's rate, paired with the seed-94 and seed-93 controls:
+#   INIT=models/ifq-tinier-yolo-face.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 RUNS=ifq-control \
+#     BENCHMARK=0 scripts/study-distillation.sh results/s21/blr01-94 &
+#   INIT=models/ifq-tinier-yolo-face.ifqf STEPS=3000 SEED=93 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 RUNS=ifq-control \
+#     BENCHMARK=0 scripts/study-distillation.sh results/s21/blr01-93
+# and DupNet's, paired with results/s19/dupnet-control-94:
+#   STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 RUNS=dupnet-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s21/dupnet-blr01-94
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
@@ -122,6 +132,7 @@
 #         "dupnet-control": DupNet-Tinier-YOLO from the shipped one, without a teacher),
 #   EMA (weight averaging decay; default none),
 #   BINARY_DECAY (ifq train --binary-decay for every run; default: the cfg's decay),
+#   BINARY_LR_SCALE (ifq train --binary-lr-scale for every run; default 1),
 #   BOX_LOSS, BOX_LOSS_WEIGHT (ifq train --box-loss, --box-loss-weight for every run; default: darknet's squared error),
 #   ATTENTION (ifq train --distill-attention for the distilled runs; default none),
 #   CFG_DIR (where the runs' cfg files are read; default models),
@@ -140,6 +151,7 @@ read -r -a runs <<< "${RUNS:-ifq-distill ifq-control dupnet-distill}"
 ema=${EMA:-}
 binary_decay=()
 [[ -z ${BINARY_DECAY:-} ]] || binary_decay=(--binary-decay "$BINARY_DECAY")
+[[ -z ${BINARY_LR_SCALE:-} ]] || binary_decay+=(--binary-lr-scale "$BINARY_LR_SCALE")
 box_loss=()
 [[ -z ${BOX_LOSS:-} ]] || box_loss=(--box-loss "$BOX_LOSS")
 [[ -z ${BOX_LOSS_WEIGHT:-} ]] || box_loss+=(--box-loss-weight "$BOX_LOSS_WEIGHT")

@@ -106,3 +106,19 @@ continue_stage stage4 "$out/$name-stage2.ifqf" 53 --step-rule piecewise-gaussian
 STAGE_STEPS=6000 continue_stage stage5-long "$out/$name-stage2.ifqf" 91 --binary-decay 0
 STAGE_STEPS=2000 continue_stage stage5 "$out/$name-stage5-long.ifqf" 61 --binary-decay 0 \
   --distill-from models/tinier-yolo-face.ifqf --distill-weight 1,1
+
+# Stage 6 (2026-12-07, twenty-first CPU session, no GPU lent; shipped): 2,000
+# plain steps of the same recipe from stage 5 (no teacher, --binary-decay 0,
+# seed 94) with the binary latent weights at a tenth of the schedule's rate
+# (--binary-lr-scale 0.1, docs/training.md), paired with the same run at the
+# full rate (results/s19/dupnet-control-94: people 0.598, 384 pooled). Run
+# as `STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1
+# RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh`, the same
+# flags as here; log models/logs/dupnet-tinier-yolo-face.stage6-binary-lr0.1.train.log.
+# Rule, written before the run: ship if its integer people rate at the FDDB
+# budget beats stage 5's (0.664), it finds at least 405 pooled real faces,
+# converts exactly and keeps <= 37,785 B of weights. It found 0.680 and 414,
+# so it ships (docs/dupnet.md, "Stage 6").
+# (With ONLY=stage6 and no stage 5 in OUT, stage 5 is taken from the commit that shipped it.)
+if want stage6 && [[ ! -f $out/$name-stage5.ifqf ]]; then git show fed7edb:models/$name.ifqf > "$out/$name-stage5.ifqf"; fi
+STAGE_STEPS=2000 continue_stage stage6 "$out/$name-stage5.ifqf" 94 --binary-decay 0 --binary-lr-scale 0.1

@@ -88,6 +88,7 @@ struct TrainFlags {
   int precise_bn = 0;  // batches of the BN re-estimate after training
   double ema = 0;      // weight averaging decay (0: off)
   double binary_decay = -1;  // weight decay on binary latent weights (< 0: the cfg's decay)
+  double binary_lr_scale = 1;  // the binary latent weights' rate over the schedule's
   std::string last_step_out;  // with --ema: the last step's model too
   std::string distill_from;  // float teacher of a detector (region_distill.hpp)
   std::vector<double> distill_weight;  // OBJECT[,COORD]
@@ -134,6 +135,10 @@ IFQ_REGISTER_COMMAND(
                      "weight decay on the latent weights of binary layers (default: the cfg's decay=, as on every "
                      "other parameter; 0: none, docs/training.md)")
           ->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--binary-lr-scale", f->binary_lr_scale,
+                     "the learning rate of the latent weights of binary layers as a multiple of the schedule's "
+                     "(default 1; e.g. 0.1 for fewer sign flips when fine-tuning, docs/training.md)")
+          ->check(CLI::PositiveNumber);
       sub.add_option("--box-loss", f->box_loss,
                      "detectors: the region loss's coordinate term, mse (darknet's squared error, the default), giou "
                      "or diou (an IoU loss of the whole box; docs/training.md)");
@@ -368,6 +373,7 @@ IFQ_REGISTER_COMMAND(
         o.precise_bn_batches = f->precise_bn;
         o.ema_decay = f->ema;
         o.binary_weight_decay = f->binary_decay;
+        o.binary_lr_scale = f->binary_lr_scale;
         o.box_loss = box_loss;
         if (f->box_loss_weight > 0) o.box_loss_weight = f->box_loss_weight;
         if (box_loss != ifq::trainer::BoxLoss::kSquaredError)

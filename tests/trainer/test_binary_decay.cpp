@@ -1,7 +1,7 @@
-// Weight decay on binary latent weights (TrainOptions::binary_weight_decay):
-// it reaches exactly the latent weights of binary layers and nothing else;
-// the cfg's value (or none) is the run without the option; a resume must
-// keep it.
+// Weight decay and learning rate on binary latent weights
+// (TrainOptions::binary_weight_decay, binary_lr_scale): each reaches exactly
+// the latent weights of binary layers and nothing else; the cfg's value (or
+// none) is the run without the option; a resume must keep it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -35,7 +35,8 @@ Split split(const FloatModel& m) {
   return s;
 }
 
-trainer::TrainOptions options(int steps, double binary_decay, const std::string& optimizer = "") {
+trainer::TrainOptions options(int steps, double binary_decay, const std::string& optimizer = "",
+                              double binary_lr_scale = 1) {
   trainer::TrainOptions o;
   o.threads = 1;
   o.steps = steps;
@@ -44,6 +45,7 @@ trainer::TrainOptions options(int steps, double binary_decay, const std::string&
   o.burn_in = 0;  // the first step moves the weights at the full rate
   o.optimizer = optimizer;
   o.binary_weight_decay = binary_decay;
+  o.binary_lr_scale = binary_lr_scale;
   return o;
 }
 
@@ -56,6 +58,26 @@ class BinaryDecay : public ::testing::Test {
     trainer::Trainer t(net, o);
     t.train(data);
     return t.export_model();
+  }
+  // A run interrupted and resumed ends where the straight run ends; resuming
+  // its checkpoint with `without` applied is refused, naming `setting`.
+  void expect_resume_exact_and_kept(trainer::TrainOptions o, void (*without)(trainer::TrainOptions&),
+                                    const std::string& setting) {
+    testing::TempDir dir;
+    const Split straight = split(trained(o));
+    o.checkpoint_path = dir.file("run.ckpt");
+    o.checkpoint_every = 2;
+    const Split again = split(testing::interrupted_then_resumed(net, o, data, 3)->export_model());
+    EXPECT_EQ(again.binary, straight.binary);
+    EXPECT_EQ(again.other, straight.other);
+    without(o);
+    o.resume = true;
+    try {
+      trainer::Trainer(net, o).train(data);
+      ADD_FAILURE() << "resumed a checkpoint of " << setting << " without it";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(setting), std::string::npos) << e.what();
+    }
   }
 };
 
@@ -91,23 +113,45 @@ TEST_F(BinaryDecay, OneStepMovesOnlyBinaryLatentWeightsByTheDecayDifference) {
 }
 
 TEST_F(BinaryDecay, AResumeKeepsItAndEndsWhereAStraightRunEnds) {
-  testing::TempDir dir;
-  auto o = options(6, 0, "adam");
-  const Split straight = split(trained(o));
-  o.checkpoint_path = dir.file("run.ckpt");
-  o.checkpoint_every = 2;
-  const auto resumed = testing::interrupted_then_resumed(net, o, data, 3);
-  const Split again = split(resumed->export_model());
-  EXPECT_EQ(again.binary, straight.binary);
-  EXPECT_EQ(again.other, straight.other);
-  o.binary_weight_decay = -1;  // the checkpoint's run had --binary-decay 0
-  o.resume = true;
-  try {
-    trainer::Trainer(net, o).train(data);
-    FAIL() << "resumed a --binary-decay 0 checkpoint without it";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("binary-decay=0"), std::string::npos) << e.what();
+  expect_resume_exact_and_kept(options(6, 0, "adam"), [](trainer::TrainOptions& o) { o.binary_weight_decay = -1; },
+                               "binary-decay=0");
+}
+
+TEST_F(BinaryDecay, TheBinaryRateScalesOnlyTheBinaryLatentWeightsStep) {
+  // One SGD step from the same start sees the same gradients; its first
+  // momentum buffer is the gradient itself, so a binary latent weight moves
+  // by exactly scale x what it moves at the schedule's rate, with or
+  // without a separate decay, and nothing else moves differently.
+  auto no_steps = options(0, -1);
+  no_steps.no_steps = true;
+  const Split start = split(trained(no_steps));
+  for (double decay : {-1.0, 0.0}) {
+    const Split plain = split(trained(options(1, decay))), slow = split(trained(options(1, decay, "", 0.1)));
+    EXPECT_EQ(plain.other, slow.other);
+    ASSERT_GT(start.binary.size(), 100u);
+    size_t moved = 0;
+    for (size_t i = 0; i < start.binary.size(); ++i) {
+      const double full = double(plain.binary[i]) - start.binary[i], part = double(slow.binary[i]) - start.binary[i];
+      ASSERT_NEAR(part, 0.1 * full, 1e-6 + 1e-3 * std::abs(full)) << i << " decay " << decay;
+      moved += std::abs(full) > 1e-5;
+    }
+    EXPECT_GT(moved, start.binary.size() / 2);
   }
+  // Adam: its step is about lr whatever the gradient, so the scale is the step's.
+  const Split adam = split(trained(options(1, 0, "adam"))), adam_slow = split(trained(options(1, 0, "adam", 0.1)));
+  EXPECT_EQ(adam.other, adam_slow.other);
+  EXPECT_NE(adam.binary, adam_slow.binary);
+}
+
+TEST_F(BinaryDecay, AResumeKeepsTheBinaryRate) {
+  expect_resume_exact_and_kept(options(6, -1, "adam", 0.1), [](trainer::TrainOptions& o) { o.binary_lr_scale = 1; },
+                               "binary-lr-scale=0.1");
+}
+
+TEST(BinaryDecayCli, ANonPositiveBinaryRateIsRefused) {
+  const CliRun r = run("train --cfg " IFQ_SOURCE_DIR "/models/fashion-hwgq.cfg --out m.ifqf --binary-lr-scale 0");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("--binary-lr-scale"), std::string::npos) << r.output;
 }
 
 TEST(BinaryDecayCli, ANegativeDecayIsRefused) {

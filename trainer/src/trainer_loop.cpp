@@ -98,6 +98,9 @@ struct Trainer::Impl {
   // Weight averaging (TrainOptions::ema_decay): the moving average of
   // averaged_tensors(), in its order; empty when off or before the first run.
   std::vector<torch::Tensor> ema;
+  // Each optimizer group's rate as a multiple of the schedule's (the binary
+  // latent weights' group: --binary-lr-scale), in param_groups() order.
+  std::vector<double> group_lr_scales;
 
   Impl(const CfgNetwork& n, const TrainOptions& o)
       : network(with_weight_quant(n, o)), options(o), device(pick_device(o.dist)),
@@ -126,18 +129,23 @@ struct Trainer::Impl {
           torch::optim::SGDOptions(base_lr).momentum(t.momentum).weight_decay(decay));
       return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(base_lr).weight_decay(decay));
     };
-    // One group, the cfg's decay on every parameter, unless the binary latent
-    // weights get their own (--binary-decay): then they are a second group.
+    if (!(options.binary_lr_scale > 0))
+      throw Error("--binary-lr-scale must be > 0 (got " + c10::str(options.binary_lr_scale) + ")");
+    // One group, the cfg's decay and rate on every parameter, unless the
+    // binary latent weights get their own decay (--binary-decay) or rate
+    // (--binary-lr-scale): then they are a second group.
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    if (separate_binary_decay()) {
+    if (separate_binary_group()) {
       std::vector<torch::Tensor> binary = net.binary_latent_weights(), rest;
       for (const torch::Tensor& p : net.parameters())
         if (std::none_of(binary.begin(), binary.end(), [&](const torch::Tensor& b) { return b.is_same(p); }))
           rest.push_back(p);
       groups.emplace_back(rest, options_with_decay(t.decay));
-      groups.emplace_back(binary, options_with_decay(options.binary_weight_decay));
+      groups.emplace_back(binary, options_with_decay(separate_binary_decay() ? options.binary_weight_decay : t.decay));
+      group_lr_scales = {1.0, options.binary_lr_scale};
     } else {
       groups.emplace_back(net.parameters(), options_with_decay(t.decay));
+      group_lr_scales = {1.0};
     }
     // Every group has its own options, so the optimizer's defaults are not used.
     if (opt == "sgd")
@@ -367,9 +375,11 @@ struct Trainer::Impl {
   }
 
   void set_lr(double lr) {
-    for (auto& group : optimizer->param_groups()) {
-      if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&group.options())) sgd->lr(lr);
-      else if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&group.options())) adam->lr(lr);
+    auto& groups = optimizer->param_groups();
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const double group_lr = lr * group_lr_scales.at(g);
+      if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&groups[g].options())) sgd->lr(group_lr);
+      else if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&groups[g].options())) adam->lr(group_lr);
     }
   }
 
@@ -378,6 +388,13 @@ struct Trainer::Impl {
     return options.binary_weight_decay >= 0 && options.binary_weight_decay != network.training.decay &&
            !net.binary_latent_weights().empty();
   }
+
+  // --binary-lr-scale other than 1, and binary layers to apply it to.
+  bool separate_binary_rate() const {
+    return options.binary_lr_scale != 1 && !net.binary_latent_weights().empty();
+  }
+
+  bool separate_binary_group() const { return separate_binary_decay() || separate_binary_rate(); }
 
   // A fingerprint of the network so a checkpoint of another one is refused.
   std::string fingerprint() const {
@@ -397,6 +414,7 @@ struct Trainer::Impl {
       s += " steps=" + options.step_rule + "x" + std::to_string(options.retrain_rounds);
     if (options.ema_decay > 0) s += " ema=" + c10::str(options.ema_decay);
     if (separate_binary_decay()) s += " binary-decay=" + c10::str(options.binary_weight_decay);
+    if (separate_binary_rate()) s += " binary-lr-scale=" + c10::str(options.binary_lr_scale);
     if (options.box_loss != BoxLoss::kSquaredError)
       s += std::string(" box-loss=") + box_loss_name(options.box_loss) + ":" + c10::str(options.box_loss_weight);
     if (options.weight_quant == "quantnet") s += " weights=quantnet";

@@ -86,6 +86,13 @@ struct TrainOptions {
   // lower rates it collapses to zero, at the higher ones its sign flips every
   // step (docs/training.md, "Weight decay on binary weights").
   double binary_weight_decay = -1;
+  // The binary latent weights' learning rate as a multiple of the schedule's
+  // (every other parameter keeps the schedule's). Adam's step is about lr
+  // whatever the gradient's size, so where the latent weights are of the
+  // order of lr x sqrt(steps) their signs random-walk; a smaller rate gives
+  // each sign more inertia (Helwegen et al. 2019; docs/training.md,
+  // "Learning rate of binary weights"). 1 = the schedule's.
+  double binary_lr_scale = 1;
   // Detectors: the coordinate term of the region loss (RegionLossParams):
   // darknet's squared error, or a GIoU/DIoU box loss times box_loss_weight.
   BoxLoss box_loss = BoxLoss::kSquaredError;
