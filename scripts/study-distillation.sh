@@ -120,6 +120,10 @@
 # and DupNet's, paired with results/s19/dupnet-control-94:
 #   STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 RUNS=dupnet-control BENCHMARK=0 \
 #     scripts/study-distillation.sh results/s21/dupnet-blr01-94
+# and its seed-95 replicate from stage 5 (git show fed7edb:models/dupnet-tinier-yolo-face.ifqf), paired
+# with results/s20/control-95:
+#   DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=95 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 \
+#     RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s21/dupnet-blr01-95
 #
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
