@@ -98,9 +98,6 @@ struct Trainer::Impl {
   // Weight averaging (TrainOptions::ema_decay): the moving average of
   // averaged_tensors(), in its order; empty when off or before the first run.
   std::vector<torch::Tensor> ema;
-  // Each optimizer group's rate as a multiple of the schedule's (the binary
-  // latent weights' group: --binary-lr-scale), in param_groups() order.
-  std::vector<double> group_lr_scales;
 
   Impl(const CfgNetwork& n, const TrainOptions& o)
       : network(with_weight_quant(n, o)), options(o), device(pick_device(o.dist)),
@@ -133,7 +130,8 @@ struct Trainer::Impl {
       throw Error("--binary-lr-scale must be > 0 (got " + c10::str(options.binary_lr_scale) + ")");
     // One group, the cfg's decay and rate on every parameter, unless the
     // binary latent weights get their own decay (--binary-decay) or rate
-    // (--binary-lr-scale): then they are a second group.
+    // (--binary-lr-scale): then they are a second group (set_lr relies on
+    // that place).
     std::vector<torch::optim::OptimizerParamGroup> groups;
     if (separate_binary_group()) {
       std::vector<torch::Tensor> binary = net.binary_latent_weights(), rest;
@@ -142,10 +140,8 @@ struct Trainer::Impl {
           rest.push_back(p);
       groups.emplace_back(rest, options_with_decay(t.decay));
       groups.emplace_back(binary, options_with_decay(separate_binary_decay() ? options.binary_weight_decay : t.decay));
-      group_lr_scales = {1.0, options.binary_lr_scale};
     } else {
       groups.emplace_back(net.parameters(), options_with_decay(t.decay));
-      group_lr_scales = {1.0};
     }
     // Every group has its own options, so the optimizer's defaults are not used.
     if (opt == "sgd")
@@ -377,7 +373,8 @@ struct Trainer::Impl {
   void set_lr(double lr) {
     auto& groups = optimizer->param_groups();
     for (size_t g = 0; g < groups.size(); ++g) {
-      const double group_lr = lr * group_lr_scales.at(g);
+      // The second group, when there is one, is the binary latent weights' (constructor).
+      const double group_lr = g == 1 ? lr * options.binary_lr_scale : lr;
       if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&groups[g].options())) sgd->lr(group_lr);
       else if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&groups[g].options())) adam->lr(group_lr);
     }
