@@ -125,6 +125,13 @@
 #   DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=95 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 \
 #     RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s21/dupnet-blr01-95
 #
+# Twenty-second session (2026-12-07; docs/detection.md and docs/dupnet.md "Attention transfer with the slower
+# binary rate"): the two runs above with the float teacher and attention transfer, paired with them:
+#   INIT=models/ifq-tinier-yolo-face.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 ATTENTION=1 \
+#     RUNS=ifq-distill BENCHMARK=0 scripts/study-distillation.sh results/s22/ifq-at-94 &
+#   DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 ATTENTION=1 \
+#     RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s22/dupnet-at-94
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
