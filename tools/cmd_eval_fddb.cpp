@@ -1,4 +1,4 @@
-// ifq eval-fddb --ellipses FILE --detections FILE --images DIR [--json]:
+// ifq eval-fddb --ellipses FILE --detections FILE --images DIR [--per-image] [--json]:
 // the FDDB protocol (discrete ROC, detection rate at FP = floor(0.1 x images)),
 // DiscROC.txt/ContROC.txt and a ROC plot. Ground truth may also be boxes
 // (WIDER bbx_gt format, e.g. generated data, or dlib imglab XML).
@@ -10,6 +10,7 @@
 #include "command_registry.hpp"
 #include "ifq/detect/eval_inputs.hpp"
 #include "ifq/detect/fddb_eval.hpp"
+#include "ifq/detect/fddb_operating_point.hpp"
 #include "ifq/detect/roc_plot.hpp"
 #include "ifq/error.hpp"
 
@@ -19,8 +20,9 @@ struct EvalFddbFlags {
   std::string ellipses, boxes, imglab, detections, detection_dir, images, roc_prefix, plot, label = "detector",
                                                                                               image_ext = ".jpg";
   std::string raster;
-  bool json = false;
+  bool json = false, per_image = false;
   int false_positives = 0;
+  double per_image_fp = -1;  // < 0: the FDDB budget
   double min_face = 0;
 };
 
@@ -56,10 +58,17 @@ IFQ_REGISTER_COMMAND(
                      "also list the N highest-scored false positives (those that spend the FP budget), each with "
                      "its largest overlap with a face: near 0 background, 0.3-0.5 a face boxed too loosely")
           ->check(CLI::Range(0, 1000000));
+      sub.add_flag("--per-image", f->per_image,
+                   "also list each image's faces, faces found and false positives at the operating point: the "
+                   "threshold where the ROC reaches its rate at the FP budget (which photos the rate comes from)");
+      sub.add_option("--per-image-fp", f->per_image_fp,
+                     "the FP budget of --per-image's operating point (default: floor(0.1 x images))")
+          ->check(CLI::Range(0.0, 1e12));
       sub.add_flag("--json", f->json, "print JSON");
       return [=]() {
         std::vector<ifq::detect::TruthImage> truth;
         if (f->min_face > 0 && f->boxes.empty()) throw ifq::Error("--min-face needs --boxes");
+        if (f->per_image_fp >= 0 && !f->per_image) throw ifq::Error("--per-image-fp needs --per-image");
         if (!f->ellipses.empty())
           truth = ifq::detect::truth_from_fddb(ifq::detect::load_fddb_ellipses(f->ellipses), f->image_ext);
         else if (!f->boxes.empty())
@@ -93,6 +102,8 @@ IFQ_REGISTER_COMMAND(
         ifq::detect::save_roc_plot({{f->label, result.disc}}, plot, po);
 
         const auto false_positives = ifq::detect::top_false_positives(inputs, result, f->false_positives, how);
+        const auto at = ifq::detect::operating_point(
+            inputs, result, f->per_image_fp >= 0 ? f->per_image_fp : double(result.fp_budget));
         if (f->json) {
           nlohmann::json j{{"detection_rate_at_fp", result.detection_rate_at_fp},
                            {"fp_budget", result.fp_budget},
@@ -114,6 +125,20 @@ IFQ_REGISTER_COMMAND(
             }
             j["false_positives"] = list;
           }
+          if (f->per_image) {
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto& im : at.images)
+              list.push_back({{"image", im.image},
+                              {"faces", im.faces},
+                              {"found", im.found},
+                              {"false_positives", im.false_positives}});
+            j["per_image"] = {{"fp_budget", at.fp_budget},
+                              {"threshold", at.threshold},
+                              {"detection_rate", at.detection_rate},
+                              {"found", at.found},
+                              {"false_positives", at.false_positives},
+                              {"images", list}};
+          }
           std::cout << j.dump(2) << "\n";
         } else {
           std::cout << result.images << " images, " << result.faces << " faces, " << result.detections
@@ -128,6 +153,14 @@ IFQ_REGISTER_COMMAND(
               std::cout << "  " << fp.detection.score << "  " << b.x << " " << b.y << " " << b.w << " " << b.h << "  "
                         << fp.best_overlap << "  " << fp.image << "\n";
             }
+          }
+          if (f->per_image) {
+            std::cout << "per image at FP <= " << at.fp_budget << " (score >= " << at.threshold << ": " << at.found
+                      << " of " << result.faces << " faces, " << at.false_positives
+                      << " false positives): found/faces, false positives, image\n";
+            for (const auto& im : at.images)
+              std::cout << "  " << im.found << "/" << im.faces << "  " << im.false_positives << "  " << im.image
+                        << "\n";
           }
         }
         return 0;

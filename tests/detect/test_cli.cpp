@@ -319,6 +319,27 @@ TEST(CliFacegen, GeneratesImagesAndAnnotationsThatEvaluatePerfectly) {
   EXPECT_DOUBLE_EQ(jl["false_positives"][0]["score"].get<double>(), 0.5);
   EXPECT_GT(jl["false_positives"][0]["best_overlap"].get<double>(), 0.25);
   EXPECT_LT(jl["false_positives"][0]["best_overlap"].get<double>(), 0.45);
+  // Per image at the operating point: every face of every image found, the
+  // loose box (0.5) below the threshold that reaches that rate.
+  const CommandResult per =
+      run_ifq("eval-fddb --boxes gen/bbx_gt.txt --detections loose.txt --images gen --per-image --per-image-fp 1 --json",
+              dir.str());
+  ASSERT_EQ(per.status, 0) << per.output;
+  const auto jp = nlohmann::json::parse(per.output.substr(per.output.find('{')))["per_image"];
+  ASSERT_EQ(jp["images"].size(), ann.size()) << per.output;
+  EXPECT_DOUBLE_EQ(jp["threshold"].get<double>(), 1.0);
+  EXPECT_EQ(jp["false_positives"], 0);
+  long long labelled = 0;
+  for (size_t k = 0; k < ann.size(); ++k) {
+    EXPECT_EQ(jp["images"][k]["faces"], ann[k].faces.size()) << k;
+    EXPECT_EQ(jp["images"][k]["found"], ann[k].faces.size()) << k;
+    labelled += (long long)ann[k].faces.size();
+  }
+  EXPECT_EQ(jp["found"], labelled);
+  const CommandResult per_alone =
+      run_ifq("eval-fddb --boxes gen/bbx_gt.txt --detections loose.txt --images gen --per-image-fp 1", dir.str());
+  EXPECT_NE(per_alone.status, 0);
+  EXPECT_NE(per_alone.output.find("ifq: error: --per-image-fp needs --per-image"), std::string::npos) << per_alone.output;
   // Faces under 1000 px are ignore regions: none left to find, and boxes on
   // them are not false positives.
   const CommandResult ig = run_ifq(
