@@ -131,6 +131,13 @@
 #     RUNS=ifq-distill BENCHMARK=0 scripts/study-distillation.sh results/s22/ifq-at-94 &
 #   DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 ATTENTION=1 \
 #     RUNS=dupnet-distill BENCHMARK=0 scripts/study-distillation.sh results/s22/dupnet-at-94
+# and DupNet-Tinier-YOLO with conv 7 at duplicate 8 (over budget, a diagnostic) or conv 8 at duplicate 4, each
+# the shipped cfg with that one line changed, paired with results/s19/dupnet-control-94 (docs/dupnet.md,
+# "Sharing conv 7 or conv 8 less"):
+#   CFG_DIR=results/s22/cfg-c7d8 DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 \
+#     RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s22/c7d8 &
+#   CFG_DIR=results/s22/cfg-c8d4 DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 \
+#     RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s22/c8d4
 #
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
