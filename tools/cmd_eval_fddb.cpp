@@ -102,8 +102,10 @@ IFQ_REGISTER_COMMAND(
         ifq::detect::save_roc_plot({{f->label, result.disc}}, plot, po);
 
         const auto false_positives = ifq::detect::top_false_positives(inputs, result, f->false_positives, how);
-        const auto at = ifq::detect::operating_point(
-            inputs, result, f->per_image_fp >= 0 ? f->per_image_fp : double(result.fp_budget));
+        ifq::detect::OperatingPoint at;
+        if (f->per_image)
+          at = ifq::detect::operating_point(inputs, result,
+                                            f->per_image_fp >= 0 ? f->per_image_fp : double(result.fp_budget));
         if (f->json) {
           nlohmann::json j{{"detection_rate_at_fp", result.detection_rate_at_fp},
                            {"fp_budget", result.fp_budget},

@@ -15,16 +15,14 @@ OperatingPoint operating_point(const std::vector<FddbEvalImage>& images, const F
   if (!(fp_budget >= 0)) throw Error("fddb: the false-positive budget must be >= 0");
   OperatingPoint op;
   op.fp_budget = fp_budget;
+  op.detection_rate = detection_rate_at(result.disc, fp_budget);
   op.threshold = std::numeric_limits<double>::infinity();
-  bool within = false;
-  for (const RocPoint& p : result.disc) {
-    if (p.fp > fp_budget) continue;
-    if (!within || p.tpr > op.detection_rate || (p.tpr == op.detection_rate && p.threshold > op.threshold)) {
-      op.detection_rate = p.tpr;
+  bool within = false;  // the highest threshold of that rate within the budget
+  for (const RocPoint& p : result.disc)
+    if (p.fp <= fp_budget && p.tpr == op.detection_rate && (!within || p.threshold > op.threshold)) {
       op.threshold = p.threshold;
+      within = true;
     }
-    within = true;
-  }
   // An image's counts at a threshold are those at its smallest own score at
   // or above it (the ROC's thresholds are the images' own scores).
   for (size_t k = 0; k < images.size(); ++k) {
