@@ -139,6 +139,12 @@
 #   CFG_DIR=results/s22/cfg-c8d4 DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 \
 #     RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s22/c8d4
 #
+# Twenty-third session (2026-12-07; docs/dupnet.md "Training photos kept sharp"): DupNet stage 6's run with the
+# training photos kept at up to 1600 px (ifq train --photo-max-side), paired with stage 6 itself:
+#   DUPNET_INIT=results/old/dupnet-stage5.ifqf STEPS=2000 SEED=94 BINARY_DECAY=0 BINARY_LR_SCALE=0.1 \
+#     PHOTO_MAX_SIDE=1600 RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s23/dupnet-sharp
+# (IFQ-Tinier-YOLO stage 7's run with the same change: scripts/train-long-continuations.sh.)
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
@@ -153,6 +159,7 @@
 #   BINARY_LR_SCALE (ifq train --binary-lr-scale for every run; default 1),
 #   BOX_LOSS, BOX_LOSS_WEIGHT (ifq train --box-loss, --box-loss-weight for every run; default: darknet's squared error),
 #   ATTENTION (ifq train --distill-attention for the distilled runs; default none),
+#   PHOTO_MAX_SIDE (ifq train --photo-max-side for every run; default 640, the trainer's),
 #   CFG_DIR (where the runs' cfg files are read; default models),
 #   BENCHMARK (default 1; 0: train and convert only), THREADS (per run; default 1)
 # Every run trains with stage5_recipe (scripts/face-training-sets.sh) plus its own flags.
@@ -173,6 +180,8 @@ binary_decay=()
 box_loss=()
 [[ -z ${BOX_LOSS:-} ]] || box_loss=(--box-loss "$BOX_LOSS")
 [[ -z ${BOX_LOSS_WEIGHT:-} ]] || box_loss+=(--box-loss-weight "$BOX_LOSS_WEIGHT")
+photo_size=()
+[[ -z ${PHOTO_MAX_SIDE:-} ]] || photo_size=(--photo-max-side "$PHOTO_MAX_SIDE")
 mkdir -p "$out"
 source scripts/face-training-sets.sh  # the data, and the shipped stages' set mix
 
@@ -186,7 +195,7 @@ run() {  # name model init [extra train flags...]
     stage5_recipe "$steps"
     "$ifq" train --cfg "$cfg_dir/$model.cfg" "${face_training_sets[@]}" --init "$init" "${recipe[@]}" \
       --seed "$seed" "$@" --checkpoint "$out/$name.ckpt" --checkpoint-every 50 \
-      "${resume[@]}" "${averaging[@]}" "${binary_decay[@]}" "${box_loss[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
+      "${resume[@]}" "${averaging[@]}" "${binary_decay[@]}" "${box_loss[@]}" "${photo_size[@]}" --out "$out/$name.ifqf" --no-progress >> "$out/$name.log" 2>&1
   fi
   [[ $model == tinier-yolo-face ]] && return 0  # the float network is scored as it is
   "$ifq" convert --in "$out/$name.ifqf" --out "$out/$name.ifqi" >> "$out/$name.log" 2>&1

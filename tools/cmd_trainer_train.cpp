@@ -67,6 +67,7 @@ struct TrainFlags {
   std::vector<std::string> sets;  // real-photo sets: FILE[:WEIGHT[:MIN_FACE[:SOFT]]]
   std::vector<double> zoom;       // {min, max}
   double mosaic = -1, hue = -1, aspect = -1, keep_aspect = -1, min_face = -1;
+  int photo_max_side = 0;  // 0: PhotoSetSpec's default
   int64_t max_images = 0;
   std::string imglab, init, init_backbone;  // extra real photos; initial weights
   int imglab_repeat = 1, train_size = 0, burn_in = -1, log_every = 0;
@@ -201,6 +202,10 @@ IFQ_REGISTER_COMMAND(
           ->check(CLI::Range(0.0, 1.0));
       sub.add_option("--min-face", f->min_face, "--set: faces under N pixels in a sample are ignore regions (default 8)")
           ->check(CLI::Range(0.0, 1000.0));
+      sub.add_option("--photo-max-side", f->photo_max_side,
+                     "--set: photos are kept in memory with their longer side at most N pixels (default 640); a "
+                     "sample zoomed in beyond that copy is upsampled from it (ifq detect reads photos at up to 1600)")
+          ->check(CLI::Range(16, 100000));
       sub.add_option("--images", f->images, "folder the --wider-gt image paths are relative to (default: its folder)");
       sub.add_option("--max-images", f->max_images, "use at most N detection images")->check(CLI::Range(int64_t(1), int64_t(1) << 40));
       sub.add_option("--imglab", f->imglab, "detectors: also train on the photos of a dlib imglab XML (e.g. training.xml)");
@@ -336,21 +341,25 @@ IFQ_REGISTER_COMMAND(
         if (!f->sets.empty() && (!f->wider_gt.empty() || !f->imglab.empty() || f->jitter > 0))
           throw ifq::Error("--set cannot be combined with --wider-gt, --imglab or --jitter (give every source as a --set)");
         const bool photo_flags = !f->zoom.empty() || f->mosaic >= 0 || f->hue >= 0 || f->aspect >= 0 ||
-                                 f->keep_aspect >= 0 || f->min_face >= 0;
+                                 f->keep_aspect >= 0 || f->min_face >= 0 || f->photo_max_side > 0;
         if (photo_flags && f->sets.empty())
-          throw ifq::Error("--zoom, --mosaic, --hue, --aspect, --keep-aspect and --min-face need --set");
+          throw ifq::Error("--zoom, --mosaic, --hue, --aspect, --keep-aspect, --min-face and --photo-max-side need --set");
         ifq::trainer::Dataset train;
         ifq::trainer::DetectionDataset boxes;
         if (!f->sets.empty()) {
           boxes.shape = in;
           int64_t skipped = 0;
           for (const std::string& text : f->sets) {
-            boxes.photo_sets.push_back(ifq::trainer::load_photo_set(ifq::trainer::parse_photo_set_spec(text), &skipped));
+            ifq::trainer::PhotoSetSpec spec = ifq::trainer::parse_photo_set_spec(text);
+            if (f->photo_max_side > 0) spec.max_side = f->photo_max_side;
+            boxes.photo_sets.push_back(ifq::trainer::load_photo_set(spec, &skipped));
             const auto& set = boxes.photo_sets.back();
+            int largest = 0;
+            for (const auto& photo : set.photos) largest = std::max({largest, photo.image.width, photo.image.height});
             std::printf("photo set %s: %zu photos, %lld faces, %lld ignore regions, %lld soft (teacher-scored) faces, "
-                        "weight %g\n",
+                        "weight %g, largest side %d px\n",
                         set.name.c_str(), set.photos.size(), (long long)set.faces(), (long long)set.ignored(),
-                        (long long)set.soft(), set.weight);
+                        (long long)set.soft(), set.weight, largest);
           }
           if (skipped) std::fprintf(stderr, "ifq train: skipped %lld unreadable images\n", (long long)skipped);
         } else if (detector) {

@@ -366,12 +366,20 @@ TEST(RegionTraining, CliTrainsFromWiderGt) {
   std::tie(status, out) = run_ifq(sets + "--mosaic 0.5 --zoom 0.5 1.2 --hue 0.05 --aspect 1.3 --keep-aspect 0.5 "
                                          "--min-face 4 --flip --steps 2 --batch 2 --out " + dir.file("sets.ifqf"));
   ASSERT_EQ(status, 0) << out;
-  EXPECT_NE(out.find("weight 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("weight 2, largest side 32 px"), std::string::npos) << out;
   EXPECT_NE(out.find("trained 2 steps"), std::string::npos) << out;
+  // --photo-max-side bounds the copies kept in memory (the 32 px photos halved).
+  std::tie(status, out) = run_ifq(sets + "--photo-max-side 16 --steps 1 --batch 2 --out " + dir.file("small.ifqf"));
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("weight 2, largest side 16 px"), std::string::npos) << out;
+  std::tie(status, out) = run_ifq(sets + "--photo-max-side 8 --steps 1 --out " + dir.file("bad.ifqf"));
+  EXPECT_NE(status, 0) << out;
+  EXPECT_NE(out.find("ifq: error: --photo-max-side"), std::string::npos) << out;
   const std::pair<std::string, std::string> bad_sets[] = {
       {sets + "--jitter 0.2", "--set cannot be combined"},
       {sets + "--wider-gt " + dir.file("d/gt.txt"), "--set cannot be combined"},
       {base + "--mosaic 0.5", "need --set"},
+      {base + "--photo-max-side 800", "need --set"},
       {sets + "--zoom 2 1", "zoom min <= zoom max"},
       {"train --cfg " + dir.file("r.cfg") + " --set " + dir.file("d/gt.txt") + ":0", "weight must be > 0"},
   };
