@@ -354,12 +354,10 @@ IFQ_REGISTER_COMMAND(
             if (f->photo_max_side > 0) spec.max_side = f->photo_max_side;
             boxes.photo_sets.push_back(ifq::trainer::load_photo_set(spec, &skipped));
             const auto& set = boxes.photo_sets.back();
-            int largest = 0;
-            for (const auto& photo : set.photos) largest = std::max({largest, photo.image.width, photo.image.height});
             std::printf("photo set %s: %zu photos, %lld faces, %lld ignore regions, %lld soft (teacher-scored) faces, "
                         "weight %g, largest side %d px\n",
                         set.name.c_str(), set.photos.size(), (long long)set.faces(), (long long)set.ignored(),
-                        (long long)set.soft(), set.weight, largest);
+                        (long long)set.soft(), set.weight, set.largest_side());
           }
           if (skipped) std::fprintf(stderr, "ifq train: skipped %lld unreadable images\n", (long long)skipped);
         } else if (detector) {

@@ -16,13 +16,11 @@ OperatingPoint operating_point(const std::vector<FddbEvalImage>& images, const F
   OperatingPoint op;
   op.fp_budget = fp_budget;
   op.detection_rate = detection_rate_at(result.disc, fp_budget);
+  // The disc ROC is in ascending threshold: the last point of that rate
+  // within the budget has the highest threshold.
   op.threshold = std::numeric_limits<double>::infinity();
-  bool within = false;  // the highest threshold of that rate within the budget
   for (const RocPoint& p : result.disc)
-    if (p.fp <= fp_budget && p.tpr == op.detection_rate && (!within || p.threshold > op.threshold)) {
-      op.threshold = p.threshold;
-      within = true;
-    }
+    if (p.fp <= fp_budget && p.tpr == op.detection_rate) op.threshold = p.threshold;
   // An image's counts at a threshold are those at its smallest own score at
   // or above it (the ROC's thresholds are the images' own scores).
   for (size_t k = 0; k < images.size(); ++k) {

@@ -64,6 +64,12 @@ int64_t PhotoSet::soft() const {
   return n;
 }
 
+int PhotoSet::largest_side() const {
+  int side = 0;
+  for (const LabelledPhoto& p : photos) side = std::max({side, p.image.width, p.image.height});
+  return side;
+}
+
 namespace {
 
 // Paths of two annotation files are compared as written relative to each

@@ -59,6 +59,7 @@ struct PhotoSet {
   int64_t faces() const;
   int64_t ignored() const;
   int64_t soft() const;
+  int largest_side() const;  // of the photos as stored (after PhotoSetSpec::max_side)
 };
 // Unreadable images are skipped and counted in *skipped (never fatal); a
 // malformed bbx_gt throws ifq::Error naming file and line; a set without a
