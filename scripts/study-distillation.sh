@@ -145,6 +145,11 @@
 #     PHOTO_MAX_SIDE=1600 RUNS=dupnet-control BENCHMARK=0 scripts/study-distillation.sh results/s23/dupnet-sharp
 # (IFQ-Tinier-YOLO stage 7's run with the same change: scripts/train-long-continuations.sh.)
 #
+# Twenty-fourth session (2026-12-07; docs/detection.md "Where stage 7 sits among its recipe's runs"): a third
+# draw of stage 7's own run, seed 95 (results/old/stage6.ifqf = git show 561d8c0:models/ifq-tinier-yolo-face.ifqf):
+#   THREADS=2 INIT=results/old/stage6.ifqf STEPS=6000 SEED=95 BINARY_DECAY=0 RUNS=ifq-control BENCHMARK=0 \
+#     scripts/study-distillation.sh results/s24/ifq-seed95
+#
 # usage: scripts/study-distillation.sh [OUT]   (default: results/distillation)
 #   STEPS (default 2000), WEIGHT (default 1,1: objectness, boxes), IFQ (default build/ifq),
 #   TEACHER (the float teacher; default the shipped models/tinier-yolo-face.ifqf),
@@ -162,7 +167,7 @@
 #   PHOTO_MAX_SIDE (ifq train --photo-max-side for every run; default 640, the trainer's),
 #   CFG_DIR (where the runs' cfg files are read; default models),
 #   BENCHMARK (default 1; 0: train and convert only), THREADS (per run; default 1)
-# Every run trains with stage5_recipe (scripts/face-training-sets.sh) plus its own flags.
+# Every run trains with stage5_recipe (scripts/face-recipe.sh) plus its own flags.
 set -euo pipefail
 out=${1:-results/distillation}
 ifq=${IFQ:-build/ifq}
