@@ -203,8 +203,10 @@ IFQ_REGISTER_COMMAND(
       sub.add_option("--min-face", f->min_face, "--set: faces under N pixels in a sample are ignore regions (default 8)")
           ->check(CLI::Range(0.0, 1000.0));
       sub.add_option("--photo-max-side", f->photo_max_side,
-                     "--set: photos are kept in memory with their longer side at most N pixels (default 640); a "
-                     "sample zoomed in beyond that copy is upsampled from it (ifq detect reads photos at up to 1600)")
+                     "--set: photos are kept in memory with their longer side at most N pixels (default " +
+                         std::to_string(ifq::trainer::PhotoSetSpec{}.max_side) +
+                         "); a sample zoomed in beyond that copy is upsampled from it (ifq detect reads photos at up "
+                         "to 1600)")
           ->check(CLI::Range(16, 100000));
       sub.add_option("--images", f->images, "folder the --wider-gt image paths are relative to (default: its folder)");
       sub.add_option("--max-images", f->max_images, "use at most N detection images")->check(CLI::Range(int64_t(1), int64_t(1) << 40));
